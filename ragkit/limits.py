@@ -1,0 +1,39 @@
+"""The API's documented limits, named once and used by the client and the server alike.
+
+Source: ../shared/reference/api.md §5.3 (retriever.proto, the Semantic Retrieval guide).
+"""
+
+from typing import Final
+
+#: Longest resource ID (the part after ``corpora/``, ``documents/``...).
+MAX_ID_LENGTH: Final = 40
+#: Length of the random suffix of generated IDs.
+GENERATED_ID_SUFFIX_LENGTH: Final = 12
+MAX_DISPLAY_NAME_LENGTH: Final = 512
+MAX_CACHED_CONTENT_DISPLAY_NAME_LENGTH: Final = 128
+
+MAX_CORPORA_PER_PROJECT: Final = 5
+MAX_DOCUMENTS_PER_CORPUS: Final = 10_000
+MAX_CHUNKS_PER_CORPUS: Final = 1_000_000
+
+MAX_TOKENS_PER_CHUNK: Final = 2_043
+MAX_CUSTOM_METADATA: Final = 20
+MAX_STRING_LIST_VALUES: Final = 10
+MAX_CHUNKS_PER_BATCH: Final = 100
+
+DEFAULT_RESULTS_COUNT: Final = 10
+MAX_RESULTS_COUNT: Final = 100
+
+DEFAULT_PAGE_SIZE: Final = 10
+MAX_CORPORA_PAGE_SIZE: Final = 20
+MAX_DOCUMENTS_PAGE_SIZE: Final = 20
+MAX_CHUNKS_PAGE_SIZE: Final = 100
+MAX_PERMISSIONS_PAGE_SIZE: Final = 1_000
+DEFAULT_MODELS_PAGE_SIZE: Final = 50
+MAX_MODELS_PAGE_SIZE: Final = 1_000
+MAX_FILES_PAGE_SIZE: Final = 100
+MAX_CACHED_CONTENTS_PAGE_SIZE: Final = 1_000
+
+MAX_EMBED_BATCH: Final = 100
+MAX_STOP_SEQUENCES: Final = 5
+FILE_TTL_SECONDS: Final = 48 * 3600
