@@ -1,0 +1,323 @@
+"""Exact top-k vector search over one corpus's chunk vectors.
+
+:class:`VectorIndex` keeps L2-normalised ``float32`` vectors in fixed-size blocks that are
+allocated once and filled in place, so growing to a million chunks never copies or
+double-allocates the matrix. A search is one ``float32`` matrix-vector product per block
+followed by ``argpartition``; the score is the dot product, which equals cosine similarity
+for normalised vectors.
+
+Concurrency: one writer at a time. Appending new ids does not disturb running searches,
+because a search only reads the rows that existed when it started. Replacing or removing
+ids rewrites rows in place, so those wait for running searches to finish and hold new
+ones back until they are done; every search therefore sees one consistent snapshot.
+
+Example::
+
+    index = VectorIndex(384)
+    index.add([7, 8], vectors)            # int64 chunk row ids, (2, 384) float32
+    index.search(query_vector, 5)         # [(8, 0.91), (7, 0.42)]
+    index.search(query_vector, 5, allowed=numpy.array([7]))
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Allowed", "VectorIndex"]
+
+FloatArray = npt.NDArray[np.float32]
+IdArray = npt.NDArray[np.int64]
+
+#: Restricts a search: an array of allowed ids, or a predicate mapping an id array to a
+#: boolean mask of the same length.
+Allowed = Callable[[IdArray], npt.NDArray[np.bool_]] | npt.NDArray[np.integer[Any]] | Sequence[int]
+
+_T = TypeVar("_T", bound=np.generic)
+
+# Below this fraction of allowed rows, scoring only the allowed rows (a gather) is cheaper
+# than scoring the whole block and masking.
+_GATHER_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    vectors: tuple[FloatArray, ...]
+    ids: tuple[IdArray, ...]
+    count: int
+
+
+class VectorIndex:
+    """Exact dot-product (cosine) search over ``(id, vector)`` rows.
+
+    Args:
+        dimensions: length of every vector.
+        block_rows: rows per storage block; memory is reserved one block at a time
+            (pages are only committed as rows are written).
+
+    Raises:
+        ValueError: on a non-positive ``dimensions`` or ``block_rows``.
+    """
+
+    def __init__(self, dimensions: int, *, block_rows: int = 65536) -> None:
+        if dimensions <= 0 or block_rows <= 0:
+            raise ValueError("dimensions and block_rows must be positive")
+        self.dimensions = dimensions
+        self.block_rows = block_rows
+        self._vectors: list[FloatArray] = []
+        self._ids: list[IdArray] = []
+        self._slots: dict[int, int] = {}
+        self._count = 0
+        self._write_lock = threading.Lock()
+        self._state = threading.Condition()
+        self._readers = 0
+        self._exclusive = False
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, chunk_id: object) -> bool:
+        return isinstance(chunk_id, int | np.integer) and int(chunk_id) in self._slots
+
+    def ids(self) -> IdArray:
+        """All ids in the index, ascending (a copy)."""
+        with self._reading() as snap:
+            if snap.count == 0:
+                return np.empty(0, dtype=np.int64)
+            return np.sort(np.concatenate(list(_rows(snap.ids, snap.count))))
+
+    def add(self, ids: Sequence[int] | IdArray, vectors: FloatArray) -> None:
+        """Insert rows; an id already present has its vector replaced.
+
+        If ``ids`` repeats an id, its last vector wins.
+
+        Raises:
+            ValueError: if ``vectors`` is not ``(len(ids), dimensions)`` or holds NaN/inf.
+        """
+        id_array = np.asarray(ids, dtype=np.int64).reshape(-1)
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape != (id_array.size, self.dimensions):
+            raise ValueError(
+                f"expected vectors of shape ({id_array.size}, {self.dimensions}),"
+                f" got {matrix.shape}"
+            )
+        if not np.isfinite(matrix).all():
+            raise ValueError("vectors must be finite")
+        id_array, matrix = _last_wins(id_array, matrix)
+        with self._write_lock:
+            known = np.fromiter(
+                (i in self._slots for i in id_array.tolist()), dtype=np.bool_, count=id_array.size
+            )
+            if known.any():
+                with self._exclusive_access():
+                    for chunk_id, vector in zip(
+                        id_array[known].tolist(), matrix[known], strict=True
+                    ):
+                        block, row = divmod(self._slots[chunk_id], self.block_rows)
+                        self._vectors[block][row] = vector
+            self._append(id_array[~known], matrix[~known])
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Delete rows by id; unknown ids are ignored."""
+        with self._write_lock:
+            doomed = {int(i) for i in ids} & self._slots.keys()
+            if not doomed:
+                return
+            with self._exclusive_access():
+                for chunk_id in doomed:
+                    self._swap_remove(chunk_id)
+
+    def search(
+        self, query: FloatArray, k: int, *, allowed: Allowed | None = None
+    ) -> list[tuple[int, float]]:
+        """Return at most ``k`` ``(id, score)`` pairs, best first, ties broken by id.
+
+        Args:
+            query: a ``(dimensions,)`` (or ``(1, dimensions)``) vector, normally L2-normalised.
+            k: how many results to return at most.
+            allowed: when given, only these rows are candidates (filters apply before
+                ranking): an array of ids, or a predicate returning a boolean mask for an
+                array of ids.
+
+        Raises:
+            ValueError: if ``query`` has the wrong length or holds NaN/inf.
+        """
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        if q.size != self.dimensions:
+            raise ValueError(f"expected a query of {self.dimensions} dimensions, got {q.size}")
+        if not np.isfinite(q).all():
+            raise ValueError("query must be finite")
+        if k <= 0:
+            return []
+        with self._reading() as snap:
+            if allowed is None or callable(allowed):
+                scores, ids = self._scan(snap, q, k, allowed)
+            else:
+                scores, ids = self._scan_allowed_ids(snap, q, k, np.asarray(allowed))
+        return _rank(scores, ids, k)
+
+    def _scan(
+        self,
+        snap: _Snapshot,
+        q: FloatArray,
+        k: int,
+        predicate: Callable[[IdArray], npt.NDArray[np.bool_]] | None,
+    ) -> tuple[FloatArray, IdArray]:
+        found_scores: list[FloatArray] = []
+        found_ids: list[IdArray] = []
+        for vectors, ids in zip(
+            _rows(snap.vectors, snap.count), _rows(snap.ids, snap.count), strict=True
+        ):
+            if predicate is None:
+                scores = vectors @ q
+            else:
+                mask = np.asarray(predicate(ids), dtype=np.bool_)
+                if mask.shape != ids.shape:
+                    raise ValueError("allowed predicate must return one bool per id")
+                rows = np.flatnonzero(mask)
+                if rows.size == 0:
+                    continue
+                ids = ids[rows]
+                if rows.size < _GATHER_FRACTION * mask.size:
+                    scores = vectors[rows] @ q
+                else:
+                    scores = (vectors @ q)[rows]
+            top = _top_candidates(scores, k)
+            found_scores.append(scores[top])
+            found_ids.append(ids[top])
+        return _concat(found_scores, np.float32), _concat(found_ids, np.int64)
+
+    def _scan_allowed_ids(
+        self, snap: _Snapshot, q: FloatArray, k: int, allowed: npt.NDArray[np.generic]
+    ) -> tuple[FloatArray, IdArray]:
+        slot_of = self._slots
+        slots = np.fromiter(
+            (
+                s
+                for i in np.unique(allowed.astype(np.int64)).tolist()
+                if (s := slot_of.get(i)) is not None
+            ),
+            dtype=np.int64,
+        )
+        slots = np.sort(slots[slots < snap.count])
+        found_scores: list[FloatArray] = []
+        found_ids: list[IdArray] = []
+        bounds = np.searchsorted(slots, np.arange(len(snap.vectors) + 1) * self.block_rows)
+        for block, (vectors, ids) in enumerate(
+            zip(_rows(snap.vectors, snap.count), _rows(snap.ids, snap.count), strict=True)
+        ):
+            rows = slots[bounds[block] : bounds[block + 1]] - block * self.block_rows
+            if rows.size == 0:
+                continue
+            if rows.size < _GATHER_FRACTION * ids.size:
+                scores = vectors[rows] @ q
+            else:
+                scores = (vectors @ q)[rows]
+            top = _top_candidates(scores, k)
+            found_scores.append(scores[top])
+            found_ids.append(ids[rows][top])
+        return _concat(found_scores, np.float32), _concat(found_ids, np.int64)
+
+    def _append(self, ids: IdArray, vectors: FloatArray) -> None:
+        start, total = self._count, self._count + ids.size
+        while len(self._vectors) * self.block_rows < total:
+            self._vectors.append(np.empty((self.block_rows, self.dimensions), dtype=np.float32))
+            self._ids.append(np.empty(self.block_rows, dtype=np.int64))
+        position = start
+        while position < total:
+            block, row = divmod(position, self.block_rows)
+            n = min(self.block_rows - row, total - position)
+            self._vectors[block][row : row + n] = vectors[position - start : position - start + n]
+            self._ids[block][row : row + n] = ids[position - start : position - start + n]
+            position += n
+        self._slots.update(zip(ids.tolist(), range(start, total), strict=True))
+        with self._state:
+            # Rows are fully written before the new count becomes visible to searches.
+            self._count = total
+
+    def _swap_remove(self, chunk_id: int) -> None:
+        slot = self._slots.pop(chunk_id)
+        last = self._count - 1
+        if slot != last:
+            src_block, src_row = divmod(last, self.block_rows)
+            dst_block, dst_row = divmod(slot, self.block_rows)
+            moved = int(self._ids[src_block][src_row])
+            self._vectors[dst_block][dst_row] = self._vectors[src_block][src_row]
+            self._ids[dst_block][dst_row] = moved
+            self._slots[moved] = slot
+        self._count = last
+        if last <= (len(self._vectors) - 1) * self.block_rows:
+            # The trailing block is empty now: give its memory back.
+            self._vectors.pop()
+            self._ids.pop()
+
+    @contextmanager
+    def _reading(self) -> Iterator[_Snapshot]:
+        with self._state:
+            while self._exclusive:
+                self._state.wait()
+            self._readers += 1
+            snap = _Snapshot(tuple(self._vectors), tuple(self._ids), self._count)
+        try:
+            yield snap
+        finally:
+            with self._state:
+                self._readers -= 1
+                self._state.notify_all()
+
+    @contextmanager
+    def _exclusive_access(self) -> Iterator[None]:
+        with self._state:
+            self._exclusive = True
+            while self._readers:
+                self._state.wait()
+        try:
+            yield
+        finally:
+            with self._state:
+                self._exclusive = False
+                self._state.notify_all()
+
+
+def _rows(blocks: tuple[npt.NDArray[_T], ...], count: int) -> Iterator[npt.NDArray[_T]]:
+    """Views of the filled part of each block (no copies)."""
+    block_rows = blocks[0].shape[0] if blocks else 0
+    for block_index, block in enumerate(blocks):
+        filled = count - block_index * block_rows
+        if filled <= 0:
+            return
+        yield block[: min(filled, block_rows)]
+
+
+def _last_wins(ids: IdArray, vectors: FloatArray) -> tuple[IdArray, FloatArray]:
+    unique, first_in_reversed = np.unique(ids[::-1], return_index=True)
+    if unique.size == ids.size:
+        return ids, vectors
+    keep = np.sort(ids.size - 1 - first_in_reversed)
+    return ids[keep], vectors[keep]
+
+
+def _top_candidates(scores: FloatArray, k: int) -> npt.NDArray[np.intp]:
+    """Positions of the ``k`` best scores, plus any rows tied with the k-th best."""
+    if scores.size <= k:
+        return np.arange(scores.size)
+    kth = np.argpartition(-scores, k - 1)[:k]
+    threshold = scores[kth].min()
+    return np.flatnonzero(scores >= threshold)
+
+
+def _rank(scores: FloatArray, ids: IdArray, k: int) -> list[tuple[int, float]]:
+    order = np.lexsort((ids, -scores))[:k]
+    return list(zip(ids[order].tolist(), scores[order].astype(np.float64).tolist(), strict=True))
+
+
+def _concat(parts: list[npt.NDArray[_T]], dtype: type[_T]) -> npt.NDArray[_T]:
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    return np.concatenate(parts)
