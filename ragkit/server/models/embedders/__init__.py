@@ -1,0 +1,1 @@
+"""Embedder implementations; import them from :mod:`ragkit.server.models.embedding`."""
