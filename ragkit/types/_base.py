@@ -64,7 +64,7 @@ class WireModel(BaseModel):
             found = set(cls.model_fields)
             found.update(f.alias for f in cls.model_fields.values() if f.alias)
             cached = frozenset(found)
-            setattr(cls, "_known_names_cache", cached)
+            setattr(cls, "_known_names_cache", cached)  # noqa: B010 - not a declared attribute
         return cached
 
     @model_validator(mode="before")
@@ -126,7 +126,9 @@ class WireEnum(enum.Enum):
             if stripped.lstrip("-").isdigit():
                 return cls(int(stripped))
         allowed = ", ".join(cls.__members__)
-        raise ValueError(f"invalid value {value!r} for enum {cls.__name__}; expected one of {allowed}")
+        raise ValueError(
+            f"invalid value {value!r} for enum {cls.__name__}; expected one of {allowed}"
+        )
 
     def __str__(self) -> str:
         return self.name
