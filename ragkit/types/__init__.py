@@ -1,8 +1,16 @@
 """Wire types of the Generative Language API v1beta, shared by client and server.
 
-One pydantic model per API schema (class name = schema name), snake_case attributes and
-camelCase JSON (see :mod:`ragkit.types._base`). Enums are :class:`WireEnum` subclasses whose
-values are the proto numbers.
+One pydantic model per schema of the OpenAPI rendering (rev 20250701), class name = schema
+name, snake_case attributes and camelCase JSON (see :mod:`ragkit.types._base`). Every field
+is optional so partial responses parse; the server enforces required fields itself. Proto
+``oneof`` groups reject a second member with a ``ValueError``. Types the rendering lacks
+(batches, ``RelevantChunk.document``) follow the v1beta protos.
+
+Enums are :class:`WireEnum` subclasses whose values are the proto numbers. Inline enums are
+named after their meaning: ``Chunk.state`` is :class:`ChunkState`, ``Permission.role`` is
+:class:`Role`, ``Condition.operation`` is :class:`Operator`. Two pairs look alike but differ:
+:class:`BlockReason` (prompt feedback) vs :class:`InputFeedbackBlockReason` (generateAnswer),
+and :class:`Modality` (token counts) vs :class:`ResponseModality` (generation config).
 """
 
 from __future__ import annotations

@@ -45,7 +45,12 @@ class AnswerStyle(WireEnum):
 
 
 class InputFeedbackBlockReason(WireEnum):
-    """Why a `GenerateAnswer` input was blocked."""
+    """Why a `GenerateAnswer` input was blocked.
+
+    Kept apart from :class:`BlockReason`: the proto's `InputFeedback.BlockReason` has only
+    `SAFETY` and `OTHER`, so a server validating with this enum rejects the prompt-only
+    reasons.
+    """
 
     BLOCK_REASON_UNSPECIFIED = 0
     SAFETY = 1

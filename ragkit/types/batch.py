@@ -40,7 +40,10 @@ __all__ = [
 
 
 class BatchState(WireEnum):
-    """State of a batch (`GenerateContentBatch` or `EmbedContentBatch`)."""
+    """State of a batch (`GenerateContentBatch` or `EmbedContentBatch`).
+
+    Missing from the OpenAPI rendering; numbers follow the v1beta proto `BatchState`.
+    """
 
     BATCH_STATE_UNSPECIFIED = 0
     BATCH_STATE_PENDING = 1

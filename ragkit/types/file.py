@@ -39,8 +39,10 @@ class FileState(WireEnum):
 
 
 class GeneratedFileState(WireEnum):
-    # Not in the installed protos: numbers follow the spec order.
-    """Processing state of a `GeneratedFile`."""
+    """Processing state of a `GeneratedFile`.
+
+    Not in the installed protos: the numbers follow the spec order.
+    """
 
     STATE_UNSPECIFIED = 0
     GENERATING = 1

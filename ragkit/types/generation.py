@@ -71,7 +71,11 @@ class MediaResolution(WireEnum):
 
 
 class ResponseModality(WireEnum):
-    """A modality the model may answer in (`GenerationConfig.response_modalities`)."""
+    """A modality the model may answer in (`GenerationConfig.response_modalities`).
+
+    Numbered like the proto's `GenerationConfig.Modality` (`AUDIO` = 3), unlike
+    :class:`Modality` (`AUDIO` = 4).
+    """
 
     MODALITY_UNSPECIFIED = 0
     TEXT = 1
@@ -204,8 +208,8 @@ class GenerateContentRequest(WireModel):
 
 
 class PromptFeedback(WireModel):
-    """A set of the feedback metadata the prompt specified in
-    `GenerateContentRequest.content`.
+    """Feedback on the prompt of a ``generateContent`` request: block reason and safety
+    ratings.
     """
 
     block_reason: BlockReason | None = None

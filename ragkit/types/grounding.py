@@ -56,7 +56,7 @@ class Web(WireModel):
 
 
 class GroundingChunk(WireModel):
-    """Grounding chunk."""
+    """A source of grounding for a candidate (a web page)."""
 
     web: Web | None = None
 
@@ -71,7 +71,7 @@ class Segment(WireModel):
 
 
 class GroundingSupport(WireModel):
-    """Grounding support."""
+    """The grounding sources that support one segment of a candidate."""
 
     segment: Segment | None = None
     grounding_chunk_indices: list[int] | None = None
@@ -116,7 +116,7 @@ class TopCandidates(WireModel):
 
 
 class LogprobsResult(WireModel):
-    """Logprobs Result"""
+    """Log-probabilities of the chosen and the top candidate tokens at each decoding step."""
 
     top_candidates: list[TopCandidates] | None = None
     chosen_candidates: list[LogprobsResultCandidate] | None = None

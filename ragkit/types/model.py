@@ -29,7 +29,7 @@ class Model(WireModel):
 
 
 class ListModelsResponse(WireModel):
-    """Response from `ListModel` containing a paginated list of Models."""
+    """Response from ``ListModels`` containing a paginated list of models."""
 
     models: list[Model] | None = None
     next_page_token: str | None = None

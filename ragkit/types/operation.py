@@ -14,8 +14,8 @@ __all__ = ["BaseOperation", "Empty", "ListOperationsResponse", "Operation"]
 
 
 class BaseOperation(WireModel):
-    """This resource represents a long-running operation that is the result of a network API
-    call.
+    """A long-running operation (``google.longrunning.Operation``); ``error`` and
+    ``response`` are exclusive.
     """
 
     name: str | None = None
@@ -28,14 +28,13 @@ class BaseOperation(WireModel):
 
 
 class Empty(WireModel):
-    """A generic empty message that you can re-use to avoid defining duplicated empty
-    messages in your APIs.
-    """
+    """An empty message: the response body of methods with no data, such as ``DELETE``."""
 
 
 class Operation(BaseOperation):
-    """This resource represents a long-running operation that is the result of a network API
-    call.
+    """A long-running operation whose ``metadata`` and ``response`` are JSON objects tagged
+    with ``@type`` (e.g.
+    ``type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch``).
     """
 
     metadata: dict[str, Any] | None = None
@@ -43,7 +42,7 @@ class Operation(BaseOperation):
 
 
 class ListOperationsResponse(WireModel):
-    """The response message for Operations.ListOperations."""
+    """Response of ``operations.list`` (and ``batches.list``)."""
 
     operations: list[Operation] | None = None
     next_page_token: str | None = None

@@ -61,7 +61,7 @@ class Embedding(WireModel):
 
 
 class BatchEmbedTextResponse(WireModel):
-    """The response to a EmbedTextRequest."""
+    """The response to a ``BatchEmbedTextRequest``."""
 
     embeddings: list[Embedding] | None = None
 
@@ -138,7 +138,7 @@ class CountTextTokensResponse(WireModel):
 
 
 class EmbedTextResponse(WireModel):
-    """The response to a EmbedTextRequest."""
+    """The response to an ``EmbedTextRequest``."""
 
     embedding: Embedding | None = None
 

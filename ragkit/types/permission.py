@@ -33,8 +33,7 @@ class Role(WireEnum):
 
 
 class Permission(WireModel):
-    """Permission resource grants user, group or the rest of the world access to the PaLM API
-    resource (e.g. a tuned model, corpus).
+    """A grant of access to a corpus or tuned model for a user, a group or everyone.
 
     Required by the API: ``role``.
     """

@@ -28,7 +28,9 @@ class QueryCorpusRequest(WireModel):
 
 
 class RelevantChunk(WireModel):
-    """The information for a chunk relevant to a query."""
+    """A chunk relevant to a query, with its relevance score and the document it belongs to.
+    ``document`` is in the proto but missing from the OpenAPI rendering of rev 20250701.
+    """
 
     chunk_relevance_score: float | None = None
     chunk: Chunk | None = None

@@ -130,16 +130,14 @@ class FunctionDeclaration(WireModel):
 
 
 class Interval(WireModel):
-    """Represents a time interval, encoded as a Timestamp start (inclusive) and a Timestamp
-    end (exclusive).
-    """
+    """A time interval: ``start_time`` inclusive, ``end_time`` exclusive."""
 
     start_time: Timestamp | None = None
     end_time: Timestamp | None = None
 
 
 class GoogleSearch(WireModel):
-    """GoogleSearch tool type."""
+    """The Google Search tool (Gemini 2.0+), optionally restricted to a time range."""
 
     time_range_filter: Interval | None = None
 

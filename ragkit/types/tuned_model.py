@@ -45,9 +45,7 @@ class TuningSnapshot(WireModel):
 
 
 class CreateTunedModelMetadata(WireModel):
-    """Metadata about the state and progress of creating a tuned model returned from the
-    long-running operation
-    """
+    """Progress of a tuned-model creation, carried as the operation metadata."""
 
     total_steps: int | None = None
     completed_steps: int | None = None
@@ -139,16 +137,14 @@ class TunedModel(WireModel):
 
 
 class CreateTunedModelOperation(BaseOperation):
-    """This resource represents a long-running operation where metadata and response fields
-    are strongly typed.
-    """
+    """The operation returned by ``tunedModels.create``, with typed metadata and response."""
 
     metadata: CreateTunedModelMetadata | None = None
     response: TunedModel | None = None
 
 
 class ListTunedModelsResponse(WireModel):
-    """Response from `ListTunedModels` containing a paginated list of Models."""
+    """Response from ``ListTunedModels`` containing a paginated list of tuned models."""
 
     tuned_models: list[TunedModel] | None = None
     next_page_token: str | None = None
