@@ -1,0 +1,382 @@
+"""The local grounded answerer behind ``models/aqa:generateAnswer``.
+
+No generative answer model runs offline, so :class:`Answerer` answers by *selecting*:
+it splits the passages into sentences, scores each against the question (dense similarity
+from an :class:`~ragkit.server.models.embedding.Embedder` plus IDF-weighted lexical
+coverage, see :mod:`ragkit.server.models.evidence`), and composes the answer from the best
+sentences, quoted verbatim. Every part of the answer is attributed to its passage, so
+nothing in it is invented.
+
+Answer styles (``AnswerStyle`` in the API):
+
+* ``EXTRACTIVE``: the best sentence, trimmed to its best-matching clauses when it runs past
+  :data:`EXTRACTIVE_MAX_WORDS` words;
+* ``ABSTRACTIVE``: the best one or two sentences, de-duplicated (the sentence before the
+  best one is added when the best one opens with a pronoun such as "It");
+* ``VERBOSE``: the best three to five sentences, grouped per passage in passage order.
+
+Example::
+
+    answerer = Answerer(load_embedder("minilm"))
+    result = answerer.answer(
+        "When was the Eiffel Tower completed?",
+        [Passage("p1", "The Eiffel Tower is in Paris. It was completed in 1889.")],
+    )
+    result.text                      # 'The Eiffel Tower is in Paris. It was completed in 1889.'
+    result.answerable_probability    # high
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ragkit.server.models.embedding import Embedder
+from ragkit.server.models.evidence import (
+    RANK_PRIOR,
+    SCORE_PRIOR,
+    Evidence,
+    answer_type_matches,
+    answerable_probability,
+    novelty,
+    score_sentences,
+)
+from ragkit.server.models.lexical import content_terms
+from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
+
+__all__ = ["EXTRACTIVE_MAX_WORDS", "MAX_SENTENCES", "Answer", "AnswerSpan", "Answerer", "Passage"]
+
+AnswerStyleName = Literal["ABSTRACTIVE", "EXTRACTIVE", "VERBOSE"]
+
+#: An EXTRACTIVE answer longer than this is trimmed to its best clauses.
+EXTRACTIVE_MAX_WORDS = 30
+#: Sentences considered per request; beyond it the last passages are dropped, as the API
+#: drops the last inline passages when the context overflows.
+MAX_SENTENCES = 1024
+#: Near-duplicate sentences (token Jaccard at or above this) are quoted once.
+_DUPLICATE_JACCARD = 0.7
+_DUPLICATE_COSINE = 0.97
+#: A second ABSTRACTIVE sentence must score within this of the best one.
+_ABSTRACTIVE_MARGIN = 0.12
+_VERBOSE_MARGIN = 0.3
+_VERBOSE_MIN, _VERBOSE_MAX = 3, 5
+#: At temperature 1, sentence scores are jittered by up to this much (ties and near-ties).
+_TEMPERATURE_JITTER = 0.03
+_LEADING_PRONOUN = re.compile(
+    r"^(it|its|this|that|these|those|they|their|them|he|his|she|her|such|there)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One grounding passage: an inline passage, or a retrieved chunk.
+
+    ``id`` is the passage id or the chunk resource name (e.g.
+    ``"corpora/my-corpus/documents/doc-1/chunks/c-1"``); ``score`` its retrieval
+    relevance, when known.
+    """
+
+    id: str
+    text: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """A part of an answer, quoted verbatim from ``passages[passage_index]``."""
+
+    passage_index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A grounded answer: ``text`` is the ``spans`` joined, every span quoted from a passage."""
+
+    text: str
+    spans: list[AnswerSpan]
+    answerable_probability: float
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage_index: int
+    position: int
+    start: int
+    end: int
+    text: str
+    terms: frozenset[str]
+
+
+_EMPTY = Answer(text="", spans=[], answerable_probability=0.0)
+
+
+class Answerer:
+    """Answers questions from the passages given, quoting them (see the module docstring).
+
+    Args:
+        embedder: supplies dense similarity; any
+            :class:`~ragkit.server.models.embedding.Embedder`.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        *,
+        style: AnswerStyleName = "ABSTRACTIVE",
+        temperature: float = 0.0,
+    ) -> Answer:
+        """Answer ``question`` from ``passages`` (most relevant first).
+
+        With ``temperature`` 0 the result depends only on the inputs; above 0, sentences
+        whose scores are nearly equal may swap places, through a random generator seeded by
+        the question and temperature, so a given input still always gives the same answer.
+        Returns an empty answer with probability 0 when no passage has a usable sentence.
+
+        Raises:
+            ValueError: ``style`` is not one of the three styles, or ``temperature`` < 0.
+        """
+        if style not in ("ABSTRACTIVE", "EXTRACTIVE", "VERBOSE"):
+            raise ValueError(f"Unknown answer style {style!r}.")
+        if temperature < 0:
+            raise ValueError("temperature must be >= 0.")
+        sentences = _sentences(passages)
+        if not sentences or not question.strip():
+            return _EMPTY
+        question_terms = set(content_terms(question))
+        vectors, evidence = self._evidence(question, question_terms, sentences, passages)
+        relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
+        ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
+        probability = _probability(question, question_terms, sentences, vectors, evidence, ranking)
+        if style == "EXTRACTIVE":
+            spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
+        elif style == "ABSTRACTIVE":
+            spans = _abstract(sentences, vectors, relevance, ranking)
+        else:
+            spans = _verbose(sentences, vectors, relevance, ranking)
+        separator = "\n\n" if style == "VERBOSE" else " "
+        return Answer(
+            text=_join(spans, separator),
+            spans=spans,
+            answerable_probability=probability,
+        )
+
+    def _evidence(
+        self,
+        question: str,
+        question_terms: set[str],
+        sentences: list[_Sentence],
+        passages: Sequence[Passage],
+    ) -> tuple[npt.NDArray[np.float32], Evidence]:
+        query = self.embedder.embed([question], kind="query")[0]
+        texts = [" ".join(s.text.split()) for s in sentences]
+        step = max(1, self.embedder.batch_size)
+        vectors = np.concatenate(
+            [
+                self.embedder.embed(texts[i : i + step], kind="document")
+                for i in range(0, len(texts), step)
+            ]
+        )
+        passage_terms: dict[int, set[str]] = {}
+        for s in sentences:
+            passage_terms.setdefault(s.passage_index, set()).update(s.terms)
+        antecedents = _antecedent_terms(sentences)
+        priors = np.array(
+            [
+                RANK_PRIOR / (1 + s.passage_index)
+                + SCORE_PRIOR * min(1.0, max(0.0, passages[s.passage_index].score or 0.0))
+                for s in sentences
+            ]
+        )
+        evidence = score_sentences(
+            question_terms,
+            [set(s.terms) for s in sentences],
+            [passage_terms[s.passage_index] for s in sentences],
+            antecedents,
+            (vectors @ query).astype(np.float64),
+            priors,
+            [len(s.text.split()) for s in sentences],
+            [answer_type_matches(question, s.text) for s in sentences],
+        )
+        return vectors, evidence
+
+
+def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
+    found: list[_Sentence] = []
+    for passage_index, passage in enumerate(passages):
+        for position, (start, end) in enumerate(split_sentences(passage.text)):
+            text = passage.text[start:end]
+            if not any(c.isalnum() for c in text):
+                continue
+            terms = frozenset(content_terms(text))
+            found.append(_Sentence(passage_index, position, start, end, text, terms))
+            if len(found) == MAX_SENTENCES:
+                return found
+    return found
+
+
+def _antecedent_terms(sentences: list[_Sentence]) -> list[set[str]]:
+    """For a sentence opening with a pronoun: the terms of its passage's first sentence
+    and of the sentence before it, which the pronoun most likely refers to."""
+    found: list[set[str]] = []
+    first = 0
+    for i, sentence in enumerate(sentences):
+        if i == 0 or sentences[i - 1].passage_index != sentence.passage_index:
+            first = i
+        if i > first and _LEADING_PRONOUN.match(sentence.text):
+            found.append(set(sentences[first].terms | sentences[i - 1].terms))
+        else:
+            found.append(set())
+    return found
+
+
+def _jitter(question: str, temperature: float, n: int) -> npt.NDArray[np.float64]:
+    if temperature <= 0:
+        return np.zeros(n)
+    key = hashlib.blake2b(f"{temperature!r}\0{question}".encode(), digest_size=8).digest()
+    rng = np.random.default_rng(int.from_bytes(key, "little"))
+    return rng.uniform(0.0, _TEMPERATURE_JITTER * min(temperature, 1.0), n)
+
+
+def _probability(
+    question: str,
+    question_terms: set[str],
+    sentences: list[_Sentence],
+    vectors: npt.NDArray[np.float32],
+    evidence: Evidence,
+    ranking: list[int],
+) -> float:
+    best = ranking[0]
+    runners_up = ranking[1:3]
+    agreement = float(np.mean(vectors[runners_up] @ vectors[best])) if runners_up else 0.0
+    return answerable_probability(
+        dense=float(evidence.dense[best]),
+        coverage=float(evidence.context_coverage[best]),
+        agreement=agreement,
+        type_match=answer_type_matches(question, sentences[best].text),
+        novelty=novelty(question_terms, set(sentences[best].terms)),
+    )
+
+
+def _is_duplicate(
+    a: _Sentence, b: _Sentence, vectors: npt.NDArray[np.float32], ia: int, ib: int
+) -> bool:
+    union = a.terms | b.terms
+    if union and len(a.terms & b.terms) / len(union) >= _DUPLICATE_JACCARD:
+        return True
+    return float(vectors[ia] @ vectors[ib]) >= _DUPLICATE_COSINE
+
+
+def _pick(
+    sentences: list[_Sentence],
+    vectors: npt.NDArray[np.float32],
+    relevance: npt.NDArray[np.float64],
+    ranking: list[int],
+    *,
+    margin: float,
+    minimum: int,
+    maximum: int,
+) -> list[int]:
+    """Best sentences in rank order, skipping near-duplicates of ones already picked."""
+    picked = [ranking[0]]
+    floor = relevance[ranking[0]] - margin
+    for i in ranking[1:]:
+        if len(picked) >= maximum or (relevance[i] < floor and len(picked) >= minimum):
+            break
+        if not any(_is_duplicate(sentences[i], sentences[j], vectors, i, j) for j in picked):
+            picked.append(i)
+    return picked
+
+
+def _span(sentence: _Sentence) -> AnswerSpan:
+    return AnswerSpan(passage_index=sentence.passage_index, text=sentence.text)
+
+
+def _abstract(
+    sentences: list[_Sentence],
+    vectors: npt.NDArray[np.float32],
+    relevance: npt.NDArray[np.float64],
+    ranking: list[int],
+) -> list[AnswerSpan]:
+    best = sentences[ranking[0]]
+    previous = ranking[0] - 1
+    if (
+        _LEADING_PRONOUN.match(best.text)
+        and previous >= 0
+        and sentences[previous].passage_index == best.passage_index
+    ):
+        return [_span(sentences[previous]), _span(best)]
+    picked = _pick(
+        sentences, vectors, relevance, ranking, margin=_ABSTRACTIVE_MARGIN, minimum=1, maximum=2
+    )
+    return [_span(sentences[i]) for i in picked]
+
+
+def _verbose(
+    sentences: list[_Sentence],
+    vectors: npt.NDArray[np.float32],
+    relevance: npt.NDArray[np.float64],
+    ranking: list[int],
+) -> list[AnswerSpan]:
+    picked = _pick(
+        sentences,
+        vectors,
+        relevance,
+        ranking,
+        margin=_VERBOSE_MARGIN,
+        minimum=_VERBOSE_MIN,
+        maximum=_VERBOSE_MAX,
+    )
+    # Sentence indices already run in passage order, then position order.
+    return [_span(sentences[i]) for i in sorted(picked)]
+
+
+def _extract(
+    question: str, question_terms: set[str], sentence: _Sentence, passages: Sequence[Passage]
+) -> AnswerSpan:
+    text = passages[sentence.passage_index].text
+    if len(sentence.text.split()) <= EXTRACTIVE_MAX_WORDS:
+        return _span(sentence)
+    units: list[tuple[int, int]] = []
+    for start, end in split_clauses(text, sentence.start, sentence.end):
+        spans = word_spans(text, start, end)
+        step = EXTRACTIVE_MAX_WORDS // 2
+        units.extend(
+            (spans[i][0], spans[min(i + step, len(spans)) - 1][1])
+            for i in range(0, len(spans), step)
+        )
+    best: tuple[float, int, int] | None = None
+    for first in range(len(units)):
+        for last in range(first, len(units)):
+            start, end = units[first][0], units[last][1]
+            window = text[start:end]
+            if len(window.split()) > EXTRACTIVE_MAX_WORDS:
+                break
+            overlap = len(question_terms & set(content_terms(window)))
+            typed = answer_type_matches(question, window)
+            score = overlap + 0.75 * typed - 0.01 * len(window.split())
+            if best is None or score > best[0]:
+                best = (score, start, end)
+    if best is None:
+        return _span(sentence)
+    return AnswerSpan(passage_index=sentence.passage_index, text=text[best[1] : best[2]])
+
+
+def _join(spans: list[AnswerSpan], group_separator: str) -> str:
+    parts: list[str] = []
+    for i, span in enumerate(spans):
+        if i:
+            same_group = spans[i - 1].passage_index == span.passage_index
+            parts.append(" " if same_group else group_separator)
+        parts.append(span.text)
+    return "".join(parts)
