@@ -1,0 +1,101 @@
+"""The FastAPI application behind ``ragkit serve``.
+
+:func:`create_app` builds the app from a :class:`~ragkit.server.config.ServerConfig`; its
+lifespan creates the data directory, warms the embedder and opens the retriever service,
+and closes the service on shutdown. The same app runs under uvicorn or in-process::
+
+    app = create_app(ServerConfig(data_dir=Path("data"), embedder="hash"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ragkit") as http:
+            await http.post("/v1beta/corpora", json={"displayName": "Docs"})
+
+Invalid configuration (an unknown embedder, a broken auth file) fails in
+:func:`create_app`, before anything listens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any as RetrieverService  # TEMP until the service lands
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from ragkit._version import __version__
+from ragkit.server.auth import Authenticator
+from ragkit.server.catalog import build_catalog
+from ragkit.server.config import ServerConfig
+from ragkit.server.http.deps import ServerState
+from ragkit.server.http.errors import install_error_handlers
+from ragkit.server.models.embedding import Embedder, load_embedder
+from ragkit.server.routes import api_router
+
+__all__ = ["ServiceFactory", "create_app", "open_service"]
+
+logger = logging.getLogger("ragkit.server")
+
+#: Opens the service for a config and embedder; tests may substitute their own.
+ServiceFactory = Callable[[ServerConfig, Embedder], RetrieverService]
+
+
+def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
+    """The real retriever service over ``config.data_dir`` (created if missing)."""
+    from ragkit.server.service import RetrieverService as Real  # TEMP
+
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return Real.open(config.data_dir, embedder=embedder, quotas=config.quotas)
+
+
+def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
+    auth = "single user" if authenticator.single_user else f"auth file {config.auth_file}"
+    return (
+        f"ragkit serve: Semantic Retrieval API at {config.base_url}/v1beta "
+        f"(data {config.data_dir}, embedder {config.embedder}, {auth})"
+    )
+
+
+def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None = None) -> FastAPI:
+    """Build the app; the service opens when the app's lifespan starts.
+
+    Raises:
+        AuthFileError: ``config.auth_file`` is unreadable or invalid.
+        ValueError: ``config.embedder`` names no known embedder.
+    """
+    authenticator = Authenticator.from_file(config.auth_file)
+    embedder = load_embedder(config.embedder)
+    state = ServerState(
+        config=config,
+        authenticator=authenticator,
+        catalog=build_catalog(embedder),
+        embedder=embedder,
+    )
+    factory = service_factory or open_service
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Load model files now, so a broken install fails at startup, not on a request.
+        await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
+        service = await anyio.to_thread.run_sync(factory, config, embedder)
+        state.service = service
+        logger.info("%s", _describe(config, authenticator))
+        try:
+            yield
+        finally:
+            state.service = None
+            await anyio.to_thread.run_sync(service.close)
+
+    app = FastAPI(
+        title="ragkit Semantic Retrieval API",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ragkit = state
+    install_error_handlers(app)
+    app.include_router(api_router())
+    return app

@@ -1,0 +1,100 @@
+"""FastAPI dependencies: the running server's parts and the calling principal.
+
+Routes declare what they need with the ``Annotated`` aliases below (``service: Service``,
+``who: Caller``...); everything lives on ``app.state.ragkit`` (a :class:`ServerState`),
+put there by :func:`ragkit.server.app.create_app`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+# TEMP until ragkit.server.service lands
+from typing import Any as RetrieverService
+
+from fastapi import Depends, Request
+
+from ragkit.server.auth import Authenticator, Credentials
+from ragkit.server.catalog import ModelCatalog
+from ragkit.server.config import ServerConfig
+from ragkit.server.errors import internal, unauthenticated
+from ragkit.server.models.embedding import Embedder
+from ragkit.server.principal import Principal
+
+__all__ = [
+    "Caller",
+    "Catalog",
+    "EmbedderDep",
+    "Service",
+    "ServerState",
+    "credentials_of",
+    "server_state",
+]
+
+
+@dataclass
+class ServerState:
+    """What a running app holds; ``service`` is set while the lifespan is open."""
+
+    config: ServerConfig
+    authenticator: Authenticator
+    catalog: ModelCatalog
+    embedder: Embedder
+    service: RetrieverService | None = None
+
+
+def server_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.ragkit
+    return state
+
+
+def _service(request: Request) -> RetrieverService:
+    service = server_state(request).service
+    if service is None:
+        # Only reachable when the app is driven without its lifespan (a wiring bug).
+        raise internal("The retriever service is not running.")
+    return service
+
+
+def credentials_of(request: Request) -> Credentials:
+    """The API key and bearer token a request carries, wherever Google allows them.
+
+    Raises:
+        ApiError: UNAUTHENTICATED for an ``Authorization`` header that is not ``Bearer``.
+    """
+    api_key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
+    token = request.query_params.get("access_token") or request.query_params.get("oauth_token")
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise unauthenticated(
+                "Request had invalid authentication credentials: the Authorization header "
+                "must be 'Bearer <token>'."
+            )
+        token = value.strip()
+    return Credentials(api_key=api_key or None, bearer_token=token or None)
+
+
+def _caller(request: Request) -> Principal:
+    state = server_state(request)
+    return state.authenticator.authenticate(credentials_of(request))
+
+
+def _catalog(request: Request) -> ModelCatalog:
+    return server_state(request).catalog
+
+
+def _embedder(request: Request) -> Embedder:
+    return server_state(request).embedder
+
+
+#: The retriever service of the running app.
+Service = Annotated[RetrieverService, Depends(_service)]
+#: The authenticated principal making the request.
+Caller = Annotated[Principal, Depends(_caller)]
+#: The models the server serves.
+Catalog = Annotated[ModelCatalog, Depends(_catalog)]
+#: The embedder the retriever uses (also behind ``embedContent``).
+EmbedderDep = Annotated[Embedder, Depends(_embedder)]

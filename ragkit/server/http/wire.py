@@ -1,0 +1,79 @@
+"""Request bodies in, response bodies out, with the JSON rules Google's front end applies.
+
+Bodies are parsed strictly: unknown fields are rejected (``Unknown name "x"``), either
+camelCase or snake_case names are accepted, enums as names or integers. Responses are
+camelCase JSON with ``None`` fields omitted; enums are names unless the request asked for
+``enum-encoding=int``. An empty body reads as ``{}``, like an empty proto message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from ragkit.server.errors import invalid_argument
+from ragkit.server.http.errors import validation_message
+from ragkit.types._base import from_wire, to_wire
+
+__all__ = ["body_of", "json_body", "parse_body", "render"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object (``{}`` when empty).
+
+    Raises:
+        ApiError: INVALID_ARGUMENT when the body is not JSON or not a JSON object.
+    """
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid_argument(f"Invalid JSON payload received. {_json_problem(exc)}") from None
+    if not isinstance(data, dict):
+        raise invalid_argument(
+            'Invalid JSON payload received. Unknown name "": Root element must be a message.'
+        )
+    return data
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"Unexpected token at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+    return "The body is not valid UTF-8."
+
+
+def parse_body(model_type: type[M], data: dict[str, Any]) -> M:
+    """Validate wire ``data`` into ``model_type``, rejecting unknown fields.
+
+    Raises:
+        ApiError: INVALID_ARGUMENT naming each bad field by its camelCase path.
+    """
+    try:
+        parsed: M = from_wire(model_type, data, strict=True)
+    except ValidationError as exc:
+        raise invalid_argument(validation_message(exc.errors())) from None
+    return parsed
+
+
+def body_of(model_type: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A dependency reading the request body as ``model_type``."""
+
+    async def dependency(request: Request) -> M:
+        return parse_body(model_type, await json_body(request))
+
+    return dependency
+
+
+def render(model: BaseModel | None, *, enum_int: bool = False) -> JSONResponse:
+    """A 200 response carrying ``model`` as Google's JSON (``{}`` for ``None``/Empty)."""
+    content = {} if model is None else to_wire(model, enum_int=enum_int)
+    return JSONResponse(content)
