@@ -158,7 +158,16 @@ from ragkit.types.grounding import (
 )
 from ragkit.types.metadata import Condition, CustomMetadata, MetadataFilter, Operator, StringList
 from ragkit.types.model import ListModelsResponse, Model
-from ragkit.types.operation import BaseOperation, Empty, ListOperationsResponse, Operation
+from ragkit.types.operation import (
+    TYPE_URL_PREFIX,
+    BaseOperation,
+    Empty,
+    ListOperationsResponse,
+    Operation,
+    pack_any,
+    type_url,
+    unpack_any,
+)
 from ragkit.types.palm import (
     BatchEmbedTextRequest,
     BatchEmbedTextResponse,
@@ -427,6 +436,7 @@ __all__ = [
     "SpeechConfig",
     "Status",
     "StringList",
+    "TYPE_URL_PREFIX",
     "TaskType",
     "TextCompletion",
     "TextPrompt",
@@ -459,5 +469,8 @@ __all__ = [
     "WireEnum",
     "WireModel",
     "from_wire",
+    "pack_any",
     "to_wire",
+    "type_url",
+    "unpack_any",
 ]

@@ -165,3 +165,25 @@ def test_custom_metadata_accepts_one_value() -> None:
             "key": "k",
             **value,
         }
+
+
+def test_pack_and_unpack_any() -> None:
+    from ragkit.types import Empty, TunedModel, pack_any, type_url, unpack_any
+
+    batch = GenerateContentBatch(name="batches/b1", state=BatchState.BATCH_STATE_SUCCEEDED)
+    packed = pack_any(batch)
+    assert packed == {
+        "@type": "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch",
+        "name": "batches/b1",
+        "state": "BATCH_STATE_SUCCEEDED",
+    }
+    assert next(iter(packed)) == "@type"
+    op = from_wire(Operation, {"name": "batches/b1", "done": True, "response": packed}, strict=True)
+    assert op.response is not None
+    assert unpack_any(op.response, GenerateContentBatch, strict=True) == batch
+    assert pack_any(Empty()) == {"@type": type_url(Empty)}
+    assert type_url(Empty) == "type.googleapis.com/google.protobuf.Empty"
+    with pytest.raises(ValueError, match="expected an Any of type"):
+        unpack_any(packed, TunedModel)
+    with pytest.raises(ValidationError, match='Unknown name "extra"'):
+        unpack_any({**packed, "extra": 1}, GenerateContentBatch, strict=True)
