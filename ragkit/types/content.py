@@ -51,7 +51,10 @@ class Scheduling(WireEnum):
 
 
 class Blob(WireModel):
-    """Raw media bytes."""
+    """Raw media bytes.
+
+    ``data`` holds base64 text (proto ``bytes``), on the wire and in Python.
+    """
 
     mime_type: str | None = None
     data: str | None = None
@@ -124,7 +127,10 @@ class VideoMetadata(WireModel):
 
 
 class Part(WireModel):
-    """A datatype containing media that is part of a multi-part `Content` message."""
+    """A datatype containing media that is part of a multi-part `Content` message.
+
+    ``thought_signature`` holds base64 text (proto ``bytes``), on the wire and in Python.
+    """
 
     text: str | None = None
     inline_data: Blob | None = None

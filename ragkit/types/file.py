@@ -57,7 +57,10 @@ class VideoFileMetadata(WireModel):
 
 
 class File(WireModel):
-    """A file uploaded to the API."""
+    """A file uploaded to the API.
+
+    ``sha256_hash`` holds base64 text (proto ``bytes``), on the wire and in Python.
+    """
 
     name: str | None = None
     display_name: str | None = None

@@ -85,7 +85,10 @@ class RetrievalMetadata(WireModel):
 
 
 class SearchEntryPoint(WireModel):
-    """Google search entry point."""
+    """Google search entry point.
+
+    ``sdk_blob`` holds base64 text (proto ``bytes``), on the wire and in Python.
+    """
 
     rendered_content: str | None = None
     sdk_blob: str | None = None

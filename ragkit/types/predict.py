@@ -24,7 +24,10 @@ __all__ = [
 
 
 class Video(WireModel):
-    """Representation of a video."""
+    """Representation of a video.
+
+    ``video`` holds base64 text (proto ``bytes``), on the wire and in Python.
+    """
 
     video: str | None = None
     uri: str | None = None
