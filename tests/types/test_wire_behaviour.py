@@ -89,6 +89,15 @@ def test_timestamp_is_rfc3339_utc_with_z() -> None:
     }
 
 
+def test_timestamp_accepts_google_precisions() -> None:
+    for given, wire in [
+        ("2025-07-01T10:00:00Z", "2025-07-01T10:00:00Z"),
+        ("2025-07-01T10:00:00.120Z", "2025-07-01T10:00:00.120000Z"),
+        ("2025-07-01T10:00:00.123456789Z", "2025-07-01T10:00:00.123456Z"),
+    ]:
+        assert Chunk.model_validate({"createTime": given}).to_wire() == {"createTime": wire}
+
+
 def test_duration_and_bytes_stay_strings() -> None:
     from ragkit.types import Blob, CachedContent
 
