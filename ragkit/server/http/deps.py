@@ -20,7 +20,7 @@ from ragkit.server.catalog import ModelCatalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.errors import internal, unauthenticated
 from ragkit.server.models.embedding import Embedder
-from ragkit.server.principal import Principal
+from ragkit.server.principal import LOCAL_USER, Principal
 
 __all__ = [
     "Caller",
@@ -78,8 +78,11 @@ def credentials_of(request: Request) -> Credentials:
 
 
 def _caller(request: Request) -> Principal:
-    state = server_state(request)
-    return state.authenticator.authenticate(credentials_of(request))
+    authenticator = server_state(request).authenticator
+    if authenticator.single_user:
+        # Single-user mode accepts any credentials, even ones it could not parse.
+        return LOCAL_USER
+    return authenticator.authenticate(credentials_of(request))
 
 
 def _catalog(request: Request) -> ModelCatalog:
