@@ -1,0 +1,212 @@
+"""``models/aqa:generateAnswer``: grounded answers from inline passages or a corpus.
+
+The question is the text of the last ``contents`` entry. With ``inline_passages`` each
+text part of each passage is one grounding unit, attributed as
+``groundingPassage{passageId, partIndex}``. With ``semantic_retriever`` the service runs
+the same retrieval as ``corpora:query`` / ``documents:query`` on ``source`` (READER
+needed) for the config's ``query``, keeps chunks scoring at least
+``minimum_relevance_score``, and attributes spans as ``semanticRetrieverChunk{source,
+chunk}``. ``max_chunks_count`` defaults to :data:`DEFAULT_MAX_CHUNKS` (AQA works best with a
+few short passages) and may be 1..100.
+
+Safety settings are validated (at most one per category, four supported categories) but
+no safety model runs locally, so nothing is ever blocked and ``input_feedback`` is omitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ragkit._exceptions import ResourceNameError
+from ragkit.limits import MAX_RESULTS_COUNT
+from ragkit.names import model_name
+from ragkit.server.errors import invalid_argument, not_found
+from ragkit.server.models.answerer import AnswerStyleName, Passage
+from ragkit.server.principal import Principal
+from ragkit.server.service.core import ServiceCore
+from ragkit.server.service.query import QueryMixin
+from ragkit.types import (
+    AnswerStyle,
+    AttributionSourceId,
+    Candidate,
+    Content,
+    FinishReason,
+    GenerateAnswerRequest,
+    GenerateAnswerResponse,
+    GroundingAttribution,
+    GroundingPassageId,
+    GroundingPassages,
+    HarmBlockThreshold,
+    HarmCategory,
+    Part,
+    SafetySetting,
+    SemanticRetrieverChunk,
+    SemanticRetrieverConfig,
+)
+
+__all__ = ["AQA_MODEL", "DEFAULT_MAX_CHUNKS", "AnswerMixin"]
+
+#: The only model that answers ``generateAnswer``.
+AQA_MODEL = "models/aqa"
+#: Chunks retrieved for a ``semantic_retriever`` source when ``max_chunks_count`` is unset.
+DEFAULT_MAX_CHUNKS = 5
+
+_SAFETY_CATEGORIES = (
+    HarmCategory.HARM_CATEGORY_HATE_SPEECH,
+    HarmCategory.HARM_CATEGORY_SEXUALLY_EXPLICIT,
+    HarmCategory.HARM_CATEGORY_DANGEROUS_CONTENT,
+    HarmCategory.HARM_CATEGORY_HARASSMENT,
+)
+_STYLES: dict[AnswerStyle, AnswerStyleName] = {
+    AnswerStyle.ABSTRACTIVE: "ABSTRACTIVE",
+    AnswerStyle.EXTRACTIVE: "EXTRACTIVE",
+    AnswerStyle.VERBOSE: "VERBOSE",
+}
+
+
+def _text(content: Content | None) -> str:
+    parts = (content.parts or []) if content is not None else []
+    return "\n".join(part.text for part in parts if part.text)
+
+
+def _check_model(model: str) -> None:
+    try:
+        name = model_name(model)
+    except ResourceNameError as error:
+        raise invalid_argument(str(error)) from None
+    if name != AQA_MODEL:
+        raise not_found(
+            f"Model {name} is not found for API version v1beta, or is not supported for "
+            f"generateAnswer; use {AQA_MODEL}."
+        )
+
+
+def _check_safety(settings: Sequence[SafetySetting] | None) -> None:
+    seen: set[HarmCategory] = set()
+    for setting in settings or []:
+        category = setting.category
+        if category not in _SAFETY_CATEGORIES:
+            allowed = ", ".join(c.name for c in _SAFETY_CATEGORIES)
+            shown = category.name if category is not None else "(unset)"
+            raise invalid_argument(
+                f"Safety setting category {shown} is not supported by generateAnswer; "
+                f"use one of {allowed}."
+            )
+        if category in seen:
+            raise invalid_argument(f"Safety setting category {category.name} is set twice.")
+        seen.add(category)
+        threshold = setting.threshold
+        if threshold is None or threshold is HarmBlockThreshold.HARM_BLOCK_THRESHOLD_UNSPECIFIED:
+            raise invalid_argument(f"Safety setting {category.name} needs a threshold.")
+
+
+def _check_request(request: GenerateAnswerRequest) -> tuple[str, AnswerStyleName, float]:
+    if not request.contents:
+        raise invalid_argument("contents is required: the last content holds the question.")
+    question = _text(request.contents[-1])
+    if not question.strip():
+        raise invalid_argument("The last content must contain the question text.")
+    style = request.answer_style
+    if style is None or style not in _STYLES:
+        raise invalid_argument("answer_style is required (ABSTRACTIVE, EXTRACTIVE or VERBOSE).")
+    temperature = 0.0 if request.temperature is None else request.temperature
+    if not 0.0 <= temperature <= 1.0:
+        raise invalid_argument(f"temperature must be between 0.0 and 1.0, got {temperature}.")
+    _check_safety(request.safety_settings)
+    if (request.inline_passages is None) == (request.semantic_retriever is None):
+        raise invalid_argument(
+            "Exactly one grounding source is required: inline_passages or semantic_retriever."
+        )
+    return question, _STYLES[style], temperature
+
+
+def _inline(passages: GroundingPassages) -> tuple[list[Passage], list[AttributionSourceId]]:
+    units: list[Passage] = []
+    sources: list[AttributionSourceId] = []
+    if not passages.passages:
+        raise invalid_argument("inline_passages.passages must contain at least one passage.")
+    for i, passage in enumerate(passages.passages):
+        if not passage.id:
+            raise invalid_argument(f"inline_passages.passages[{i}].id is required.")
+        parts = passage.content.parts or [] if passage.content is not None else []
+        for part_index, part in enumerate(parts):
+            if part.text:
+                units.append(Passage(passage.id, part.text))
+                sources.append(
+                    AttributionSourceId(
+                        grounding_passage=GroundingPassageId(
+                            passage_id=passage.id, part_index=part_index
+                        )
+                    )
+                )
+    return units, sources
+
+
+class AnswerMixin(QueryMixin, ServiceCore):
+    def generate_answer(
+        self, who: Principal, model: str, request: GenerateAnswerRequest
+    ) -> GenerateAnswerResponse:
+        """Answer the last content's question, grounded on the request's source.
+
+        Raises:
+            ApiError: NOT_FOUND (model other than ``models/aqa``), INVALID_ARGUMENT,
+                PERMISSION_DENIED (semantic retriever source the caller cannot read).
+        """
+        _check_model(model)
+        question, style, temperature = _check_request(request)
+        if request.inline_passages is not None:
+            passages, sources = _inline(request.inline_passages)
+        else:
+            assert request.semantic_retriever is not None
+            passages, sources = self._retrieved(who, request.semantic_retriever)
+        answer = self._answerer.answer(question, passages, style=style, temperature=temperature)
+        attributions = [
+            GroundingAttribution(
+                source_id=sources[span.passage_index], content=Content(parts=[Part(text=span.text)])
+            )
+            for span in answer.spans
+        ]
+        candidate = Candidate(
+            content=Content(role="model", parts=[Part(text=answer.text)]),
+            finish_reason=FinishReason.STOP,
+            grounding_attributions=attributions,
+            index=0,
+        )
+        return GenerateAnswerResponse(
+            answer=candidate, answerable_probability=answer.answerable_probability
+        )
+
+    def _retrieved(
+        self, who: Principal, config: SemanticRetrieverConfig
+    ) -> tuple[list[Passage], list[AttributionSourceId]]:
+        if not config.source:
+            raise invalid_argument("semantic_retriever.source is required.")
+        query = _text(config.query)
+        if not query.strip():
+            raise invalid_argument("semantic_retriever.query must contain text.")
+        count = config.max_chunks_count or DEFAULT_MAX_CHUNKS
+        if not 1 <= count <= MAX_RESULTS_COUNT:
+            raise invalid_argument(
+                f"semantic_retriever.max_chunks_count must be between 1 and "
+                f"{MAX_RESULTS_COUNT}, got {count}."
+            )
+        hits = self._retrieve(who, config.source, query, config.metadata_filters, count)
+        floor = config.minimum_relevance_score
+        passages: list[Passage] = []
+        sources: list[AttributionSourceId] = []
+        for hit in hits:
+            score = hit.chunk_relevance_score or 0.0
+            if hit.chunk is None or (floor is not None and score < floor):
+                continue
+            name = hit.chunk.name or ""
+            passages.append(
+                Passage(name, (hit.chunk.data.string_value or "") if hit.chunk.data else "", score)
+            )
+            sources.append(
+                AttributionSourceId(
+                    semantic_retriever_chunk=SemanticRetrieverChunk(
+                        source=config.source, chunk=name
+                    )
+                )
+            )
+        return passages, sources

@@ -1,0 +1,46 @@
+"""State shared by every part of :class:`~ragkit.server.service.RetrieverService`."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from ragkit.server.models.answerer import Answerer
+from ragkit.server.models.embedding import Embedder
+from ragkit.server.service.indexes import CorpusIndexes
+from ragkit.server.service.paging import PageTokens
+from ragkit.server.service.quotas import Quotas
+from ragkit.server.store import Database
+
+__all__ = ["ServiceCore"]
+
+_TICK = timedelta(microseconds=1)
+
+
+class ServiceCore:
+    """Database, models, quotas, page tokens, indexes and a monotonic clock."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        embedder: Embedder,
+        answerer: Answerer,
+        quotas: Quotas,
+        pages: PageTokens,
+    ) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._answerer = answerer
+        self._quotas = quotas
+        self._pages = pages
+        self._indexes = CorpusIndexes(db, embedder)
+        self._clock = threading.Lock()
+        self._last = datetime.min.replace(tzinfo=UTC)
+
+    def _now(self) -> datetime:
+        """UTC now, strictly increasing, so an update always moves update_time forward."""
+        with self._clock:
+            now = max(datetime.now(UTC), self._last + _TICK)
+            self._last = now
+            return now

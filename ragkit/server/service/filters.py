@@ -1,0 +1,110 @@
+"""Metadata filters of a query, checked and turned into store clauses.
+
+Keys name a level: ``document.custom_metadata.<key>`` or ``chunk.custom_metadata.<key>``
+(``documents:query`` and a document-scoped ``semanticRetriever`` accept chunk keys only).
+Operators (api.md §6): LESS, LESS_EQUAL, GREATER_EQUAL, GREATER need ``numeric_value``;
+EQUAL and NOT_EQUAL take either value; INCLUDES and EXCLUDES need ``string_value`` and
+match string-list metadata. Conditions in one filter are ORed, filters are ANDed; a key may
+appear in several filters only when all their conditions are numeric (to express ranges).
+A condition whose value type differs from the stored metadata's simply matches nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from ragkit.server.errors import invalid_argument
+from ragkit.server.store.metadata import ConditionSpec, FilterClause, Level, Op
+from ragkit.types import Condition, MetadataFilter, Operator
+
+__all__ = ["parse_filters"]
+
+_PREFIXES: dict[str, Level] = {
+    "document.custom_metadata.": "document",
+    "chunk.custom_metadata.": "chunk",
+}
+_NUMERIC_ONLY: dict[Operator, Op] = {
+    Operator.LESS: "<",
+    Operator.LESS_EQUAL: "<=",
+    Operator.GREATER_EQUAL: ">=",
+    Operator.GREATER: ">",
+}
+_EITHER: dict[Operator, Op] = {Operator.EQUAL: "=", Operator.NOT_EQUAL: "!="}
+_LIST_ONLY: dict[Operator, Op] = {Operator.INCLUDES: "includes", Operator.EXCLUDES: "excludes"}
+
+
+def parse_filters(
+    filters: Sequence[MetadataFilter] | None, *, document_keys: bool
+) -> list[FilterClause]:
+    """Validate ``filters``; ``document_keys=False`` rejects ``document.`` keys.
+
+    Raises:
+        ApiError: INVALID_ARGUMENT for a bad key, operator or value, or a non-numeric key
+            repeated across filters.
+    """
+    clauses = [_clause(f, document_keys=document_keys) for f in filters or []]
+    by_key: defaultdict[tuple[Level, str], list[FilterClause]] = defaultdict(list)
+    for clause in clauses:
+        by_key[clause.level, clause.key].append(clause)
+    for group in by_key.values():
+        numeric = all(
+            isinstance(c.value, float) and c.op not in ("includes", "excludes")
+            for clause in group
+            for c in clause.conditions
+        )
+        if len(group) > 1 and not numeric:
+            raise invalid_argument(
+                f"Metadata filter key {_wire_key(group[0])!r} appears in more than one filter; "
+                "only numeric conditions may be combined (ANDed) across filters on one key. "
+                "Put string conditions for a key in one filter (they are ORed)."
+            )
+    return clauses
+
+
+def _wire_key(clause: FilterClause) -> str:
+    return f"{clause.level}.custom_metadata.{clause.key}"
+
+
+def _clause(metadata_filter: MetadataFilter, *, document_keys: bool) -> FilterClause:
+    key = metadata_filter.key or ""
+    prefix = next((p for p in _PREFIXES if key.startswith(p) and len(key) > len(p)), None)
+    if prefix is None:
+        raise invalid_argument(
+            f"Invalid metadata filter key {key!r}: it must start with "
+            "'document.custom_metadata.' or 'chunk.custom_metadata.' followed by the key."
+        )
+    level = _PREFIXES[prefix]
+    if level == "document" and not document_keys:
+        raise invalid_argument(
+            f"Invalid metadata filter key {key!r}: only chunk-level keys "
+            "('chunk.custom_metadata.<key>') can filter a document query."
+        )
+    if not metadata_filter.conditions:
+        raise invalid_argument(f"Metadata filter {key!r} needs at least one condition.")
+    conditions = tuple(_condition(key, c) for c in metadata_filter.conditions)
+    return FilterClause(level=level, key=key[len(prefix) :], conditions=conditions)
+
+
+def _condition(key: str, condition: Condition) -> ConditionSpec:
+    operation = condition.operation or Operator.OPERATOR_UNSPECIFIED
+    value: str | float
+    if condition.string_value is not None and condition.numeric_value is None:
+        value = condition.string_value
+    elif condition.numeric_value is not None and condition.string_value is None:
+        value = float(condition.numeric_value)
+    else:
+        raise invalid_argument(
+            f"A condition on {key!r} must set exactly one of string_value or numeric_value."
+        )
+    if operation in _NUMERIC_ONLY:
+        if not isinstance(value, float):
+            raise invalid_argument(f"Operator {operation.name} on {key!r} needs a numeric_value.")
+        return ConditionSpec(_NUMERIC_ONLY[operation], value)
+    if operation in _EITHER:
+        return ConditionSpec(_EITHER[operation], value)
+    if operation in _LIST_ONLY:
+        if not isinstance(value, str):
+            raise invalid_argument(f"Operator {operation.name} on {key!r} needs a string_value.")
+        return ConditionSpec(_LIST_ONLY[operation], value)
+    raise invalid_argument(f"A condition on {key!r} needs an operation, got {operation.name}.")

@@ -1,0 +1,119 @@
+"""One :class:`~ragkit.server.index.VectorIndex` per corpus, loaded lazily from SQLite.
+
+An index is built the first time its corpus is queried, from the vectors stored with the
+chunks. Writes update loaded indexes only after their transaction commits (see
+:meth:`ragkit.server.store.Database.after_commit`), so an index never holds a vector the
+database does not. Chunks without a usable vector (stored by a different embedder) are
+re-embedded and written back before the index is built.
+
+Locking: loading holds the corpus's lock while it reads; applying a committed change takes
+the same lock. Whichever comes first, the loaded index ends up with the change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ragkit.server.index import VectorIndex
+from ragkit.server.models.embedding import Embedder
+from ragkit.server.store import Database
+from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
+from ragkit.types import ChunkState
+
+__all__ = ["CorpusIndexes", "embed_texts"]
+
+_ACTIVE = ChunkState.STATE_ACTIVE.value
+
+
+def embed_texts(
+    embedder: Embedder, texts: Sequence[str], *, kind: str = "document"
+) -> npt.NDArray[np.float32]:
+    """Embed ``texts`` in slices of ``embedder.batch_size``; shape ``(n, dimensions)``."""
+    if not texts:
+        return np.empty((0, embedder.dimensions), dtype=np.float32)
+    step = max(1, embedder.batch_size)
+    parts = [
+        embedder.embed(texts[i : i + step], kind="query" if kind == "query" else "document")
+        for i in range(0, len(texts), step)
+    ]
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+class CorpusIndexes:
+    """The loaded indexes, keyed by corpus row id."""
+
+    def __init__(self, db: Database, embedder: Embedder) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._indexes: dict[int, VectorIndex] = {}
+        self._locks: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, corpus_id: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(corpus_id, threading.Lock())
+
+    def get(self, corpus_id: int) -> VectorIndex:
+        """The corpus's index, loading it on first use."""
+        index = self._indexes.get(corpus_id)
+        if index is not None:
+            return index
+        self._repair(corpus_id)
+        with self._lock(corpus_id):
+            index = self._indexes.get(corpus_id)
+            if index is None:
+                index = VectorIndex(self._embedder.dimensions)
+                with self._db.read() as conn:
+                    ids, vectors = stored_vectors(
+                        conn, corpus_id, _ACTIVE, self._embedder.dimensions
+                    )
+                if len(ids):
+                    index.add(ids, vectors)
+                self._indexes[corpus_id] = index
+            return index
+
+    def _repair(self, corpus_id: int) -> None:
+        """Embed and store vectors for chunks that lack one for this embedder."""
+        dims = self._embedder.dimensions
+        with self._db.read() as conn:
+            missing = missing_vectors(conn, corpus_id, _ACTIVE, dims)
+        if not missing:
+            return
+        vectors = embed_texts(self._embedder, [text for _, text in missing])
+        with self._db.write() as conn:
+            set_vectors(
+                conn,
+                (
+                    (chunk_id, vector_blob(v))
+                    for (chunk_id, _), v in zip(missing, vectors, strict=True)
+                ),
+                only_if_missing=dims,
+            )
+
+    def apply(
+        self,
+        corpus_id: int,
+        *,
+        added: tuple[Sequence[int], npt.NDArray[np.float32]] | None = None,
+        removed: Sequence[int] = (),
+    ) -> None:
+        """Mirror a committed change into the corpus's index, if it is loaded."""
+        with self._lock(corpus_id):
+            index = self._indexes.get(corpus_id)
+            if index is None:
+                return
+            if removed:
+                index.remove(removed)
+            if added is not None and len(added[0]):
+                index.add(added[0], added[1])
+
+    def drop(self, corpus_id: int) -> None:
+        """Forget a deleted corpus's index."""
+        with self._lock(corpus_id):
+            self._indexes.pop(corpus_id, None)
+        with self._guard:
+            self._locks.pop(corpus_id, None)

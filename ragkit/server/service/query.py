@@ -1,0 +1,144 @@
+"""Semantic search: ``corpora:query`` and ``documents:query``.
+
+The query is embedded (``kind="query"``); candidates are the ACTIVE chunks that pass the
+metadata filters, selected in SQL *before* ranking; the corpus's vector index then ranks
+them exactly (cosine similarity) and the best ``results_count`` come back, best first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ragkit.limits import DEFAULT_RESULTS_COUNT, MAX_RESULTS_COUNT
+from ragkit.server.errors import invalid_argument
+from ragkit.server.principal import Principal
+from ragkit.server.service.access import authorize
+from ragkit.server.service.core import ServiceCore
+from ragkit.server.service.documents import find_document
+from ragkit.server.service.filters import parse_filters
+from ragkit.server.service.indexes import embed_texts
+from ragkit.server.service.validation import parse_name
+from ragkit.server.service.wire import chunk_out, document_out
+from ragkit.server.store.chunks import candidate_ids, fetch_hits
+from ragkit.server.store.metadata import FilterClause
+from ragkit.types import (
+    ChunkState,
+    MetadataFilter,
+    QueryCorpusRequest,
+    QueryCorpusResponse,
+    QueryDocumentRequest,
+    QueryDocumentResponse,
+    RelevantChunk,
+    Role,
+)
+
+__all__ = ["QueryMixin", "resolve_results_count"]
+
+_ACTIVE = ChunkState.STATE_ACTIVE.value
+
+
+def resolve_results_count(value: int | None, *, field: str = "results_count") -> int:
+    """Default 10 for ``None``/0; otherwise it must be 1..100."""
+    if not value:
+        return DEFAULT_RESULTS_COUNT
+    if not 1 <= value <= MAX_RESULTS_COUNT:
+        raise invalid_argument(f"{field} must be between 1 and {MAX_RESULTS_COUNT}, got {value}.")
+    return value
+
+
+def _query_text(query: str | None) -> str:
+    if not query or not query.strip():
+        raise invalid_argument("query is required and must not be empty.")
+    return query
+
+
+class QueryMixin(ServiceCore):
+    def query_corpus(
+        self, who: Principal, name: str, request: QueryCorpusRequest
+    ) -> QueryCorpusResponse:
+        """Search ``corpora/{c}`` (READER); filters may use document and chunk keys."""
+        hits = self._retrieve(
+            who,
+            name,
+            request.query,
+            request.metadata_filters,
+            resolve_results_count(request.results_count),
+        )
+        return QueryCorpusResponse(relevant_chunks=hits)
+
+    def query_document(
+        self, who: Principal, name: str, request: QueryDocumentRequest
+    ) -> QueryDocumentResponse:
+        """Search ``corpora/{c}/documents/{d}`` (READER); filters use chunk keys only."""
+        hits = self._retrieve(
+            who,
+            name,
+            request.query,
+            request.metadata_filters,
+            resolve_results_count(request.results_count),
+        )
+        return QueryDocumentResponse(relevant_chunks=hits)
+
+    def _retrieve(
+        self,
+        who: Principal,
+        source: str,
+        query: str | None,
+        filters: Sequence[MetadataFilter] | None,
+        count: int,
+    ) -> list[RelevantChunk]:
+        """Top ``count`` chunks of a corpus or document name, checked for READER."""
+        text = _query_text(query)
+        scoped = source.count("/") == 3
+        if scoped:
+            parse_name(source, "corpora", "documents")
+        else:
+            parse_name(source, "corpora")
+        clauses = parse_filters(filters, document_keys=not scoped)
+        with self._db.read() as conn:
+            if scoped:
+                corpus, document = find_document(conn, who, source, Role.READER)
+                document_id: int | None = document.id
+            else:
+                corpus, _ = authorize(conn, who, source.split("/")[1], Role.READER)
+                document_id = None
+        return self._rank(corpus.id, corpus.name, text, document_id, clauses, count)
+
+    def _rank(
+        self,
+        corpus_row: int,
+        corpus_id: str,
+        text: str,
+        document_id: int | None,
+        clauses: Sequence[FilterClause],
+        count: int,
+    ) -> list[RelevantChunk]:
+        index = self._indexes.get(corpus_row)
+        vector = embed_texts(self._embedder, [text], kind="query")[0]
+        allowed = None
+        if clauses or document_id is not None:
+            with self._db.read() as conn:
+                allowed = candidate_ids(
+                    conn, corpus_row, state=_ACTIVE, document_id=document_id, clauses=clauses
+                )
+            if allowed.size == 0:
+                return []
+        ranked = index.search(vector, count, allowed=allowed)
+        with self._db.read() as conn:
+            found = fetch_hits(conn, [chunk_id for chunk_id, _ in ranked])
+        hits = []
+        for chunk_id, score in ranked:
+            if chunk_id not in found:
+                continue  # deleted since the index was read
+            chunk, document = found[chunk_id]
+            doc = document_out(corpus_id, document)
+            hits.append(
+                RelevantChunk(
+                    chunk_relevance_score=float(np.float32(score)),
+                    chunk=chunk_out(doc.name or "", chunk),
+                    document=doc,
+                )
+            )
+        return hits

@@ -1,0 +1,79 @@
+"""The retriever service: every Semantic Retrieval method, below the HTTP layer."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from ragkit.server.models.answerer import Answerer
+from ragkit.server.models.embedding import Embedder
+from ragkit.server.service.answer import AnswerMixin
+from ragkit.server.service.chunks import ChunksMixin
+from ragkit.server.service.corpora import CorporaMixin
+from ragkit.server.service.documents import DocumentsMixin
+from ragkit.server.service.paging import PageTokens
+from ragkit.server.service.permissions import PermissionsMixin
+from ragkit.server.service.quotas import Quotas
+from ragkit.server.store import Database
+from ragkit.server.store.chunks import clear_vectors
+from ragkit.server.store.settings import get_setting, put_setting
+
+__all__ = ["RetrieverService"]
+
+_SECRET_KEY = "page_token_secret"
+_EMBEDDER_KEY = "embedder"
+_DEFAULT_QUOTAS = Quotas()
+
+
+class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMixin, AnswerMixin):
+    """Corpora, documents, chunks, permissions, queries and grounded answers, enforcing the
+    API's rules (api.md §4-8) and persisting to SQLite in ``data_dir``.
+
+    Every method takes the calling :class:`~ragkit.server.principal.Principal` first and
+    full resource names (``corpora/c/documents/d``), speaks the wire types of
+    :mod:`ragkit.types`, and raises :class:`~ragkit.server.errors.ApiError`. Methods are
+    thread-safe; each runs in one SQLite transaction.
+
+    Example::
+
+        service = RetrieverService.open(Path("data"), embedder=load_embedder("minilm"))
+        corpus = service.create_corpus(LOCAL_USER, Corpus(display_name="Docs"))
+        ...
+        service.close()
+    """
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        embedder: Embedder,
+        answerer: Answerer | None = None,
+        quotas: Quotas = _DEFAULT_QUOTAS,
+    ) -> RetrieverService:
+        """Open (creating if needed) the store in ``data_dir``.
+
+        If the data was embedded by a different embedder (name or dimensions), stored
+        vectors are dropped and rebuilt lazily, corpus by corpus, on first query.
+        """
+        db = Database.open(Path(data_dir))
+        identity = f"{embedder.name}:{embedder.dimensions}"
+        with db.write() as conn:
+            secret = get_setting(conn, _SECRET_KEY)
+            if secret is None:
+                secret = secrets.token_hex(32)
+                put_setting(conn, _SECRET_KEY, secret)
+            if get_setting(conn, _EMBEDDER_KEY) != identity:
+                clear_vectors(conn)
+                put_setting(conn, _EMBEDDER_KEY, identity)
+        return cls(
+            db,
+            embedder=embedder,
+            answerer=answerer or Answerer(embedder),
+            quotas=quotas,
+            pages=PageTokens(bytes.fromhex(secret)),
+        )
+
+    def close(self) -> None:
+        """Close the database; the service must not be used afterwards."""
+        self._db.close()

@@ -1,0 +1,265 @@
+"""Chunk rows: text, metadata, state and the ``float32`` embedding as a little-endian BLOB.
+
+The chunk's row id is also its id in the corpus's :class:`~ragkit.server.index.VectorIndex`
+(``AUTOINCREMENT``, so a deleted id is never handed out again). Every function keeps
+``corpora.chunk_count`` in step with the rows it adds or removes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ragkit.server.store.corpora import Cursor
+from ragkit.server.store.documents import document_record
+from ragkit.server.store.metadata import FilterClause, filter_sql, replace_metadata
+from ragkit.server.store.records import (
+    ChunkRecord,
+    DocumentRecord,
+    Metadata,
+    format_time,
+    parse_time,
+)
+
+__all__ = [
+    "NewChunk",
+    "candidate_ids",
+    "clear_vectors",
+    "delete_chunks",
+    "fetch_hits",
+    "find_chunks",
+    "insert_chunks",
+    "list_chunks",
+    "missing_vectors",
+    "set_vectors",
+    "stored_vectors",
+    "update_chunk",
+    "vector_blob",
+]
+
+_COLUMNS = (
+    "id, corpus_id, document_id, name, text, custom_metadata, state, create_time, update_time"
+)
+_PREFIXED = ", ".join(f"c.{column.strip()}" for column in _COLUMNS.split(","))
+_DOCUMENT_COLUMNS = (
+    "d.id, d.corpus_id, d.name, d.display_name, d.custom_metadata, d.create_time, d.update_time"
+)
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A validated, embedded chunk ready to insert."""
+
+    name: str
+    text: str
+    metadata: Metadata
+    vector: bytes
+
+
+def vector_blob(vector: npt.NDArray[np.floating[Any]]) -> bytes:
+    """The stored form of one embedding: little-endian ``float32`` bytes."""
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def _record(row: Sequence[Any]) -> ChunkRecord:
+    return ChunkRecord(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        json.loads(row[5]),
+        row[6],
+        parse_time(row[7]),
+        parse_time(row[8]),
+    )
+
+
+def insert_chunks(
+    conn: sqlite3.Connection,
+    document: DocumentRecord,
+    chunks: Sequence[NewChunk],
+    *,
+    state: int,
+    now: datetime,
+) -> list[ChunkRecord]:
+    stamp = format_time(now)
+    records = []
+    for chunk in chunks:
+        row = conn.execute(
+            "INSERT INTO chunks (corpus_id, document_id, name, text, custom_metadata, state,"
+            f" create_time, update_time, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f" RETURNING {_COLUMNS}",
+            (
+                document.corpus_id,
+                document.id,
+                chunk.name,
+                chunk.text,
+                json.dumps(chunk.metadata),
+                state,
+                stamp,
+                stamp,
+                chunk.vector,
+            ),
+        ).fetchone()
+        records.append(_record(row))
+    replace_metadata(
+        conn,
+        "chunk",
+        document.corpus_id,
+        [(record.id, record.custom_metadata) for record in records],
+        fresh=True,
+    )
+    conn.execute(
+        "UPDATE corpora SET chunk_count = chunk_count + ? WHERE id = ?",
+        (len(records), document.corpus_id),
+    )
+    return records
+
+
+def find_chunks(
+    conn: sqlite3.Connection, document_id: int, names: Iterable[str]
+) -> dict[str, ChunkRecord]:
+    """The chunks of a document with these IDs, keyed by ID (absent IDs are left out)."""
+    found: dict[str, ChunkRecord] = {}
+    for name in dict.fromkeys(names):
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM chunks WHERE document_id = ? AND name = ?",
+            (document_id, name),
+        ).fetchone()
+        if row:
+            found[name] = _record(row)
+    return found
+
+
+def list_chunks(
+    conn: sqlite3.Connection, document_id: int, *, after: Cursor | None, limit: int
+) -> list[ChunkRecord]:
+    """Chunks of a document, oldest first, after ``after``."""
+    sql = f"SELECT {_COLUMNS} FROM chunks WHERE document_id = ?"
+    params: list[Any] = [document_id]
+    if after is not None:
+        sql += " AND (create_time, id) > (?, ?)"
+        params.extend(after)
+    rows = conn.execute(sql + " ORDER BY create_time, id LIMIT ?", [*params, limit])
+    return [_record(row) for row in rows]
+
+
+def update_chunk(
+    conn: sqlite3.Connection,
+    chunk: ChunkRecord,
+    *,
+    text: str,
+    metadata: Metadata,
+    vector: bytes | None,
+    now: datetime,
+) -> ChunkRecord:
+    """Rewrite a chunk; ``vector=None`` keeps the stored embedding (text unchanged)."""
+    sql = "UPDATE chunks SET text = ?, custom_metadata = ?, update_time = ?"
+    params: list[Any] = [text, json.dumps(metadata), format_time(now)]
+    if vector is not None:
+        sql += ", vector = ?"
+        params.append(vector)
+    row = conn.execute(f"{sql} WHERE id = ? RETURNING {_COLUMNS}", [*params, chunk.id]).fetchone()
+    if metadata != chunk.custom_metadata:
+        replace_metadata(conn, "chunk", chunk.corpus_id, [(chunk.id, metadata)])
+    return _record(row)
+
+
+def delete_chunks(conn: sqlite3.Connection, corpus_id: int, chunk_ids: Sequence[int]) -> None:
+    conn.executemany("DELETE FROM chunks WHERE id = ?", [(i,) for i in chunk_ids])
+    conn.execute(
+        "UPDATE corpora SET chunk_count = chunk_count - ? WHERE id = ?", (len(chunk_ids), corpus_id)
+    )
+
+
+def stored_vectors(
+    conn: sqlite3.Connection, corpus_id: int, state: int, dimensions: int
+) -> tuple[npt.NDArray[np.int64], FloatMatrix]:
+    """Row ids and embeddings of the corpus's chunks in ``state`` that have a vector."""
+    rows = conn.execute(
+        "SELECT id, vector FROM chunks WHERE corpus_id = ? AND state = ?"
+        " AND vector IS NOT NULL AND length(vector) = ?",
+        (corpus_id, state, 4 * dimensions),
+    ).fetchall()
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype="<f4")
+    return ids, matrix.astype(np.float32, copy=False).reshape(len(rows), dimensions)
+
+
+def missing_vectors(
+    conn: sqlite3.Connection, corpus_id: int, state: int, dimensions: int
+) -> list[tuple[int, str]]:
+    """``(row id, text)`` of chunks whose vector is absent or has the wrong length."""
+    rows = conn.execute(
+        "SELECT id, text FROM chunks WHERE corpus_id = ? AND state = ?"
+        " AND (vector IS NULL OR length(vector) != ?)",
+        (corpus_id, state, 4 * dimensions),
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def set_vectors(
+    conn: sqlite3.Connection,
+    vectors: Iterable[tuple[int, bytes]],
+    *,
+    only_if_missing: int | None = None,
+) -> None:
+    """Store embeddings by row id.
+
+    With ``only_if_missing=dimensions``, a chunk that meanwhile got a vector of that size
+    (because its text was updated) keeps it.
+    """
+    sql = "UPDATE chunks SET vector = ? WHERE id = ?"
+    if only_if_missing is not None:
+        sql += f" AND (vector IS NULL OR length(vector) != {4 * int(only_if_missing)})"
+    conn.executemany(sql, [(v, i) for i, v in vectors])
+
+
+def clear_vectors(conn: sqlite3.Connection) -> None:
+    """Forget every stored embedding (the embedder changed); they are rebuilt lazily."""
+    conn.execute("UPDATE chunks SET vector = NULL WHERE vector IS NOT NULL")
+
+
+def candidate_ids(
+    conn: sqlite3.Connection,
+    corpus_id: int,
+    *,
+    state: int,
+    document_id: int | None,
+    clauses: Sequence[FilterClause],
+) -> npt.NDArray[np.int64]:
+    """Row ids of the chunks a query may rank: right state, document and metadata."""
+    where, params = filter_sql(clauses, corpus_id)
+    sql = "SELECT c.id FROM chunks c WHERE c.corpus_id = ? AND c.state = ?"
+    args: list[Any] = [corpus_id, state]
+    if document_id is not None:
+        sql += " AND c.document_id = ?"
+        args.append(document_id)
+    rows = conn.execute(f"{sql} AND {where}", [*args, *params]).fetchall()
+    return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+
+def fetch_hits(
+    conn: sqlite3.Connection, chunk_ids: Sequence[int]
+) -> dict[int, tuple[ChunkRecord, DocumentRecord]]:
+    """Chunks by row id with their documents (ids no longer present are left out)."""
+    if not chunk_ids:
+        return {}
+    marks = ", ".join("?" for _ in chunk_ids)
+    rows = conn.execute(
+        f"SELECT {_PREFIXED}, {_DOCUMENT_COLUMNS} FROM chunks c"
+        f" JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+        list(chunk_ids),
+    )
+    width = len(_COLUMNS.split(","))
+    return {row[0]: (_record(row[:width]), document_record(row[width:])) for row in rows}

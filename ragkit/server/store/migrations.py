@@ -1,0 +1,139 @@
+"""Numbered schema migrations, applied once each and recorded in ``_migrations``.
+
+Append new migrations at the end with the next number; never edit one that has shipped.
+Each runs in its own transaction together with its ``_migrations`` row, so a crash
+mid-migration leaves the schema at the previous step.
+
+Tables: ``corpora``, ``documents``, ``chunks`` (text, metadata JSON and the ``float32``
+vector BLOB), ``document_metadata`` / ``chunk_metadata`` (one row per metadata value, for
+filtering in SQL), ``permissions`` and ``settings`` (server secret, embedder identity).
+Children reference parents with ``ON DELETE CASCADE``, so deleting a corpus removes its
+documents, chunks, vectors, metadata rows and permissions in one statement.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it commits the open transaction first, breaking atomicity.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _m001_initial(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE corpora (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL DEFAULT '',
+            chunk_count INTEGER NOT NULL DEFAULT 0,
+            create_time TEXT NOT NULL,
+            update_time TEXT NOT NULL
+        );
+        CREATE INDEX corpora_by_time ON corpora(create_time, id);
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            custom_metadata TEXT NOT NULL DEFAULT '[]',
+            create_time TEXT NOT NULL,
+            update_time TEXT NOT NULL,
+            UNIQUE (corpus_id, name)
+        );
+        CREATE INDEX documents_by_time ON documents(corpus_id, create_time, id);
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            custom_metadata TEXT NOT NULL DEFAULT '[]',
+            state INTEGER NOT NULL,
+            create_time TEXT NOT NULL,
+            update_time TEXT NOT NULL,
+            vector BLOB,
+            UNIQUE (document_id, name)
+        );
+        CREATE INDEX chunks_by_time ON chunks(document_id, create_time, id);
+        CREATE INDEX chunks_by_corpus ON chunks(corpus_id, state);
+        CREATE TABLE document_metadata (
+            corpus_id INTEGER NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            str TEXT,
+            num REAL
+        );
+        CREATE INDEX document_metadata_owner ON document_metadata(document_id);
+        CREATE INDEX document_metadata_str ON document_metadata(corpus_id, key, kind, str);
+        CREATE INDEX document_metadata_num ON document_metadata(corpus_id, key, kind, num);
+        CREATE TABLE chunk_metadata (
+            corpus_id INTEGER NOT NULL,
+            chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            str TEXT,
+            num REAL
+        );
+        CREATE INDEX chunk_metadata_owner ON chunk_metadata(chunk_id);
+        CREATE INDEX chunk_metadata_str ON chunk_metadata(corpus_id, key, kind, str);
+        CREATE INDEX chunk_metadata_num ON chunk_metadata(corpus_id, key, kind, num);
+        CREATE TABLE permissions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            grantee_type INTEGER NOT NULL,
+            email TEXT COLLATE NOCASE,
+            role INTEGER NOT NULL,
+            UNIQUE (corpus_id, name)
+        );
+        CREATE INDEX permissions_by_grantee ON permissions(corpus_id, grantee_type, email);
+        CREATE INDEX permissions_by_email ON permissions(email, grantee_type);
+        """,
+    )
+
+
+#: Every migration in order; the function name is what ``_migrations`` records.
+MIGRATIONS: tuple[Migration, ...] = (_m001_initial,)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations on an autocommit connection; returns the names applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    applied = []
+    for migration in MIGRATIONS:
+        name = migration.__name__.lstrip("_")
+        if name in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat()),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(name)
+    return applied

@@ -1,0 +1,20 @@
+"""Server-wide settings kept in the database (the page-token secret, the embedder)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["get_setting", "put_setting"]
+
+
+def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
