@@ -1,20 +1,22 @@
 """ragkit's exception tree.
 
-    RagkitError
-    ├── ResourceNameError            a resource name or ID is malformed (also a ValueError)
-    ├── APIConnectionError           the request never got an HTTP response
-    │   └── APITimeoutError
-    ├── StreamError                  a streamed response broke off or could not be parsed
-    └── APIError                     the API answered with Google's error body
-        ├── BadRequestError          400 INVALID_ARGUMENT / OUT_OF_RANGE
-        │   └── FailedPreconditionError   400 FAILED_PRECONDITION
-        ├── AuthenticationError      401 UNAUTHENTICATED
-        ├── PermissionDeniedError    403 PERMISSION_DENIED
-        ├── NotFoundError            404 NOT_FOUND
-        ├── ConflictError            409 ALREADY_EXISTS / ABORTED
-        ├── RateLimitError           429 RESOURCE_EXHAUSTED
-        ├── NotImplementedAPIError   501 UNIMPLEMENTED
-        └── ServerError              5xx INTERNAL / UNAVAILABLE / DEADLINE_EXCEEDED...
+RagkitError
+├── ResourceNameError            a resource name or ID is malformed (also a ValueError)
+├── LimitError                   a request breaks a documented API limit (also a ValueError)
+├── APIConnectionError           the request never got an HTTP response
+│   └── APITimeoutError
+├── StreamError                  a streamed response broke off or could not be parsed
+├── UploadError                  the resumable upload protocol was not followed
+└── APIError                     the API answered with Google's error body
+    ├── BadRequestError          400 INVALID_ARGUMENT / OUT_OF_RANGE
+    │   └── FailedPreconditionError   400 FAILED_PRECONDITION
+    ├── AuthenticationError      401 UNAUTHENTICATED
+    ├── PermissionDeniedError    403 PERMISSION_DENIED
+    ├── NotFoundError            404 NOT_FOUND
+    ├── ConflictError            409 ALREADY_EXISTS / ABORTED
+    ├── RateLimitError           429 RESOURCE_EXHAUSTED
+    ├── NotImplementedAPIError   501 UNIMPLEMENTED
+    └── ServerError              5xx INTERNAL / UNAVAILABLE / DEADLINE_EXCEEDED...
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "FailedPreconditionError",
+    "LimitError",
     "NotFoundError",
     "NotImplementedAPIError",
     "PermissionDeniedError",
@@ -40,6 +43,8 @@ __all__ = [
     "ResourceNameError",
     "ServerError",
     "StreamError",
+    "UploadError",
+    "error_from_body",
     "error_from_response",
 ]
 
@@ -50,6 +55,13 @@ class RagkitError(Exception):
 
 class ResourceNameError(RagkitError, ValueError):
     """A resource name or ID is malformed; raised before any request is sent."""
+
+
+class LimitError(RagkitError, ValueError):
+    """A request breaks a documented API limit (batch size, page size, metadata count...).
+
+    Raised locally, before anything is sent; the message names the limit.
+    """
 
 
 class APIConnectionError(RagkitError):
@@ -66,6 +78,10 @@ class APITimeoutError(APIConnectionError):
 
 class StreamError(RagkitError):
     """A streamed response could not be parsed."""
+
+
+class UploadError(RagkitError):
+    """A resumable upload went wrong outside HTTP errors (e.g. no session URL came back)."""
 
 
 class APIError(RagkitError):
@@ -199,6 +215,30 @@ def parse_error_body(http_status: int, body: Any) -> tuple[str, str, list[dict[s
     return "", _DEFAULT_STATUS.get(http_status, "UNKNOWN"), []
 
 
+def error_from_body(
+    body: Any, *, http_status: int | None = None, response: httpx.Response | None = None
+) -> APIError:
+    """Build the typed exception for a decoded Google error body.
+
+    Used for error objects that arrive inside a stream, where the HTTP status was 200:
+    the body's own ``error.code`` then decides the class.
+    """
+    if http_status is None:
+        inner = body[0] if isinstance(body, list) and body else body
+        error = inner.get("error") if isinstance(inner, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        http_status = code if isinstance(code, int) and code >= 400 else 500
+    message, status, details = parse_error_body(http_status, body)
+    cls = error_class(http_status, status)
+    return cls(
+        message or "request failed",
+        code=http_status,
+        status=status,
+        details=details,
+        response=response,
+    )
+
+
 def error_from_response(response: httpx.Response) -> APIError:
     """Build the typed exception for an error response (the body must already be read)."""
     try:
@@ -210,4 +250,6 @@ def error_from_response(response: httpx.Response) -> APIError:
         text = response.text.strip()
         message = text[:500] if text else response.reason_phrase or "request failed"
     cls = error_class(response.status_code, status)
-    return cls(message, code=response.status_code, status=status, details=details, response=response)
+    return cls(
+        message, code=response.status_code, status=status, details=details, response=response
+    )

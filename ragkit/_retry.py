@@ -1,0 +1,113 @@
+"""When to retry a request, and how long to wait first: the one place that decides.
+
+Both clients run the same loop around :func:`retry_delay`: a response with a retryable
+status (429, 500, 503, 504) or a connection error/timeout is retried up to
+``max_retries`` times, if the call is safe to repeat. The wait honours the server's
+``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date, capped), else it is a
+capped exponential backoff with full jitter.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "RETRYABLE_STATUS_CODES",
+    "RetryPolicy",
+    "is_idempotent",
+    "retry_after_seconds",
+    "retry_delay",
+]
+
+DEFAULT_MAX_RETRIES = 2
+RETRYABLE_STATUS_CODES = frozenset({429, 500, 503, 504})
+INITIAL_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+MAX_RETRY_AFTER = 60.0
+
+#: Custom verbs that only read (or compute) and so may be repeated safely.
+READ_ONLY_VERBS = frozenset(
+    {
+        "query",
+        "countTokens",
+        "countTextTokens",
+        "countMessageTokens",
+        "embedContent",
+        "batchEmbedContents",
+        "embedText",
+        "batchEmbedText",
+        "generateAnswer",
+        "generateContent",
+        "streamGenerateContent",
+        "generateText",
+        "generateMessage",
+        "predict",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff parameters; ``random`` is injectable so tests can pin the jitter."""
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_backoff: float = INITIAL_BACKOFF
+    max_backoff: float = MAX_BACKOFF
+    max_retry_after: float = MAX_RETRY_AFTER
+    random: Callable[[], float] = field(default=random.random, compare=False)
+
+
+def is_idempotent(method: str, path: str) -> bool:
+    """Whether a call may be repeated by default: GET/DELETE/PATCH and read-only POST verbs."""
+    if method.upper() in {"GET", "HEAD", "DELETE", "PATCH", "PUT"}:
+        return True
+    verb = path.rsplit("/", 1)[-1].partition(":")[2]
+    return verb in READ_ONLY_VERBS
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str], *, now: Callable[[], float] = time.time
+) -> float | None:
+    """The server's requested wait from ``retry-after-ms`` or ``Retry-After``, if readable."""
+    headers = {key.lower(): value for key, value in headers.items()}
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(float(millis) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now(), 0.0)
+
+
+def retry_delay(
+    policy: RetryPolicy, attempt: int, headers: Mapping[str, str] | None = None
+) -> float:
+    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` counts from 0).
+
+    >>> retry_delay(RetryPolicy(random=lambda: 1.0), 3)
+    4.0
+    >>> retry_delay(RetryPolicy(), 0, {"Retry-After": "2"})
+    2.0
+    """
+    if headers is not None:
+        requested = retry_after_seconds(headers)
+        if requested is not None:
+            return min(requested, policy.max_retry_after)
+    ceiling = min(policy.initial_backoff * (2.0**attempt), policy.max_backoff)
+    return ceiling * policy.random()

@@ -1,0 +1,176 @@
+"""The resumable media-upload protocol for ``files.upload``, as pure request builders.
+
+1. ``POST upload/v1beta/files`` with ``X-Goog-Upload-Command: start`` and the file's
+   metadata; the session URL comes back in ``x-goog-upload-url``.
+2. ``POST <session URL>`` once per chunk with ``X-Goog-Upload-Command: upload`` and
+   ``X-Goog-Upload-Offset``; the last chunk says ``upload, finalize`` and the answer is
+   ``{"file": File}``.
+
+Chunk uploads carry their offset, so repeating one is harmless: they are retried like
+idempotent calls. The start request creates a session and is not.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from ragkit._base_client import API_VERSION, APIRequest, parse_empty
+from ragkit._exceptions import UploadError
+from ragkit._validation import check_display_name
+from ragkit.types import File
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "FileInput",
+    "UploadSource",
+    "chunk_request",
+    "chunk_size_for",
+    "parse_uploaded_file",
+    "session_url",
+    "start_request",
+]
+
+DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
+UPLOAD_PATH = f"upload/{API_VERSION}/files"
+
+#: What ``files.upload`` accepts: a path, the bytes themselves, or a binary file object.
+FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+
+
+class UploadSource:
+    """The bytes to upload, their size and MIME type, read chunk by chunk."""
+
+    def __init__(self, file: FileInput, *, mime_type: str | None = None) -> None:
+        self._owned: IO[bytes] | None = None
+        filename: str | None = None
+        if isinstance(file, bytes | bytearray | memoryview):
+            self._reader: IO[bytes] = io.BytesIO(bytes(file))
+        elif isinstance(file, str | os.PathLike):
+            path = Path(file)
+            filename = path.name
+            self._reader = self._owned = path.open("rb")
+        else:
+            self._reader = file
+            name = getattr(file, "name", None)
+            filename = os.path.basename(name) if isinstance(name, str) else None
+        self.filename = filename
+        self.size = self._remaining_size()
+        guessed = mimetypes.guess_type(filename)[0] if filename else None
+        resolved = mime_type or guessed
+        if not resolved:
+            self.close()
+            raise ValueError(
+                "cannot tell the file's MIME type; pass mime_type=... (e.g. 'text/plain')"
+            )
+        self.mime_type = resolved
+
+    def _remaining_size(self) -> int:
+        try:
+            start = self._reader.tell()
+            end = self._reader.seek(0, io.SEEK_END)
+            self._reader.seek(start)
+            return end - start
+        except (OSError, io.UnsupportedOperation):
+            data = self._reader.read()
+            self._reader = io.BytesIO(data)
+            return len(data)
+
+    def chunks(self, chunk_size: int) -> Iterator[tuple[int, bytes, bool]]:
+        """Yield ``(offset, data, is_last)``; an empty file is one empty final chunk."""
+        offset = 0
+        while True:
+            data = self._reader.read(min(chunk_size, self.size - offset))
+            is_last = offset + len(data) >= self.size or not data
+            yield offset, data, is_last
+            offset += len(data)
+            if is_last:
+                return
+
+    def close(self) -> None:
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+
+def start_request(
+    source: UploadSource, *, display_name: str | None, name: str | None
+) -> APIRequest[None]:
+    """The request that opens an upload session."""
+    check_display_name(display_name)
+    metadata: dict[str, Any] = {"mimeType": source.mime_type}
+    if name is not None:
+        metadata["name"] = name
+    if display_name is not None:
+        metadata["displayName"] = display_name
+    headers = {
+        "X-Goog-Upload-Protocol": "resumable",
+        "X-Goog-Upload-Command": "start",
+        "X-Goog-Upload-Header-Content-Length": str(source.size),
+        "X-Goog-Upload-Header-Content-Type": source.mime_type,
+    }
+    if source.filename:
+        headers["X-Goog-Upload-File-Name"] = source.filename
+    return APIRequest(
+        method="POST",
+        path=UPLOAD_PATH,
+        parse=parse_empty,
+        json={"file": metadata},
+        headers=headers,
+        retry=False,
+    )
+
+
+def session_url(response: httpx.Response) -> str:
+    """The upload session URL from the start response."""
+    url = response.headers.get("x-goog-upload-url")
+    if not url:
+        raise UploadError("the upload start response carried no x-goog-upload-url header")
+    return str(url)
+
+
+def chunk_size_for(requested: int, response: httpx.Response) -> int:
+    """Round ``requested`` down to the server's chunk granularity, if it announced one."""
+    if requested <= 0:
+        raise ValueError(f"chunk_size must be positive, got {requested}")
+    granularity = response.headers.get("x-goog-upload-chunk-granularity")
+    if granularity and granularity.isdigit() and int(granularity) > 0:
+        step = int(granularity)
+        return max(requested // step, 1) * step
+    return requested
+
+
+def chunk_request(url: str, offset: int, data: bytes, is_last: bool) -> APIRequest[None]:
+    """The request carrying one chunk; the last one finalizes the upload."""
+    return APIRequest(
+        method="POST",
+        path=url,
+        parse=parse_empty,
+        content=data,
+        headers={
+            "X-Goog-Upload-Command": "upload, finalize" if is_last else "upload",
+            "X-Goog-Upload-Offset": str(offset),
+            "Content-Type": "application/octet-stream",
+        },
+        retry=True,
+    )
+
+
+def parse_uploaded_file(response: httpx.Response) -> File:
+    """The ``File`` from the finalize response."""
+    status = response.headers.get("x-goog-upload-status")
+    if status is not None and status.lower() != "final":
+        raise UploadError(f"upload not finalized: x-goog-upload-status is {status!r}")
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise UploadError("the finalize response is not JSON") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("file"), dict):
+        raise UploadError("the finalize response carried no 'file' object")
+    return File.model_validate(body["file"])

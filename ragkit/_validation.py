@@ -1,0 +1,80 @@
+"""Local checks of the API's documented limits, run before a request is sent.
+
+Each failure raises :class:`ragkit.LimitError` (a ``ValueError``) naming the limit from
+:mod:`ragkit.limits`, so a doomed request never costs a round trip. Token counts are
+left to the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sized
+
+from ragkit import limits
+from ragkit._exceptions import LimitError
+
+__all__ = [
+    "check_batch_size",
+    "check_custom_metadata",
+    "check_display_name",
+    "check_page_size",
+    "check_results_count",
+    "check_stop_sequences",
+]
+
+
+def check_page_size(page_size: int | None, maximum: int, *, limit_name: str) -> int | None:
+    """``page_size`` must be between 1 and ``maximum`` (the list method's documented cap)."""
+    if page_size is not None and not 1 <= page_size <= maximum:
+        raise LimitError(f"page_size must be between 1 and {limit_name}={maximum}, got {page_size}")
+    return page_size
+
+
+def check_batch_size(
+    items: Sized, *, what: str, maximum: int = limits.MAX_CHUNKS_PER_BATCH
+) -> None:
+    """A batch call carries at least one and at most ``maximum`` requests."""
+    if not 1 <= len(items) <= maximum:
+        raise LimitError(
+            f"{what} takes between 1 and MAX_CHUNKS_PER_BATCH={maximum} requests, "
+            f"got {len(items)}; split the batch"
+        )
+
+
+def check_custom_metadata(entries: Sized | None) -> None:
+    """At most ``MAX_CUSTOM_METADATA`` entries per document or chunk."""
+    if entries is not None and len(entries) > limits.MAX_CUSTOM_METADATA:
+        raise LimitError(
+            f"custom_metadata has {len(entries)} entries; "
+            f"the limit is MAX_CUSTOM_METADATA={limits.MAX_CUSTOM_METADATA}"
+        )
+
+
+def check_display_name(
+    display_name: str | None,
+    maximum: int = limits.MAX_DISPLAY_NAME_LENGTH,
+    *,
+    limit_name: str = "MAX_DISPLAY_NAME_LENGTH",
+) -> None:
+    """Display names are capped in characters (512 for most resources)."""
+    if display_name is not None and len(display_name) > maximum:
+        raise LimitError(
+            f"display_name is {len(display_name)} characters; the limit is {limit_name}={maximum}"
+        )
+
+
+def check_stop_sequences(stop_sequences: Sized | None) -> None:
+    """At most ``MAX_STOP_SEQUENCES`` stop sequences per generation request."""
+    if stop_sequences is not None and len(stop_sequences) > limits.MAX_STOP_SEQUENCES:
+        raise LimitError(
+            f"{len(stop_sequences)} stop sequences; "
+            f"the limit is MAX_STOP_SEQUENCES={limits.MAX_STOP_SEQUENCES}"
+        )
+
+
+def check_results_count(results_count: int | None) -> None:
+    """Queries return between 1 and ``MAX_RESULTS_COUNT`` chunks."""
+    if results_count is not None and not 1 <= results_count <= limits.MAX_RESULTS_COUNT:
+        raise LimitError(
+            f"results_count must be between 1 and MAX_RESULTS_COUNT={limits.MAX_RESULTS_COUNT}, "
+            f"got {results_count}"
+        )
