@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any as RetrieverService  # TEMP until the service lands
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -32,6 +31,7 @@ from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.routes import api_router
+from ragkit.server.service import RetrieverService
 
 __all__ = ["ServiceFactory", "create_app", "open_service"]
 
@@ -43,10 +43,8 @@ ServiceFactory = Callable[[ServerConfig, Embedder], RetrieverService]
 
 def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
-    from ragkit.server.service import RetrieverService as Real  # TEMP
-
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return Real.open(config.data_dir, embedder=embedder, quotas=config.quotas)
+    return RetrieverService.open(config.data_dir, embedder=embedder, quotas=config.quotas)
 
 
 def _describe(config: ServerConfig, authenticator: Authenticator) -> str:

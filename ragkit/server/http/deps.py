@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-# TEMP until ragkit.server.service lands
-from typing import Any as RetrieverService
-
 from fastapi import Depends, Request
 
 from ragkit.server.auth import Authenticator, Credentials
@@ -21,6 +18,7 @@ from ragkit.server.config import ServerConfig
 from ragkit.server.errors import internal, unauthenticated
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.principal import LOCAL_USER, Principal
+from ragkit.server.service import RetrieverService
 
 __all__ = [
     "Caller",

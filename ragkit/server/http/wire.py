@@ -2,7 +2,7 @@
 
 Bodies are parsed strictly: unknown fields are rejected (``Unknown name "x"``), either
 camelCase or snake_case names are accepted, enums as names or integers. Responses are
-camelCase JSON with ``None`` fields omitted; enums are names unless the request asked for
+camelCase JSON with ``None`` fields and empty lists omitted; enums are names unless the request asked for
 ``enum-encoding=int``. An empty body reads as ``{}``, like an empty proto message.
 """
 
@@ -73,7 +73,19 @@ def body_of(model_type: type[M]) -> Callable[[Request], Awaitable[M]]:
     return dependency
 
 
+def _drop_empty_lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_empty_lists(v) for k, v in value.items() if v != []}
+    if isinstance(value, list):
+        return [_drop_empty_lists(v) for v in value]
+    return value
+
+
 def render(model: BaseModel | None, *, enum_int: bool = False) -> JSONResponse:
-    """A 200 response carrying ``model`` as Google's JSON (``{}`` for ``None``/Empty)."""
-    content = {} if model is None else to_wire(model, enum_int=enum_int)
+    """A 200 response carrying ``model`` as Google's JSON (``{}`` for ``None``/Empty).
+
+    Empty repeated fields are left out, as proto3 JSON does: an empty list page is
+    ``{}``, not ``{"corpora": []}``.
+    """
+    content = {} if model is None else _drop_empty_lists(to_wire(model, enum_int=enum_int))
     return JSONResponse(content)

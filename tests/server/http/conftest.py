@@ -71,3 +71,40 @@ async def fake_client(
     app = create_app(config, service_factory=lambda _config, _embedder: recording)
     async with running(app) as client:
         yield client
+
+
+AUTH_FILE = """
+[[principal]]
+email = "alice@example.com"
+api_keys = ["alice-key"]
+
+[[principal]]
+email = "bob@example.com"
+groups = ["readers@example.com"]
+bearer_tokens = ["bob-token"]
+"""
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A single-user server over the real service (hash embedder, temp data dir)."""
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", embedder="hash"))
+    async with running(app) as http:
+        yield http
+
+
+@pytest.fixture
+async def users(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Alice (API key) and Bob (bearer token) on one multi-user server, real service."""
+    auth = tmp_path / "auth.toml"
+    auth.write_text(AUTH_FILE, encoding="utf-8")
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", auth_file=auth, embedder="hash"))
+    async with running(app) as alice:
+        alice.headers["x-goog-api-key"] = "alice-key"
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://ragkit",
+            headers={"Authorization": "Bearer bob-token"},
+        ) as bob:
+            yield alice, bob

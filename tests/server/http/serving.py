@@ -1,0 +1,95 @@
+"""Run a real ``python -m ragkit serve`` process for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+__all__ = ["ServerProcess", "free_port", "serve"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerProcess:
+    """One ``ragkit serve`` process; its output goes to ``log_path``."""
+
+    def __init__(self, args: Sequence[str], port: int, log_path: Path) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ragkit",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *args,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait until the server answers HTTP (any status) or fail with its log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ragkit serve exited with {self.proc.returncode}:\n{self.log}")
+            try:
+                httpx.get(f"{self.url}/v1beta/models", timeout=2.0)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise TimeoutError(f"ragkit serve not ready after {timeout}s:\n{self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing; what survives is what was committed."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+@contextmanager
+def serve(data_dir: Path, *args: str, log_dir: Path | None = None) -> Iterator[ServerProcess]:
+    """Start ``ragkit serve --data-dir data_dir *args`` on a free port; stop it afterwards."""
+    log_path = (log_dir or data_dir.parent) / f"serve-{time.monotonic_ns()}.log"
+    server = ServerProcess(["--data-dir", str(data_dir), *args], free_port(), log_path)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
