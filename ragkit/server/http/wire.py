@@ -2,8 +2,9 @@
 
 Bodies are parsed strictly: unknown fields are rejected (``Unknown name "x"``), either
 camelCase or snake_case names are accepted, enums as names or integers. Responses are
-camelCase JSON with ``None`` fields and empty lists omitted; enums are names unless the request asked for
-``enum-encoding=int``. An empty body reads as ``{}``, like an empty proto message.
+camelCase JSON with ``None`` fields and empty lists omitted; enums are names unless the
+request asked for ``enum-encoding=int``. An empty body reads as ``{}``, like an empty proto
+message.
 """
 
 from __future__ import annotations
