@@ -1,0 +1,113 @@
+"""Character-encoding detection for text-based files, without a chardet dependency.
+
+Order of evidence: a byte-order mark, then strict UTF-8, then UTF-16 recognised by its zero
+bytes, then a charset the document declares (HTML ``<meta charset>``), then Windows-1252 and
+finally Latin-1, which decodes anything, so binary data is rejected on its control characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from ragkit.ingest.errors import UndecodableFileError
+
+__all__ = ["decode_text", "normalize_newlines"]
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 first: its little-endian BOM starts with UTF-16's.
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: Share of the high (or low) bytes that must be zero to call BOM-less data UTF-16: mostly-ASCII
+#: UTF-16 has ~100% there, while other encodings have almost no zero bytes at all.
+_UTF16_ZERO_SHARE = 0.3
+#: Text may hold a few stray control characters; more than this share means binary data.
+_MAX_CONTROL_SHARE = 0.05
+#: C0 controls other than tab, newlines, form feed and escape, plus DEL.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
+def decode_text(data: bytes, path: Path, *, declared: str | None = None) -> tuple[str, str]:
+    """Decode ``data`` and return ``(text, encoding_name)`` with newlines left as found.
+
+    Args:
+        data: The raw file bytes.
+        path: Used in the error only.
+        declared: A charset the document itself declares (e.g. HTML ``<meta charset>``), tried
+            after the unambiguous checks and before the Windows-1252/Latin-1 fallback.
+
+    Raises:
+        UndecodableFileError: The bytes are not text (binary data or a broken BOM'd file).
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _checked(data.decode(codec), codec, path)
+            except UnicodeDecodeError as exc:
+                raise UndecodableFileError(
+                    path, f"invalid {codec} data after its BOM: {exc}"
+                ) from exc
+    # UTF-16 before UTF-8: ASCII-only UTF-16 is also valid (NUL-riddled) UTF-8.
+    utf16 = _utf16_codec(data)
+    if utf16 is not None:
+        try:
+            return _checked(data.decode(utf16), utf16, path)
+        except UnicodeDecodeError:
+            pass
+    try:
+        return _checked(data.decode("utf-8"), "utf-8", path)
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise UndecodableFileError(path, "binary data (NUL bytes), not text")
+    for codec in _fallbacks(declared):
+        try:
+            return _checked(data.decode(codec), codec, path)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
+
+
+def normalize_newlines(text: str) -> str:
+    """Turn ``\\r\\n`` and lone ``\\r`` into ``\\n``."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    if len(data) < 2 or len(data) % 2 or b"\x00" not in data[:65_536]:
+        return None
+    sample = data[:65_536]
+    even_zeros = sample[0::2].count(0) / (len(sample) / 2)
+    odd_zeros = sample[1::2].count(0) / (len(sample) / 2)
+    if odd_zeros >= _UTF16_ZERO_SHARE and even_zeros < odd_zeros / 4:
+        return "utf-16-le"
+    if even_zeros >= _UTF16_ZERO_SHARE and odd_zeros < even_zeros / 4:
+        return "utf-16-be"
+    return None
+
+
+def _fallbacks(declared: str | None) -> list[str]:
+    codecs_to_try = ["cp1252", "latin-1"]
+    if declared:
+        try:
+            name = codecs.lookup(declared).name
+        except LookupError:
+            return codecs_to_try
+        codecs_to_try.insert(0, name)
+    return codecs_to_try
+
+
+def _checked(text: str, codec: str, path: Path) -> tuple[str, str]:
+    sample = text[:65_536]
+    if sample:
+        controls = len(_CONTROL_CHARS.findall(sample))
+        if controls / len(sample) > _MAX_CONTROL_SHARE:
+            raise UndecodableFileError(path, "binary data (control characters), not text")
+    return text, codec

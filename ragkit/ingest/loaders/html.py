@@ -1,0 +1,189 @@
+"""HTML loader (``.html``, ``.htm``) built on the standard library's ``html.parser``.
+
+Page furniture is dropped (scripts, styles, navigation, headers, footers, asides, forms, SVG...),
+block elements become paragraphs separated by blank lines, whitespace is collapsed except in
+``<pre>``, entities are decoded, and every ``<h1>``-``<h6>`` starts a section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ragkit.ingest.document import LoadedDocument, MetadataValue, content_hash
+from ragkit.ingest.loaders._sections import HeadingTrail, split_sections
+from ragkit.ingest.loaders.encoding import decode_text, normalize_newlines
+
+__all__ = ["load_html"]
+
+_DROPPED = frozenset(
+    {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg"}
+    | {"template", "iframe", "canvas", "object", "select"}
+)
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_BLOCKS = frozenset(
+    {"address", "article", "blockquote", "body", "caption", "center", "dd", "details"}
+    | {"dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "hr", "html", "li"}
+    | {"main", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead"}
+    | {"tr", "ul"}
+)
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"})
+_DECLARED_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+
+
+@dataclass(slots=True)
+class _Block:
+    text: str
+    heading_level: int | None
+    #: "li" or "tr": consecutive blocks of one such kind are joined by a newline, not a blank line.
+    tight: str | None = None
+
+
+class _Extractor(HTMLParser):
+    """Collects blocks of visible text, the ``<title>`` and ``<meta>`` data."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[_Block] = []
+        self.title_parts: list[str] = []
+        self.metadata: dict[str, MetadataValue] = {}
+        self._skipping: list[str] = []
+        self._lines: list[str] = []
+        self._parts: list[str] = []
+        self._heading: int | None = None
+        self._tight: str | None = None
+        self._in_title = False
+        self._pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED and tag not in _VOID:
+            self._skipping.append(tag)
+        if self._skipping:
+            return
+        if tag == "title":
+            self._in_title = True
+        elif tag == "meta":
+            self._meta(dict(attrs))
+        elif tag == "html":
+            lang = dict(attrs).get("lang")
+            if lang:
+                self.metadata["language"] = lang
+        elif tag in _HEADINGS:
+            self._flush()
+            self._heading = _HEADINGS[tag]
+        elif tag == "br":
+            self._break_line()
+        elif tag in ("td", "th"):
+            self._parts.append(" ")
+        elif tag in _BLOCKS:
+            self._flush()
+            if tag == "pre":
+                self._pre_depth += 1
+            elif tag == "li":
+                self._parts.append("- ")
+                self._tight = tag
+            elif tag == "tr":
+                self._tight = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skipping:
+            if tag in self._skipping:
+                while self._skipping.pop() != tag:
+                    pass
+            return
+        if tag == "title":
+            self._in_title = False
+        elif tag in _HEADINGS or tag in _BLOCKS:
+            self._flush()
+            if tag == "pre":
+                self._pre_depth = max(0, self._pre_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping:
+            return
+        if self._in_title:
+            self.title_parts.append(data)
+        else:
+            self._parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _meta(self, attrs: dict[str, str | None]) -> None:
+        name = (attrs.get("name") or "").lower()
+        content = (attrs.get("content") or "").strip()
+        if not content:
+            return
+        if name == "keywords":
+            self.metadata["keywords"] = [k.strip() for k in content.split(",") if k.strip()]
+        elif name in ("description", "author"):
+            self.metadata[name] = content
+
+    def _break_line(self) -> None:
+        self._lines.append(self._collapse("".join(self._parts)))
+        self._parts = []
+
+    def _flush(self) -> None:
+        if self._pre_depth:
+            lines = [*self._lines, "".join(self._parts).strip("\n")]
+        else:
+            self._break_line()
+            lines = [line for line in self._lines if line]
+        text = "\n".join(lines).rstrip()
+        if text.strip():
+            self.blocks.append(_Block(text, self._heading, self._tight))
+        self._lines, self._parts, self._heading, self._tight = [], [], None, None
+
+    def _collapse(self, text: str) -> str:
+        return text if self._pre_depth else " ".join(text.split())
+
+
+def load_html(path: Path, data: bytes) -> LoadedDocument:
+    """Load an HTML file.
+
+    Title: ``<title>``, else the first ``<h1>``, else the file stem. Metadata: ``description``,
+    ``author``, ``keywords`` (list) from ``<meta>``, ``language`` from ``<html lang>``.
+
+    Raises:
+        UndecodableFileError: The bytes are not text.
+    """
+    declared = _DECLARED_CHARSET.search(data[:4096])
+    raw, encoding = decode_text(
+        data, path, declared=declared.group(1).decode("ascii") if declared else None
+    )
+    extractor = _Extractor()
+    extractor.feed(normalize_newlines(raw))
+    extractor.close()
+    parts: list[str] = []
+    boundaries: list[tuple[int, tuple[str, ...]]] = []
+    trail = HeadingTrail()
+    offset = 0
+    first_h1: str | None = None
+    previous_tight: str | None = None
+    for block in extractor.blocks:
+        if parts:
+            parts.append("\n" if block.tight and block.tight == previous_tight else "\n\n")
+            offset += len(parts[-1])
+        if block.heading_level is not None:
+            title = " ".join(block.text.split())
+            boundaries.append((offset, trail.push(block.heading_level, title)))
+            if block.heading_level == 1 and first_h1 is None:
+                first_h1 = title
+        parts.append(block.text)
+        offset += len(block.text)
+        previous_tight = block.tight
+    text = "".join(parts)
+    page_title = " ".join("".join(extractor.title_parts).split())
+    return LoadedDocument(
+        path=path,
+        title=page_title or first_h1 or path.stem,
+        text=text,
+        sections=split_sections(text, boundaries),
+        metadata=extractor.metadata,
+        content_hash=content_hash(data),
+        mime_type="text/html",
+        encoding=encoding,
+    )
