@@ -1,0 +1,120 @@
+"""``python -m ragkit serve`` as a real process: HTTP end to end, SIGKILL, restart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from .http.serving import serve
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    "The cat sat on the warm windowsill and purred.",
+    "Interest rates were raised by the central bank.",
+    "The striker scored twice in the second half.",
+    "Photosynthesis turns sunlight into chemical energy in plants.",
+]
+
+
+def call(http: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    response = http.request(method, f"/v1beta/{path}", **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def populate(http: httpx.Client) -> tuple[str, str]:
+    corpus = call(http, "POST", "corpora", json={"displayName": "E2E"})["name"]
+    document = call(http, "POST", f"{corpus}/documents", json={"displayName": "Mixed"})["name"]
+    body = {"requests": [{"chunk": {"data": {"stringValue": t}}} for t in TEXTS]}
+    created = call(http, "POST", f"{document}/chunks:batchCreate", json=body)
+    assert len(created["chunks"]) == len(TEXTS)
+    return corpus, document
+
+
+def top_text(http: httpx.Client, corpus: str, query: str) -> str:
+    found = call(http, "POST", f"{corpus}:query", json={"query": query, "resultsCount": 1})
+    text: str = found["relevantChunks"][0]["chunk"]["data"]["stringValue"]
+    return text
+
+
+def test_serve_survives_sigkill(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with serve(data, "--embedder", "hash") as server:
+        assert f"{server.url}/v1beta" in server.log
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            corpus, document = populate(http)
+            before = top_text(http, corpus, "central bank interest rates")
+            answer = call(
+                http,
+                "POST",
+                "models/aqa:generateAnswer",
+                json={
+                    "contents": [{"parts": [{"text": "Who raised interest rates?"}]}],
+                    "answerStyle": "EXTRACTIVE",
+                    "semanticRetriever": {
+                        "source": corpus,
+                        "query": {"parts": [{"text": "who raised interest rates"}]},
+                    },
+                },
+            )
+            chunks = call(http, "GET", f"{document}/chunks")["chunks"]
+        server.kill()
+        assert server.proc.returncode == -9
+
+    assert before == TEXTS[1]
+    assert "central bank" in answer["answer"]["content"]["parts"][0]["text"]
+
+    with serve(data, "--embedder", "hash") as again, httpx.Client(base_url=again.url) as http:
+        assert call(http, "GET", f"{document}/chunks")["chunks"] == chunks
+        assert top_text(http, corpus, "central bank interest rates") == before
+        assert call(http, "GET", "corpora")["corpora"][0]["name"] == corpus
+
+
+def test_serve_with_default_minilm_embedder(tmp_path: Path) -> None:
+    with serve(tmp_path / "data") as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        corpus, _ = populate(http)
+
+        # No shared words with the answer: only a real sentence embedder gets these right.
+        assert top_text(http, corpus, "kitten") == TEXTS[0]
+        assert top_text(http, corpus, "football match goal") == TEXTS[2]
+        models = call(http, "GET", "models")["models"]
+        assert "models/embedding-minilm" in [m["name"] for m in models]
+
+
+def test_serve_with_auth_file(tmp_path: Path) -> None:
+    auth = tmp_path / "auth.toml"
+    auth.write_text('[[principal]]\nemail = "a@example.com"\napi_keys = ["k1"]\n', encoding="utf-8")
+    args = ("--embedder", "hash", "--auth-file", str(auth))
+    with serve(tmp_path / "data", *args) as server, httpx.Client(base_url=server.url) as http:
+        assert http.get("/v1beta/corpora").status_code == 401
+        assert http.get("/v1beta/corpora", headers={"x-goog-api-key": "k1"}).json() == {}
+
+
+def test_serve_refuses_a_broken_auth_file(tmp_path: Path) -> None:
+    auth = tmp_path / "auth.toml"
+    auth.write_text('[[principal]]\nemail = "a@example.com"\n', encoding="utf-8")
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ragkit",
+            "serve",
+            "--data-dir",
+            str(tmp_path),
+            "--auth-file",
+            str(auth),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "no api_keys or bearer_tokens" in result.stderr
