@@ -42,6 +42,7 @@ from ragkit.server.models.evidence import (
     RANK_PRIOR,
     SCORE_PRIOR,
     Evidence,
+    answer_form_terms,
     answer_type_matches,
     answerable_probability,
     novelty,
@@ -207,6 +208,7 @@ class Answerer:
             priors,
             [len(s.text.split()) for s in sentences],
             [answer_type_matches(question, s.text) for s in sentences],
+            form_terms=answer_form_terms(question),
         )
         return vectors, evidence
 

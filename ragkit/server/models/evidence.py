@@ -33,6 +33,7 @@ __all__ = [
     "PROBABILITY_BIAS",
     "PROBABILITY_WEIGHTS",
     "Evidence",
+    "answer_form_terms",
     "answer_type_matches",
     "answerable_probability",
     "coverage",
@@ -51,8 +52,11 @@ SCORE_PRIOR = 0.05
 #: Sentences shorter than this many words (headings, list stubs) are discounted.
 SHORT_SENTENCE_WORDS = 4
 SHORT_SENTENCE_PENALTY = 0.1
+#: "long" in "how long..." names the kind of answer more than its topic: answers say
+#: "21 km" or "its length", so such words count this fraction of their IDF.
+FORM_TERM_WEIGHT = 0.3
 #: Bonus for holding the kind of token the question asks for (see :func:`answer_type_matches`).
-ANSWER_TYPE_BONUS = 0.1
+ANSWER_TYPE_BONUS = 0.2
 
 #: Logistic weights for :func:`answerable_probability`:
 #: ``z = bias + dense*d + coverage*c + agreement*a + answer_type*t + novelty*n``, where for
@@ -133,6 +137,8 @@ def score_sentences(
     priors: npt.NDArray[np.float64],
     word_counts: list[int],
     type_matches: list[bool],
+    *,
+    form_terms: frozenset[str] = frozenset(),
 ) -> Evidence:
     """Combine dense and lexical evidence into one relevance score per sentence.
 
@@ -140,9 +146,12 @@ def score_sentences(
     ``antecedent_terms[i]`` the terms a leading pronoun ("It was...") may stand for
     (empty for other sentences); ``priors`` holds
     the rank and retrieval-score bonus of each sentence's passage; ``type_matches`` whether
-    each sentence holds the kind of answer the question asks for.
+    each sentence holds the kind of answer the question asks for. ``form_terms`` (see
+    :func:`answer_form_terms`) weigh only :data:`FORM_TERM_WEIGHT` of their IDF.
     """
     idf = dict(idf_weights(sentence_terms, question_terms))
+    for term in form_terms & question_terms:
+        idf[term] *= FORM_TERM_WEIGHT
     cov = np.array(
         [
             coverage(question_terms, s, idf, a, ANTECEDENT_WEIGHT)
@@ -166,6 +175,13 @@ def score_sentences(
         + ANSWER_TYPE_BONUS * typed
     )
     return Evidence(dense=dense, coverage=cov, context_coverage=ctx, relevance=relevance)
+
+
+def answer_form_terms(question: str) -> frozenset[str]:
+    """Stemmed words that only shape a "how long/much/many..." question (``{"long"}``)."""
+    return frozenset(
+        stem(m.group(1).lower()) for m in _ASKS_QUANTITY.finditer(question) if m.group(1)
+    )
 
 
 def answer_type_matches(question: str, sentence: str) -> bool:
