@@ -92,7 +92,7 @@ class VectorIndex:
                 return np.empty(0, dtype=np.int64)
             return np.sort(np.concatenate(list(_rows(snap.ids, snap.count))))
 
-    def add(self, ids: Sequence[int] | IdArray, vectors: FloatArray) -> None:
+    def add(self, ids: Sequence[int] | IdArray, vectors: npt.NDArray[np.floating[Any]]) -> None:
         """Insert rows; an id already present has its vector replaced.
 
         If ``ids`` repeats an id, its last vector wins.
@@ -135,7 +135,7 @@ class VectorIndex:
                     self._swap_remove(chunk_id)
 
     def search(
-        self, query: FloatArray, k: int, *, allowed: Allowed | None = None
+        self, query: npt.NDArray[np.floating[Any]], k: int, *, allowed: Allowed | None = None
     ) -> list[tuple[int, float]]:
         """Return at most ``k`` ``(id, score)`` pairs, best first, ties broken by id.
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 import pytest
 
-from ragkit.server.models.answerer import EXTRACTIVE_MAX_WORDS, Answer, Answerer, Passage
+from ragkit.server.models.answerer import (
+    DENSE_BUDGET,
+    EXTRACTIVE_MAX_WORDS,
+    Answer,
+    Answerer,
+    Passage,
+)
 from ragkit.server.models.embedders.hashed import HashEmbedder
 from ragkit.server.models.lexical import content_terms, stem
 from ragkit.server.models.sentences import split_clauses, split_sentences
@@ -224,3 +235,31 @@ def test_answerable_questions_score_higher_than_unanswerable(answerer: Answerer)
     assert _auroc(positives, negatives) >= 0.85
     assert sum(p >= 0.5 for p in positives) >= 7
     assert sum(n < 0.5 for n in negatives) >= 7
+
+
+class _CountingEmbedder(HashEmbedder):
+    def __init__(self) -> None:
+        super().__init__(dimensions=128)
+        self.embedded = 0
+
+    def embed(
+        self, texts: Sequence[str], *, kind: Literal["query", "document"] = "document"
+    ) -> npt.NDArray[np.float32]:
+        self.embedded += len(texts)
+        return super().embed(texts, kind=kind)
+
+
+def test_only_the_lexically_best_sentences_are_embedded() -> None:
+    embedder = _CountingEmbedder()
+    filler = " ".join(f"Item {i} is stored in aisle {i % 7}." for i in range(300))
+    passages = [Passage("inventory", filler), Passage("hours", "The shop opens at 9 am daily.")]
+    answer = Answerer(embedder).answer("When does the shop open?", passages, style="EXTRACTIVE")
+    assert answer.text == "The shop opens at 9 am daily."
+    assert embedder.embedded <= DENSE_BUDGET + 1
+
+
+def test_earlier_passages_win_ties(answerer: Answerer) -> None:
+    same = "The museum is closed on Mondays."
+    passages = [Passage("first", same), Passage("second", same)]
+    answer = answerer.answer("When is the museum closed?", passages, style="EXTRACTIVE")
+    assert answer.spans[0].passage_index == 0

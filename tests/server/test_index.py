@@ -14,7 +14,8 @@ from ragkit.server.index import VectorIndex
 def _unit(rows: int, dims: int, seed: int = 0) -> npt.NDArray[np.float32]:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((rows, dims)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    unit: npt.NDArray[np.float32] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return unit
 
 
 def _brute(
@@ -22,7 +23,8 @@ def _brute(
 ) -> list[int]:
     scores = x @ q
     order = np.lexsort((ids, -scores))[:k]
-    return ids[order].tolist()
+    ranked: list[int] = ids[order].tolist()
+    return ranked
 
 
 @pytest.fixture

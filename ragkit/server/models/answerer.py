@@ -51,7 +51,16 @@ from ragkit.server.models.evidence import (
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
 
-__all__ = ["EXTRACTIVE_MAX_WORDS", "MAX_SENTENCES", "Answer", "AnswerSpan", "Answerer", "Passage"]
+__all__ = [
+    "DENSE_BUDGET",
+    "EXTRACTIVE_MAX_WORDS",
+    "MAX_SENTENCES",
+    "Answer",
+    "AnswerSpan",
+    "AnswerStyleName",
+    "Answerer",
+    "Passage",
+]
 
 AnswerStyleName = Literal["ABSTRACTIVE", "EXTRACTIVE", "VERBOSE"]
 
@@ -60,6 +69,9 @@ EXTRACTIVE_MAX_WORDS = 30
 #: Sentences considered per request; beyond it the last passages are dropped, as the API
 #: drops the last inline passages when the context overflows.
 MAX_SENTENCES = 1024
+#: Sentences embedded per request (the rest keep a dense score of 0): the lexically best
+#: ones, so that long retrieved chunks do not make every answer embed hundreds of sentences.
+DENSE_BUDGET = 64
 #: Near-duplicate sentences (token Jaccard at or above this) are quoted once.
 _DUPLICATE_JACCARD = 0.7
 _DUPLICATE_COSINE = 0.97
@@ -179,19 +191,13 @@ class Answerer:
         sentences: list[_Sentence],
         passages: Sequence[Passage],
     ) -> tuple[npt.NDArray[np.float32], Evidence]:
-        query = self.embedder.embed([question], kind="query")[0]
-        texts = [" ".join(s.text.split()) for s in sentences]
-        step = max(1, self.embedder.batch_size)
-        vectors = np.concatenate(
-            [
-                self.embedder.embed(texts[i : i + step], kind="document")
-                for i in range(0, len(texts), step)
-            ]
-        )
+        """Score every sentence; only the lexically best :data:`DENSE_BUDGET` are embedded.
+
+        Returns the sentence vectors (zero rows for sentences not embedded) and the evidence.
+        """
         passage_terms: dict[int, set[str]] = {}
         for s in sentences:
             passage_terms.setdefault(s.passage_index, set()).update(s.terms)
-        antecedents = _antecedent_terms(sentences)
         priors = np.array(
             [
                 RANK_PRIOR / (1 + s.passage_index)
@@ -199,18 +205,36 @@ class Answerer:
                 for s in sentences
             ]
         )
-        evidence = score_sentences(
-            question_terms,
-            [set(s.terms) for s in sentences],
-            [passage_terms[s.passage_index] for s in sentences],
-            antecedents,
-            (vectors @ query).astype(np.float64),
-            priors,
-            [len(s.text.split()) for s in sentences],
-            [answer_type_matches(question, s.text) for s in sentences],
-            form_terms=answer_form_terms(question),
+
+        def score(dense: npt.NDArray[np.float64]) -> Evidence:
+            return score_sentences(
+                question_terms,
+                [set(s.terms) for s in sentences],
+                [passage_terms[s.passage_index] for s in sentences],
+                _antecedent_terms(sentences),
+                dense,
+                priors,
+                [len(s.text.split()) for s in sentences],
+                [answer_type_matches(question, s.text) for s in sentences],
+                form_terms=answer_form_terms(question),
+            )
+
+        lexical = score(np.zeros(len(sentences)))
+        chosen = np.sort(np.argsort(-lexical.relevance, kind="stable")[:DENSE_BUDGET])
+        vectors = np.zeros((len(sentences), self.embedder.dimensions), dtype=np.float32)
+        vectors[chosen] = self._embed_documents([sentences[i].text for i in chosen])
+        query = self.embedder.embed([question], kind="query")[0]
+        return vectors, score((vectors @ query).astype(np.float64))
+
+    def _embed_documents(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        step = max(1, self.embedder.batch_size)
+        flat = [" ".join(t.split()) for t in texts]
+        return np.concatenate(
+            [
+                self.embedder.embed(flat[i : i + step], kind="document")
+                for i in range(0, len(flat), step)
+            ]
         )
-        return vectors, evidence
 
 
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
