@@ -101,6 +101,8 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     from ragkit.server.config import ServerConfig
     from ragkit.server.service.quotas import Quotas
 
+    if args.data_dir.exists() and not args.data_dir.is_dir():
+        parser.exit(2, f"ragkit serve: error: --data-dir {args.data_dir} is not a directory\n")
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)-9s %(message)s")
     try:
         config = ServerConfig(

@@ -92,6 +92,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # Google answers a trailing slash with 404, not a redirect to another URL.
+        redirect_slashes=False,
     )
     app.state.ragkit = state
     install_error_handlers(app)

@@ -49,6 +49,9 @@ SYSTEM_PARAMS = frozenset(
 )
 
 
+_INT32_MAX = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Params:
     """The parsed query of one request; fields a method does not take stay at defaults."""
@@ -95,6 +98,8 @@ def _int(name: str, value: str) -> int:
         raise invalid_argument(f"Invalid value at '{name}' (TYPE_INT32), \"{value}\"") from None
     if number < 0:
         raise invalid_argument(f"Invalid value at '{name}': must not be negative, got {number}.")
+    if number > _INT32_MAX:
+        raise invalid_argument(f"Invalid value at '{name}' (TYPE_INT32), \"{value}\"")
     return number
 
 

@@ -74,6 +74,7 @@ def test_serve_defaults(tmp_path: Path, uvicorn_calls: list[dict[str, Any]]) -> 
             "Cannot read auth file",
         ),
         ([], "COMMAND"),
+        (["serve", "--data-dir", __file__], "is not a directory"),
     ],
 )
 def test_serve_rejects_bad_flags(

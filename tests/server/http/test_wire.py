@@ -137,7 +137,13 @@ async def test_unknown_query_parameter_is_rejected(
 
 @pytest.mark.parametrize(
     ("query", "fragment"),
-    [("pageSize=abc", "'pageSize'"), ("pageSize=-1", "'pageSize'"), ("$alt=proto", "alt")],
+    [
+        ("pageSize=abc", "'pageSize'"),
+        ("pageSize=-1", "'pageSize'"),
+        ("pageSize=2147483648", "'pageSize'"),
+        ("$alt=proto", "alt"),
+        ("$alt=json;enum-encoding=roman", "enum-encoding"),
+    ],
 )
 async def test_bad_query_values(fake_client: httpx.AsyncClient, query: str, fragment: str) -> None:
     response = await fake_client.get(f"/v1beta/corpora?{query}")
@@ -256,7 +262,9 @@ async def test_unexpected_exception_is_500_internal(
     assert "disk on fire" in caplog.text
 
 
-@pytest.mark.parametrize("path", ["/v1beta/nothing", "/v1/corpora", "/", "/v1beta/corpora/a/b/c/d"])
+@pytest.mark.parametrize(
+    "path", ["/v1beta/nothing", "/v1/corpora", "/", "/v1beta/corpora/a/b/c/d", "/v1beta/corpora/"]
+)
 async def test_unknown_route_is_404(fake_client: httpx.AsyncClient, path: str) -> None:
     response = await fake_client.get(path)
 
