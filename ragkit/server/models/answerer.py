@@ -120,14 +120,10 @@ class Answer:
 @dataclass(frozen=True)
 class _Sentence:
     passage_index: int
-    position: int
     start: int
     end: int
     text: str
     terms: frozenset[str]
-
-
-_EMPTY = Answer(text="", spans=[], answerable_probability=0.0)
 
 
 class Answerer:
@@ -165,7 +161,7 @@ class Answerer:
             raise ValueError("temperature must be >= 0.")
         sentences = _sentences(passages)
         if not sentences or not question.strip():
-            return _EMPTY
+            return Answer(text="", spans=[], answerable_probability=0.0)
         question_terms = set(content_terms(question))
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
@@ -240,12 +236,12 @@ class Answerer:
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     found: list[_Sentence] = []
     for passage_index, passage in enumerate(passages):
-        for position, (start, end) in enumerate(split_sentences(passage.text)):
+        for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
             if not any(c.isalnum() for c in text):
                 continue
             terms = frozenset(content_terms(text))
-            found.append(_Sentence(passage_index, position, start, end, text, terms))
+            found.append(_Sentence(passage_index, start, end, text, terms))
             if len(found) == MAX_SENTENCES:
                 return found
     return found
