@@ -302,8 +302,11 @@ def _top_candidates(scores: FloatArray, k: int) -> npt.NDArray[np.intp]:
 
 
 class _TopK:
-    """Running best ``k`` over blocks; rows tied with the k-th best are all kept, so the
-    final tie-break by id is exact."""
+    """Running best ``k`` over blocks, ties broken by the smaller id.
+
+    Later rows scoring equal to the current k-th best still get offered, so a tie with a
+    smaller id found in a later block wins, as the contract requires.
+    """
 
     def __init__(self, k: int) -> None:
         self.k = k
@@ -321,6 +324,9 @@ class _TopK:
         merged_scores = np.concatenate((self.scores, scores))
         merged_ids = np.concatenate((self.ids, ids))
         top = _top_candidates(merged_scores, self.k)
+        if top.size > self.k:
+            # Rows tied with the k-th best: only the smallest ids can still make the cut.
+            top = top[np.lexsort((merged_ids[top], -merged_scores[top]))[: self.k]]
         self.scores, self.ids = merged_scores[top], merged_ids[top]
         if self.scores.size >= self.k:
             self.threshold = float(self.scores.min())

@@ -168,3 +168,13 @@ def test_searches_run_safely_alongside_writes() -> None:
         t.join()
     assert errors == []
     assert len(index) == 200 + 20 * 10
+
+
+def test_many_exact_ties_keep_smallest_ids_and_edge_inputs() -> None:
+    index = VectorIndex(3, block_rows=100)
+    ids = np.arange(5000, 0, -1)
+    index.add(ids, np.zeros((5000, 3), np.float32))
+    assert [h[0] for h in index.search(np.array([1, 0, 0], np.float32), 3)] == [1, 2, 3]
+    index.add([], np.zeros((0, 3), np.float32))
+    index.remove(iter([4999, 5000, 777777]))
+    assert len(index) == 4998 and 5000 not in index and 1 in index
