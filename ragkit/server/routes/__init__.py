@@ -14,4 +14,6 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix="/v1beta")
     for module in (corpora, documents, chunks, permissions, models):
         router.include_router(module.router)
+    # A catch-all for ``models/{m}:{method}``: routes added after it would be unreachable.
+    router.include_router(models.unserved_router)
     return router

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from ragkit import limits
-from ragkit.server.errors import invalid_argument
+from ragkit.server.errors import invalid_argument, unimplemented
 from ragkit.server.http.deps import Caller, Catalog, EmbedderDep, Service
 from ragkit.server.http.params import ListParams, PlainParams
 from ragkit.server.http.wire import body_of, render
@@ -31,9 +31,11 @@ from ragkit.types import (
     TaskType,
 )
 
-__all__ = ["router"]
+__all__ = ["router", "unserved_router"]
 
 router = APIRouter(tags=["models"])
+#: ``models/{m}:{method}`` for every method no route above serves; include it last.
+unserved_router = APIRouter(tags=["models"])
 
 AnswerBody = Annotated[GenerateAnswerRequest, Depends(body_of(GenerateAnswerRequest))]
 EmbedBody = Annotated[EmbedContentRequest, Depends(body_of(EmbedContentRequest))]
@@ -161,3 +163,14 @@ def batch_embed_contents(
         )
     embeddings = _embed_requests(embedder, requests, name, batch=True)
     return render(BatchEmbedContentsResponse(embeddings=embeddings), enum_int=q.enum_int)
+
+
+@unserved_router.post("/models/{model:rid}:{method}")
+def unserved_model_method(model: str, method: str, catalog: Catalog, who: Caller) -> JSONResponse:
+    """Google's answer for a model method this server does not serve (``:generateContent``).
+
+    The catalog advertises no model for such a method, so this always raises NOT_FOUND
+    worded as Google words it, pointing the caller at ListModels.
+    """
+    catalog.require(f"models/{model}", method)
+    raise unimplemented(f"models/{model}:{method} is not implemented by this server.")

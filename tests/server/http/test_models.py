@@ -165,3 +165,20 @@ async def test_title_allowed_for_retrieval_document(fake_client: httpx.AsyncClie
 
     expected = load_embedder("hash").embed(["Title\nbody"])[0]
     assert np.allclose(response.json()["embedding"]["values"], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["generateContent", "countTokens", "streamGenerateContent"])
+async def test_unserved_model_methods_answer_like_google(
+    fake_client: httpx.AsyncClient, method: str
+) -> None:
+    response = await fake_client.post(f"/v1beta/models/aqa:{method}", json={})
+
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": 404,
+        "message": (
+            f"models/aqa is not found for API version v1beta, or is not supported for {method}. "
+            "Call ListModels to see the list of available models and their supported methods."
+        ),
+        "status": "NOT_FOUND",
+    }
