@@ -17,7 +17,12 @@ import httpx
 from pydantic import BaseModel
 
 from ragkit._auth import Auth, CredentialsLike
-from ragkit._exceptions import APIConnectionError, APITimeoutError, RagkitError
+from ragkit._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    RagkitError,
+    ResponseValidationError,
+)
 from ragkit._retry import (
     RETRYABLE_STATUS_CODES,
     RetryPolicy,
@@ -120,13 +125,18 @@ class BaseClient:
         url = base_url or os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
         self.base_url = httpx.URL(url if url.endswith("/") else url + "/")
         self.timeout = timeout
-        self.max_retries = max_retries
+        #: Backoff settings; replace it (e.g. with a fixed ``random``) to tune retries.
         self.retry_policy = RetryPolicy(max_retries=max_retries)
         self._default_headers = {
             "user-agent": f"ragkit/{__version__}",
             "x-goog-api-client": f"ragkit/{__version__}",
             **(default_headers or {}),
         }
+
+    @property
+    def max_retries(self) -> int:
+        """How often an idempotent call is retried after a retryable failure."""
+        return self.retry_policy.max_retries
 
     @property
     def api_key(self) -> str | None:
@@ -154,7 +164,7 @@ class BaseClient:
         )
 
     def _retries_for(self, request: APIRequest[Any]) -> int:
-        return self.max_retries if request.retryable else 0
+        return self.retry_policy.max_retries if request.retryable else 0
 
     def _should_retry_status(self, status_code: int) -> bool:
         return status_code in RETRYABLE_STATUS_CODES
@@ -170,6 +180,11 @@ class BaseClient:
 
     @staticmethod
     def _parse_body(request: APIRequest[T], response: httpx.Response) -> T:
-        if not response.content:
-            return request.parse({})
-        return request.parse(response.json())
+        try:
+            data = response.json() if response.content else {}
+            return request.parse(data)
+        except (ValueError, TypeError) as exc:  # JSON decoding and pydantic validation
+            raise ResponseValidationError(
+                f"unexpected response body from {request.method} {request.path}: {exc}",
+                response=response,
+            ) from exc

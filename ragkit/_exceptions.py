@@ -7,6 +7,7 @@ RagkitError
 │   └── APITimeoutError
 ├── StreamError                  a streamed response broke off or could not be parsed
 ├── UploadError                  the resumable upload protocol was not followed
+├── ResponseValidationError      a successful response did not have the expected shape
 └── APIError                     the API answered with Google's error body
     ├── BadRequestError          400 INVALID_ARGUMENT / OUT_OF_RANGE
     │   └── FailedPreconditionError   400 FAILED_PRECONDITION
@@ -41,6 +42,7 @@ __all__ = [
     "RagkitError",
     "RateLimitError",
     "ResourceNameError",
+    "ResponseValidationError",
     "ServerError",
     "StreamError",
     "UploadError",
@@ -82,6 +84,14 @@ class StreamError(RagkitError):
 
 class UploadError(RagkitError):
     """A resumable upload went wrong outside HTTP errors (e.g. no session URL came back)."""
+
+
+class ResponseValidationError(RagkitError):
+    """A 2xx response body was not JSON, or not the documented shape."""
+
+    def __init__(self, message: str, *, response: httpx.Response | None = None) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class APIError(RagkitError):

@@ -95,6 +95,13 @@ class JSONArrayDecoder:
             raise StreamError("stream ended inside the JSON array")
 
 
+def _parse(parse: Callable[[Any], T], payload: Any) -> T:
+    try:
+        return parse(payload)
+    except (ValueError, TypeError) as exc:
+        raise StreamError(f"unexpected message in stream: {exc}") from exc
+
+
 def _decode_event(data: str, response: httpx.Response) -> Any:
     try:
         payload = json.loads(data)
@@ -147,7 +154,7 @@ class Stream(Generic[T]):
     def _iterate(self) -> Generator[T, None, None]:
         try:
             for payload in self._payloads():
-                yield self._parse(payload)
+                yield _parse(self._parse, payload)
         except httpx.TransportError as exc:
             raise StreamError(f"stream broke off: {exc}") from exc
         finally:
@@ -204,7 +211,7 @@ class AsyncStream(Generic[T]):
     async def _iterate(self) -> AsyncGenerator[T, None]:
         try:
             async for payload in self._payloads():
-                yield self._parse(payload)
+                yield _parse(self._parse, payload)
         except httpx.TransportError as exc:
             raise StreamError(f"stream broke off: {exc}") from exc
         finally:

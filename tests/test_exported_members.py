@@ -21,6 +21,7 @@ EXPECTED = [
     "RagkitError",
     "RateLimitError",
     "ResourceNameError",
+    "ResponseValidationError",
     "ServerError",
     "Stream",
     "StreamError",
