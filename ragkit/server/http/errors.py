@@ -2,8 +2,10 @@
 
 ``{"error": {"code": <http status>, "message": "...", "status": "<CANONICAL_CODE>"}}`` is
 the only error shape clients ever see: :class:`~ragkit.server.errors.ApiError` raised
-below the HTTP layer, pydantic validation failures, route misses, and unexpected
-exceptions (500 INTERNAL, logged with a traceback) all end up here.
+below the HTTP layer, request validation failures (400 INVALID_ARGUMENT naming the
+camelCase field path), route misses, and unexpected exceptions (500 INTERNAL, logged with
+a traceback) all end up here. A pydantic error raised *after* the request was parsed is a
+server bug, so it is a 500 too, not a 400 blaming the caller.
 
 Decision, route misses: Google's front end treats HTTP method + path as one key, so a
 known path asked with the wrong method is as unknown as a path that does not exist. The
@@ -20,7 +22,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -96,7 +97,7 @@ async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ValidationError | RequestValidationError)
+    assert isinstance(exc, RequestValidationError)
     return error_response(invalid_argument(validation_message(exc.errors())))
 
 
@@ -118,7 +119,6 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Route every failure class to Google's error body."""
     app.add_exception_handler(ApiError, _on_api_error)
-    app.add_exception_handler(ValidationError, _on_validation_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_middleware(InternalErrorMiddleware)

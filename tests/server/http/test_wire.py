@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from ragkit.server.errors import ApiError, failed_precondition, resource_exhausted
 from ragkit.types import Corpus, GranteeType, Permission, Role
@@ -297,3 +298,16 @@ async def test_invalid_resource_id_in_path_is_404(fake_client: httpx.AsyncClient
 
     assert response.status_code == 404
     assert error_of(response)["status"] == "NOT_FOUND"
+
+
+async def test_validation_error_inside_the_service_is_500(
+    fake_client: httpx.AsyncClient, recording: RecordingService
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Corpus.model_validate({"createTime": "not a time"})
+    recording.raises["get_corpus"] = caught.value
+
+    response = await fake_client.get("/v1beta/corpora/c1")
+
+    assert response.status_code == 500
+    assert error_of(response)["status"] == "INTERNAL"
