@@ -100,10 +100,26 @@ def content(value: ContentInput, *, role: str | None = "user") -> Content:
 
 
 def contents(value: ContentsInput) -> list[Content]:
-    """A conversation from one content or a sequence of them."""
+    """A conversation from one content or a sequence of them.
+
+    As in google-genai, consecutive strings in a sequence are the parts of one user turn:
+    ``["Describe", "briefly"]`` is a single ``Content`` with two text parts.
+    """
     if isinstance(value, str | Content | Mapping):
         return [content(value)]
-    return [content(item) for item in value]
+    turns: list[Content] = []
+    texts: list[Part] = []
+    for item in value:
+        if isinstance(item, str):
+            texts.append(Part(text=item))
+            continue
+        if texts:
+            turns.append(Content(role="user", parts=texts))
+            texts = []
+        turns.append(content(item))
+    if texts:
+        turns.append(Content(role="user", parts=texts))
+    return turns
 
 
 def custom_metadata(value: MetadataInput | None) -> list[CustomMetadata] | None:

@@ -949,3 +949,15 @@ async def test_typed_model_inputs_are_accepted(client: Any, api: FakeAPI) -> Non
         {"stringValue": "en", "operation": "EQUAL"}
     ]
     assert api.body(1) == {"customMetadata": [{"key": "lang", "stringValue": "en"}]}
+
+
+async def test_contents_shapes(client: Any, api: FakeAPI) -> None:
+    model_turn = t.Content(role="model", parts=[t.Part(text="earlier")])
+    await resolve(client.models.generate_content("m", contents=["a", "b", model_turn, "c"]))
+    assert api.body()["contents"] == [
+        {"role": "user", "parts": [{"text": "a"}, {"text": "b"}]},
+        {"role": "model", "parts": [{"text": "earlier"}]},
+        {"role": "user", "parts": [{"text": "c"}]},
+    ]
+    await resolve(client.models.count_tokens("m", contents={"parts": [{"text": "d"}]}))
+    assert api.body()["contents"] == [{"parts": [{"text": "d"}]}]
