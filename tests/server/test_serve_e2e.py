@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,54 @@ def test_serve_survives_sigkill(tmp_path: Path) -> None:
         assert call(http, "GET", f"{document}/chunks")["chunks"] == chunks
         assert top_text(http, corpus, "central bank interest rates") == before
         assert call(http, "GET", "corpora")["corpora"][0]["name"] == corpus
+
+
+def count_chunks(http: httpx.Client, document: str) -> int:
+    total, token = 0, None
+    while True:
+        params: dict[str, Any] = {"pageSize": 100, **({"pageToken": token} if token else {})}
+        page = call(http, "GET", f"{document}/chunks", params=params)
+        total += len(page.get("chunks", []))
+        token = page.get("nextPageToken")
+        if not token:
+            return total
+
+
+def test_sigkill_during_writes_keeps_every_acknowledged_batch_whole(tmp_path: Path) -> None:
+    data, size = tmp_path / "data", 5
+    acknowledged = 0
+    with serve(data, "--embedder", "hash") as server:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            corpus, _ = populate(http)
+            document = call(http, "POST", f"{corpus}/documents", json={})["name"]
+
+        def write_batches() -> None:
+            nonlocal acknowledged
+            body = {
+                "requests": [{"chunk": {"data": {"stringValue": f"row {i}"}}} for i in range(size)]
+            }
+            with httpx.Client(base_url=server.url, timeout=30) as writer:
+                while True:
+                    try:
+                        response = writer.post(f"/v1beta/{document}/chunks:batchCreate", json=body)
+                    except httpx.TransportError:
+                        return
+                    assert response.status_code == 200, response.text
+                    acknowledged += 1
+
+        thread = threading.Thread(target=write_batches)
+        thread.start()
+        while acknowledged < 10:
+            time.sleep(0.01)
+        server.kill()
+        thread.join(timeout=30)
+
+    with serve(data, "--embedder", "hash") as again, httpx.Client(base_url=again.url) as http:
+        stored = count_chunks(http, document)
+
+    # Every acknowledged batch survived; the one in flight at the kill is all or nothing.
+    assert stored % size == 0
+    assert acknowledged * size <= stored <= (acknowledged + 1) * size
 
 
 def test_serve_with_default_minilm_embedder(tmp_path: Path) -> None:
