@@ -61,3 +61,10 @@ __all__ = [
     "UploadError",
     "__version__",
 ]
+
+# Present the public classes as ``ragkit.X`` in reprs and tracebacks, as httpx does.
+for _name in __all__:
+    _member = globals()[_name]
+    if isinstance(_member, type):
+        _member.__module__ = "ragkit"
+del _name, _member
