@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ragkit.resources.cached_contents import AsyncCachedContents, CachedContents
     from ragkit.resources.corpora import AsyncCorpora, Corpora
     from ragkit.resources.files import AsyncFiles, Files
+    from ragkit.resources.generated_files import AsyncGeneratedFiles, GeneratedFiles
     from ragkit.resources.models import AsyncModels, Models
     from ragkit.resources.tuned_models import AsyncTunedModels, TunedModels
 
@@ -159,6 +160,13 @@ class Client(BaseClient):
         from ragkit.resources.batches import Batches
 
         return Batches(self)
+
+    @cached_property
+    def generated_files(self) -> GeneratedFiles:
+        """Files the API generated (e.g. by batch jobs)."""
+        from ragkit.resources.generated_files import GeneratedFiles
+
+        return GeneratedFiles(self)
 
     @cached_property
     def tuned_models(self) -> TunedModels:
@@ -289,6 +297,13 @@ class AsyncClient(BaseClient):
         from ragkit.resources.batches import AsyncBatches
 
         return AsyncBatches(self)
+
+    @cached_property
+    def generated_files(self) -> AsyncGeneratedFiles:
+        """Files the API generated (e.g. by batch jobs)."""
+        from ragkit.resources.generated_files import AsyncGeneratedFiles
+
+        return AsyncGeneratedFiles(self)
 
     @cached_property
     def tuned_models(self) -> AsyncTunedModels:

@@ -689,6 +689,37 @@ FILES = [
     Case("files.delete", ("files/f1",), {}, "DELETE", "/v1beta/files/f1"),
 ]
 
+GENERATED = [
+    Case(
+        "generated_files.get",
+        ("g1",),
+        {},
+        "GET",
+        "/v1beta/generatedFiles/g1",
+        reply={"name": "generatedFiles/g1", "state": "GENERATED"},
+        returns=t.GeneratedFile,
+    ),
+    Case(
+        "generated_files.list",
+        (),
+        {"page_size": 3},
+        "GET",
+        "/v1beta/generatedFiles",
+        {"pageSize": "3"},
+        reply={"generatedFiles": [{"name": "generatedFiles/g1"}]},
+        returns=[t.GeneratedFile],
+    ),
+    Case(
+        "generated_files.get_operation",
+        ("generatedFiles/g1", "o1"),
+        {},
+        "GET",
+        "/v1beta/generatedFiles/g1/operations/o1",
+        reply={"done": True},
+        returns=t.Operation,
+    ),
+]
+
 CACHE = "/v1beta/cachedContents"
 CACHED = [
     Case(
@@ -877,7 +908,18 @@ TUNED = [
     ),
 ]
 
-ALL_CASES = CORPORA + DOCUMENTS + CHUNKS + PERMISSIONS + MODELS + FILES + CACHED + BATCHES + TUNED
+ALL_CASES = (
+    CORPORA
+    + DOCUMENTS
+    + CHUNKS
+    + PERMISSIONS
+    + MODELS
+    + FILES
+    + GENERATED
+    + CACHED
+    + BATCHES
+    + TUNED
+)
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=[case.id for case in ALL_CASES])
