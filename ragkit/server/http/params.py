@@ -10,7 +10,7 @@ Anything else is rejected with Google's own wording, so a typo never goes unnoti
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -54,8 +54,13 @@ _INT32_MAX = 2**31 - 1
 
 @dataclass(frozen=True)
 class Params:
-    """The parsed query of one request; fields a method does not take stay at defaults."""
+    """The parsed query of one request; fields a method does not take stay at defaults.
 
+    ``alt`` is the response format (``"json"`` unless a method accepts others, such as
+    ``"sse"`` for streaming); ``enum_int`` is True for ``alt=json;enum-encoding=int``.
+    """
+
+    alt: str = "json"
     enum_int: bool = False
     page_size: int | None = None
     page_token: str | None = None
@@ -63,25 +68,26 @@ class Params:
     force: bool = False
 
 
-def parse_alt(value: str) -> bool:
-    """Parse ``alt`` (``json``, ``json;enum-encoding=int``); True when enums go out as ints.
+def parse_alt(value: str, formats: Collection[str] = ("json",)) -> tuple[str, bool]:
+    """Parse ``alt`` (``json``, ``json;enum-encoding=int``) into (format, enums as ints).
 
     Raises:
-        ApiError: INVALID_ARGUMENT for a format other than JSON or an unknown option.
+        ApiError: INVALID_ARGUMENT for a format outside ``formats`` or an unknown option.
     """
     fmt, *options = (part.strip() for part in value.split(";"))
-    if fmt and fmt.lower() != "json":
-        raise invalid_argument(f"Unsupported response format alt={value!r}; only 'json' is served.")
+    fmt = fmt.lower() or "json"
+    if fmt not in formats:
+        served = ", ".join(repr(f) for f in formats)
+        raise invalid_argument(
+            f"Unsupported response format alt={value!r}; this method serves {served}."
+        )
     enum_int = False
     for option in options:
-        key, _, setting = option.partition("=")
-        if key.strip().lower() != "enum-encoding" or setting.strip().lower() not in (
-            "int",
-            "string",
-        ):
+        key, _, setting = (part.strip().lower() for part in option.partition("="))
+        if key != "enum-encoding" or setting not in ("int", "string"):
             raise invalid_argument(f"Invalid alt option {option!r}.")
-        enum_int = setting.strip().lower() == "int"
-    return enum_int
+        enum_int = setting == "int"
+    return fmt, enum_int
 
 
 def _unknown(name: str) -> ApiError:
@@ -112,14 +118,14 @@ def _bool(name: str, value: str) -> bool:
     raise invalid_argument(f"Invalid value at '{name}' (TYPE_BOOL), \"{value}\"")
 
 
-def _collect(request: Request, allowed: frozenset[str]) -> tuple[dict[str, str], bool]:
+def _collect(request: Request, allowed: frozenset[str]) -> tuple[dict[str, str], str | None]:
     values: dict[str, str] = {}
-    enum_int = False
+    alt = None
     for raw_name, value in request.query_params.multi_items():
         system = raw_name.removeprefix("$")
         if system in SYSTEM_PARAMS:
             if system == "alt":
-                enum_int = parse_alt(value)
+                alt = value
             continue
         name = to_camel(raw_name)
         if name not in allowed:
@@ -129,17 +135,22 @@ def _collect(request: Request, allowed: frozenset[str]) -> tuple[dict[str, str],
             values[name] = f"{values[name]},{value}"
         else:
             values[name] = value
-    return values, enum_int
+    return values, alt
 
 
-def query_params(*allowed: str) -> Callable[[Request], Params]:
-    """A dependency parsing the query of a method that takes ``allowed`` parameters."""
+def query_params(
+    *allowed: str, alt_formats: Collection[str] = ("json",)
+) -> Callable[[Request], Params]:
+    """A dependency parsing the query of a method that takes ``allowed`` parameters and
+    answers in one of ``alt_formats`` (a streaming method would add ``"sse"``)."""
     allowed_set = frozenset(allowed)
 
     def dependency(request: Request) -> Params:
-        values, enum_int = _collect(request, allowed_set)
+        values, alt_value = _collect(request, allowed_set)
+        alt, enum_int = parse_alt(alt_value or "json", alt_formats)
         size = values.get("pageSize")
         return Params(
+            alt=alt,
             enum_int=enum_int,
             page_size=None if size is None else _int("pageSize", size),
             page_token=values.get("pageToken") or None,

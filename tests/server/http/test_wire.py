@@ -311,3 +311,16 @@ async def test_validation_error_inside_the_service_is_500(
 
     assert response.status_code == 500
     assert error_of(response)["status"] == "INTERNAL"
+
+
+def test_parse_alt() -> None:
+    from ragkit.server.http.params import parse_alt
+
+    assert parse_alt("json") == ("json", False)
+    assert parse_alt("JSON;enum-encoding=int") == ("json", True)
+    assert parse_alt("json; enum-encoding=string") == ("json", False)
+    assert parse_alt("sse", ("json", "sse")) == ("sse", False)
+    with pytest.raises(ApiError, match="this method serves 'json'"):
+        parse_alt("sse")
+    with pytest.raises(ApiError, match="Invalid alt option"):
+        parse_alt("json;pretty=yes")
