@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from ragkit.server.errors import ApiError, failed_precondition, resource_exhausted
+from ragkit.server.http.params import parse_alt
 from ragkit.types import Corpus, GranteeType, Permission, Role
 from ragkit.types.status import Code
 
@@ -314,8 +315,6 @@ async def test_validation_error_inside_the_service_is_500(
 
 
 def test_parse_alt() -> None:
-    from ragkit.server.http.params import parse_alt
-
     assert parse_alt("json") == ("json", False)
     assert parse_alt("JSON;enum-encoding=int") == ("json", True)
     assert parse_alt("json; enum-encoding=string") == ("json", False)
