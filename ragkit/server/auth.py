@@ -15,9 +15,10 @@ With ``--auth-file FILE`` (TOML) each ``[[principal]]`` table is one identity::
     email = "bob@example.com"
     api_keys = ["bob-key"]
 
-The file is validated when the server starts: a missing or malformed email, an unknown
-field, a principal without credentials, a duplicate email or a credential listed twice (in
-one principal or across principals) stops the server with a message naming the culprit.
+The file is read once, when the server starts (restart to apply changes), and validated:
+a missing or malformed email, an unknown field, a principal without credentials, a
+duplicate email or a credential listed twice (in one principal or across principals)
+stops the server with a message naming the culprit.
 
 Decision, rejected credentials: any credential the file does not list, and a request with
 no credential at all, is answered **401 UNAUTHENTICATED**. Google answers an unknown API
