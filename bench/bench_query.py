@@ -104,7 +104,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--dims", type=int, default=384)
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument(
+        "--queries", type=int, default=None, help="per size; default 30 to 300, more when small"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     header = (
@@ -113,7 +115,8 @@ def main() -> None:
     )
     print(header)
     for n in args.sizes:
-        r = bench_size(n, args.dims, args.k, args.queries, args.seed)
+        queries = args.queries or max(30, min(300, 3_000_000 // n))
+        r = bench_size(n, args.dims, args.k, queries, args.seed)
         print(
             f"{n:>9,} {r['p50_ms']:>8.2f} {r['p95_ms']:>8.2f} {r['filtered_p50_ms']:>8.2f}"
             f" {r['read_ms']:>8.2f} {r['p50_over_read']:>8.2f} {r['filtered_over_read']:>9.2f}"
