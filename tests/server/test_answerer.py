@@ -17,6 +17,7 @@ from ragkit.server.models.answerer import (
     Passage,
 )
 from ragkit.server.models.embedders.hashed import HashEmbedder
+from ragkit.server.models.embedding import load_embedder
 from ragkit.server.models.lexical import content_terms, stem
 from ragkit.server.models.sentences import split_clauses, split_sentences
 
@@ -263,3 +264,11 @@ def test_earlier_passages_win_ties(answerer: Answerer) -> None:
     passages = [Passage("first", same), Passage("second", same)]
     answer = answerer.answer("When is the museum closed?", passages, style="EXTRACTIVE")
     assert answer.spans[0].passage_index == 0
+
+
+@pytest.mark.slow
+def test_answerability_separates_with_the_real_embedder() -> None:
+    answerer = Answerer(load_embedder("minilm"))
+    positives = [answerer.answer(q, PASSAGES).answerable_probability for q in ANSWERABLE]
+    negatives = [answerer.answer(q, PASSAGES).answerable_probability for q in UNANSWERABLE]
+    assert _auroc(positives, negatives) >= 0.85
