@@ -1,52 +1,22 @@
-"""The ``ragkit`` command.
+"""``ragkit serve``: run the self-hosted Semantic Retrieval API.
 
-One argparse parser with a subcommand per task; each subcommand registers itself in
-:func:`build_parser` through an ``_add_<name>`` function that sets ``handler``, and heavy
-imports (FastAPI, uvicorn, model runtimes) happen inside the handler so ``ragkit --help``
-stays instant.
-
-    ragkit serve --data-dir ./data                      # http://127.0.0.1:8080/v1beta
-    ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
+ragkit serve --data-dir ./data                      # http://127.0.0.1:8080/v1beta
+ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from ragkit import limits
-from ragkit._version import __version__
+from ragkit.cli._args import LOG_LEVELS, port_number, quota
 
-__all__ = ["build_parser", "main"]
-
-_LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+__all__ = ["register"]
 
 
-def _quota(text: str) -> int | None:
-    """A quota flag: a positive count, or 0 for unlimited."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (0 = unlimited), got {value}")
-    return value or None
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65_535:
-        raise argparse.ArgumentTypeError(f"must be in 1..65535, got {value}")
-    return value
-
-
-def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
         help="run the self-hosted Semantic Retrieval API",
@@ -56,7 +26,9 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
     )
-    serve.add_argument("--port", type=_port, default=8080, help="TCP port (default %(default)s)")
+    serve.add_argument(
+        "--port", type=port_number, default=8080, help="TCP port (default %(default)s)"
+    )
     serve.add_argument(
         "--data-dir", type=Path, required=True, help="where data lives; created if missing"
     )
@@ -73,23 +45,23 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument(
         "--max-corpora",
-        type=_quota,
+        type=quota,
         default=limits.MAX_CORPORA_PER_PROJECT,
         help="corpora the server holds (default %(default)s; 0 = unlimited)",
     )
     serve.add_argument(
         "--max-documents-per-corpus",
-        type=_quota,
+        type=quota,
         default=limits.MAX_DOCUMENTS_PER_CORPUS,
         help="documents per corpus (default %(default)s; 0 = unlimited)",
     )
     serve.add_argument(
         "--max-chunks-per-corpus",
-        type=_quota,
+        type=quota,
         default=limits.MAX_CHUNKS_PER_CORPUS,
         help="chunks per corpus (default %(default)s; 0 = unlimited)",
     )
-    serve.add_argument("--log-level", choices=_LOG_LEVELS, default="info")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -123,26 +95,3 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         parser.exit(2, f"ragkit serve: error: {exc}\n")
     uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``ragkit`` parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
-        prog="ragkit",
-        description="Retrieval-augmented generation over Google's Semantic Retrieval API.",
-    )
-    parser.add_argument("--version", action="version", version=f"ragkit {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_serve(commands)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``ragkit`` with ``argv`` (default: the process arguments); returns the exit code."""
-    args = build_parser().parse_args(argv)
-    result: int = args.handler(args, args.command_parser)
-    return result
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
