@@ -1,0 +1,44 @@
+from ragkit.provenance import (
+    Provenance,
+    chunk_metadata,
+    document_metadata,
+    provenance_from_metadata,
+)
+from ragkit.types import CustomMetadata
+
+
+def _entries(data: dict) -> list[CustomMetadata]:  # type: ignore[type-arg]
+    out = []
+    for key, value in data.items():
+        if isinstance(value, str):
+            out.append(CustomMetadata(key=key, string_value=value))
+        else:
+            out.append(CustomMetadata(key=key, numeric_value=value))
+    return out
+
+
+def test_chunk_provenance_round_trips_through_custom_metadata() -> None:
+    chunk = chunk_metadata(
+        source="manuals/pump.pdf",
+        title="Pump manual",
+        position=3,
+        heading_path=("Setup", "Install"),
+        page_start=4,
+        page_end=5,
+    )
+    decoded = provenance_from_metadata(_entries(chunk))
+    assert decoded == Provenance("manuals/pump.pdf", "Pump manual", "Setup > Install", 4, 5, 3)
+    assert decoded.cite() == "manuals/pump.pdf, p. 4-5, Setup > Install"
+
+
+def test_document_metadata_fills_gaps_and_wire_dicts_decode() -> None:
+    doc = _entries(document_metadata(source="a.md", title="A", content_hash="abc"))
+    wire = [{"key": "position", "numericValue": 0}]
+    decoded = provenance_from_metadata(wire, doc)
+    assert decoded.source == "a.md" and decoded.position == 0 and decoded.pages is None
+    assert decoded.cite() == "a.md"
+
+
+def test_single_page_and_unknown_source() -> None:
+    assert Provenance(page_start=2, page_end=2).pages == "2"
+    assert Provenance().cite() == "unknown source"
