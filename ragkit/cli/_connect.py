@@ -1,0 +1,128 @@
+"""How a ``ragkit`` command reaches a server.
+
+Every client-side command (``corpora``, ``query``, ``ask``, ``ingest``...) takes the same
+connection flags:
+
+- ``--base-url URL`` (or ``RAGKIT_BASE_URL``): a running ``ragkit serve``, or Google's
+  endpoint; ``--api-key`` (or ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``) authenticates.
+- otherwise the *embedded default*: ragkit's server started inside the command, on the data
+  folder ``--data-dir`` (default ``./.ragkit``, or ``RAGKIT_DATA_DIR``), embedding with
+  ``--embedder`` (default ``minilm``, or ``RAGKIT_EMBEDDER``). Document and chunk quotas
+  are lifted there: it is your own disk, so Google's per-corpus caps would only get in the way.
+
+Usage in a subcommand::
+
+    def register(commands):
+        parser = commands.add_parser("query", ...)
+        add_connection_arguments(parser)
+
+    def _run(args, parser):
+        with connect(args) as client:
+            ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ragkit._base_client import BASE_URL_ENV_VAR
+
+if TYPE_CHECKING:
+    from ragkit._client import Client
+    from ragkit.server.embedded import EmbeddedServer
+
+__all__ = [
+    "DATA_DIR_ENV_VAR",
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_EMBEDDER",
+    "EMBEDDER_ENV_VAR",
+    "add_connection_arguments",
+    "connect",
+    "embedded_server",
+    "is_embedded",
+]
+
+DEFAULT_DATA_DIR = Path(".ragkit")
+DEFAULT_EMBEDDER = "minilm"
+DATA_DIR_ENV_VAR = "RAGKIT_DATA_DIR"
+EMBEDDER_ENV_VAR = "RAGKIT_EMBEDDER"
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--base-url``, ``--api-key``, ``--data-dir`` and ``--embedder`` to ``parser``."""
+    group = parser.add_argument_group(
+        "connection",
+        "Without --base-url (or RAGKIT_BASE_URL) the command runs ragkit's server "
+        "in-process on --data-dir.",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"server to talk to (default: ${BASE_URL_ENV_VAR}, else the embedded server)",
+    )
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="API key sent as x-goog-api-key (default: $GOOGLE_API_KEY / $GEMINI_API_KEY)",
+    )
+    group.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"embedded server's data folder (default: ${DATA_DIR_ENV_VAR}, else "
+        f"{DEFAULT_DATA_DIR})",
+    )
+    group.add_argument(
+        "--embedder",
+        metavar="SPEC",
+        help=f"embedded server's embedder: minilm, wordllama, hash (default: "
+        f"${EMBEDDER_ENV_VAR}, else {DEFAULT_EMBEDDER})",
+    )
+
+
+def is_embedded(args: argparse.Namespace) -> bool:
+    """Whether ``connect(args)`` starts the embedded server (no base URL given anywhere)."""
+    return not (getattr(args, "base_url", None) or os.environ.get(BASE_URL_ENV_VAR))
+
+
+def embedded_server(
+    data_dir: str | Path | None = None, *, embedder: str | None = None
+) -> EmbeddedServer:
+    """The embedded default server (not yet started): unlimited documents and chunks.
+
+    ``data_dir`` and ``embedder`` fall back to ``RAGKIT_DATA_DIR`` / ``RAGKIT_EMBEDDER``,
+    then to ``./.ragkit`` and ``minilm``.
+    """
+    from ragkit.server.embedded import EmbeddedServer
+    from ragkit.server.service.quotas import Quotas
+
+    folder = Path(data_dir or os.environ.get(DATA_DIR_ENV_VAR) or DEFAULT_DATA_DIR)
+    spec = embedder or os.environ.get(EMBEDDER_ENV_VAR) or DEFAULT_EMBEDDER
+    quotas = Quotas(max_documents_per_corpus=None, max_chunks_per_corpus=None)
+    return EmbeddedServer(folder, embedder=spec, quotas=quotas)
+
+
+@contextmanager
+def connect(args: argparse.Namespace) -> Iterator[Client]:
+    """A :class:`ragkit.Client` for the command's server, closed (and stopped) on exit.
+
+    ``args`` needs the attributes :func:`add_connection_arguments` adds; missing ones count
+    as not given.
+    """
+    from ragkit._client import Client
+
+    api_key: str | None = getattr(args, "api_key", None)
+    if not is_embedded(args):
+        with Client(base_url=getattr(args, "base_url", None), api_key=api_key) as client:
+            yield client
+        return
+    server = embedded_server(
+        getattr(args, "data_dir", None), embedder=getattr(args, "embedder", None)
+    )
+    with server, Client(base_url=server.base_url, api_key=api_key) as client:
+        yield client
