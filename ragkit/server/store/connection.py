@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from ragkit.server.store.migrations import migrate
+from ragkit.server.store.migrations import MIGRATIONS, Migration, migrate
 
 __all__ = ["DATABASE_FILENAME", "Database"]
 
@@ -43,7 +43,7 @@ class Database:
             conn.execute("SELECT value FROM settings WHERE key = 'k'").fetchone()
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> None:
         self.path = path
         self._write_lock = threading.Lock()
         self._pool_lock = threading.Lock()
@@ -53,13 +53,23 @@ class Database:
         self._after_commit: list[Callable[[], None]] = []
         self._writer = self._connect()
         with self._write_lock:
-            migrate(self._writer)
+            migrate(self._writer, migrations)
 
     @classmethod
-    def open(cls, data_dir: Path) -> Database:
-        """Open (creating if needed) the database file inside ``data_dir``."""
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        filename: str = DATABASE_FILENAME,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> Database:
+        """Open (creating if needed) the database file inside ``data_dir``.
+
+        Another part of the server may keep its tables in a file of its own, with its own
+        migration series (``filename``, ``migrations``).
+        """
         data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(data_dir / DATABASE_FILENAME)
+        return cls(data_dir / filename, migrations)
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False: a connection moves between threads, but the write lock

@@ -14,10 +14,10 @@ documents, chunks, vectors, metadata rows and permissions in one statement.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "migrate"]
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -113,14 +113,14 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (_m001_initial,)
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations on an autocommit connection; returns the names applied."""
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
+    """Apply pending ``migrations`` on an autocommit connection; returns the names applied."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
     applied = []
-    for migration in MIGRATIONS:
+    for migration in migrations:
         name = migration.__name__.lstrip("_")
         if name in done:
             continue
