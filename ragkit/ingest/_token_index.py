@@ -1,0 +1,159 @@
+"""Token positions of one text from a single encode, and exact counts for any slice of it.
+
+The chunker needs the token count of many candidate slices. Re-encoding each would cost a full
+pass per chunk; instead the document is encoded once and slices are counted from the token
+byte offsets. The count is exact, not an estimate, thanks to how cl100k pre-tokenises text:
+into letter runs (with at most one leading non-letter), runs of 1-3 digits, punctuation runs
+(with one optional leading space and trailing newlines) and whitespace runs, where a run of
+spaces leaves its last space to the next piece. Two kinds of position are therefore piece
+boundaries in the encoding of *any* string containing them ("sync points"):
+
+* right after a letter or digit, before an ASCII non-alphanumeric character or whitespace
+  (letter and digit runs cannot extend into those);
+* a space followed by a non-space character (a space only ever starts a piece).
+
+Tokens between two sync points are the same whether the slice or the whole text is encoded,
+so only the slice's edges (before its first and after its last sync point) are re-encoded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import tiktoken
+
+__all__ = ["TokenIndex"]
+
+_AFTER_ALNUM = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\s]"
+_SYNC = re.compile(rf"(?<=[^\W_]){_AFTER_ALNUM}| (?=\S)")
+# The same, for a reversed copy of the text: the first match is the last sync point.
+_REVERSED_SYNC = re.compile(rf"{_AFTER_ALNUM}(?=[^\W_])|(?<=\S) ")
+_TAIL_WINDOW = 48
+_PIECE_CACHE_SIZE = 1 << 16
+_MAX_CACHED_PIECE = 48
+
+
+class TokenIndex:
+    """One text encoded once; maps characters to tokens and counts slices exactly.
+
+    Offsets are character offsets into ``text``; token indices refer to the encoding of the
+    whole text.
+    """
+
+    def __init__(self, text: str, encoding: tiktoken.Encoding) -> None:
+        self.text = text
+        self.encoding = encoding
+        self._count_piece = _piece_counter(encoding)
+        tokens = _encode(encoding, text)
+        self.n_tokens = len(tokens)
+        byte_starts = np.empty(self.n_tokens + 1, dtype=np.int64)
+        byte_starts[0] = 0
+        np.cumsum(_byte_lengths(encoding)[tokens], out=byte_starts[1:])
+        if text.isascii():
+            char_starts = byte_starts
+        else:
+            raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+            char_bytes = np.flatnonzero((raw & 0xC0) != 0x80)
+            # A token starting inside a multi-byte character maps to that character.
+            char_starts = np.searchsorted(char_bytes, byte_starts, side="right") - 1
+            char_starts[-1] = len(text)
+        # A Python list: bisect on it is several times cheaper than numpy's scalar searchsorted.
+        self._starts: list[int] = char_starts.tolist()
+
+    def token_at(self, pos: int) -> int:
+        """Index of the token holding the character at ``pos`` (``n_tokens`` at the end)."""
+        if pos >= len(self.text):
+            return self.n_tokens
+        return bisect.bisect_right(self._starts, pos) - 1
+
+    def token_char(self, token: int) -> int:
+        """Offset of the first character that token ``token`` (partly) encodes."""
+        return self._starts[token] if token < self.n_tokens else len(self.text)
+
+    def char_after(self, pos: int, tokens: int) -> int:
+        """Offset about ``tokens`` tokens after ``pos``: always a character past ``pos``."""
+        token = self.token_at(pos) + tokens
+        char = self.token_char(token)
+        while char <= pos and token < self.n_tokens:
+            token += 1
+            char = self.token_char(token)
+        return max(char, min(pos + 1, len(self.text)))
+
+    def count(self, start: int, end: int) -> int:
+        """Exact token count of ``text[start:end]``, as ``len(encode_ordinary(slice))``.
+
+        Fast for slices that end in a non-space character (as chunks do); others are encoded.
+        """
+        text = self.text
+        if start >= end:
+            return 0
+        head = _SYNC.search(text, start + 1, end) if not text[end - 1].isspace() else None
+        if head is None:
+            return self._count_piece(text[start:end])
+        first = head.start()
+        last = self._last_sync(first, end)
+        return (
+            self._count_piece(text[start:first])
+            + self._token_starting_at(last)
+            - self._token_starting_at(first)
+            + self._count_piece(text[last:end])
+        )
+
+    def _last_sync(self, floor: int, end: int) -> int:
+        """The last sync point in ``[floor, end)``; ``floor`` itself is known to be one."""
+        window = _TAIL_WINDOW
+        while True:
+            lo = max(floor, end - window)
+            # Reversed, with one character of context on each side for the lookarounds.
+            reversed_window = self.text[lo - 1 : end + 1][::-1]
+            context = 1 if end < len(self.text) else 0
+            match = _REVERSED_SYNC.search(reversed_window, context)
+            if match is not None:
+                sync = end - 1 - (match.start() - context)
+                if sync > floor:
+                    return sync
+            if lo == floor:
+                return floor
+            window *= 4
+
+    def _token_starting_at(self, pos: int) -> int:
+        return bisect.bisect_left(self._starts, pos)
+
+
+def _encode(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:
+    # encode_to_numpy with no special tokens allowed or disallowed is encode_ordinary without
+    # the Python list.
+    return encoding.encode_to_numpy(text, allowed_special=set(), disallowed_special=())
+
+
+@cache
+def _piece_counter(encoding: tiktoken.Encoding) -> Callable[[str], int]:
+    """``len(encode_ordinary(s))`` memoised: chunk edges are mostly common short words."""
+
+    @lru_cache(maxsize=_PIECE_CACHE_SIZE)
+    def count(piece: str) -> int:
+        return len(encoding.encode_ordinary(piece))
+
+    def count_piece(piece: str) -> int:
+        return count(piece) if len(piece) <= _MAX_CACHED_PIECE else count.__wrapped__(piece)
+
+    return count_piece
+
+
+@cache
+def _byte_lengths(encoding: tiktoken.Encoding) -> npt.NDArray[np.int64]:
+    lengths = np.zeros(encoding.max_token_value + 1, dtype=np.int64)
+    for token in range(encoding.max_token_value + 1):
+        try:
+            lengths[token] = len(encoding.decode_single_token_bytes(token))
+        except KeyError:
+            continue
+    return lengths
