@@ -21,7 +21,7 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # (CJK full stops need none). The patterns start with a character set so that the regex
 # engine scans for it in C; the whitespace condition is checked on each hit.
 _CJK_STOPS = "\u3002\uff01\uff1f"
-_TERMINALS = ".!?\u2026\u3002\uff01\uff1f"
+_WIDE_TERMINALS = "\u2026\u3002\uff01\uff1f"
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
 # A sentence or paragraph start: after a sentence end or a blank line, and whitespace.
 _SENTENCE_START = re.compile(
@@ -121,9 +121,12 @@ def _reversed_paragraph(window: str, last: int, limit: int) -> int:
 def _last_sentence(text: str, fill: int, limit: int) -> int:
     """Offset just past the latest sentence end in ``[fill, limit]``, else -1."""
     hi = limit
+    ascii_only = text[fill:limit].isascii()
     while hi > fill:
         # rfind per terminal (C speed) beats a regex pass over the whole window.
-        stop = max(text.rfind(char, fill, hi) for char in _TERMINALS)
+        stop = max(text.rfind(".", fill, hi), text.rfind("?", fill, hi), text.rfind("!", fill, hi))
+        if not ascii_only:
+            stop = max(stop, *(text.rfind(char, fill, hi) for char in _WIDE_TERMINALS))
         if stop < 0:
             return -1
         end = stop + 1

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from ragkit.ingest import EmptyFileError, load
+
+PAGE = b"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Widgets &amp; Gadgets</title>
+  <meta name="description" content="All about widgets">
+  <meta name="keywords" content="widgets, gadgets ,">
+  <style>body { color: red }</style>
+  <script>document.write("<p>injected</p>")</script>
+</head>
+<body>
+  <nav><a href="/">Home</a> | <a href="/about">About</a></nav>
+  <header><p>Site banner</p></header>
+  <main>
+    <h1>Widgets</h1>
+    <p>Widgets   are
+       <b>small</b>&nbsp;parts &lt;tm&gt;.</p>
+    <ul><li>one</li><li>two</li></ul>
+    <h2>Sizes</h2>
+    <p>Line one<br>Line two</p>
+    <pre>keep   this
+  layout</pre>
+    <h3>Small</h3>
+    <div>Tiny ones.</div>
+    <form><input name="q"><button>Search</button></form>
+    <h2>Colours</h2>
+    <table><tr><td>red</td><td>blue</td></tr><tr><td>green</td></tr></table>
+    <noscript>Enable JS</noscript>
+    <aside>Related links</aside>
+    <svg><text>drawn</text></svg>
+  </main>
+  <footer>Copyright</footer>
+</body>
+</html>
+"""
+
+
+def test_visible_text_only_with_blocks_as_paragraphs() -> None:
+    doc = load("page.html", PAGE)
+    assert doc.text == (
+        "Widgets\n\n"
+        "Widgets are small parts <tm>.\n\n"
+        "- one\n- two\n\n"
+        "Sizes\n\n"
+        "Line one\nLine two\n\n"
+        "keep   this\n  layout\n\n"
+        "Small\n\n"
+        "Tiny ones.\n\n"
+        "Colours\n\n"
+        "red blue\ngreen"
+    )
+    for dropped in ("injected", "Home", "banner", "Search", "Enable JS", "Related", "drawn"):
+        assert dropped not in doc.text
+    assert "Copyright" not in doc.text
+
+
+def test_title_metadata_and_sections() -> None:
+    doc = load("page.htm", PAGE)
+    assert doc.title == "Widgets & Gadgets"
+    assert doc.mime_type == "text/html"
+    assert doc.metadata == {
+        "language": "en",
+        "description": "All about widgets",
+        "keywords": ["widgets", "gadgets"],
+    }
+    assert [s.heading_path for s in doc.sections] == [
+        ("Widgets",),
+        ("Widgets", "Sizes"),
+        ("Widgets", "Sizes", "Small"),
+        ("Widgets", "Colours"),
+    ]
+    for section in doc.sections:
+        assert doc.text[section.start : section.end] == section.text
+
+
+def test_title_falls_back_to_h1_then_stem() -> None:
+    assert load("x.html", b"<h2>Sub</h2><h1>Main <i>one</i></h1><p>t</p>").title == "Main one"
+    assert load("faq.html", b"<p>no headings here</p>").title == "faq"
+
+
+def test_declared_charset_is_used_for_legacy_bytes() -> None:
+    data = '<meta charset="iso-8859-15"><p>price: 5 €</p>'.encode("iso-8859-15")
+    doc = load("euro.html", data)
+    assert doc.text == "price: 5 €"
+    assert doc.encoding == "iso8859-15"
+
+
+def test_page_of_only_furniture_is_empty() -> None:
+    try:
+        load("nav.html", b"<nav>menu</nav><script>x()</script>")
+    except EmptyFileError as exc:
+        assert exc.reason == "no text content"
+    else:
+        raise AssertionError("expected EmptyFileError")
