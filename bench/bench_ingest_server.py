@@ -79,33 +79,43 @@ def _ingest(service: RetrieverService, document: str, texts: Sequence[str]) -> f
     return len(texts) / (time.perf_counter() - started)
 
 
+def _embed_rate(embedder: Embedder, texts: Sequence[str], *, sliced: bool) -> float:
+    started = time.perf_counter()
+    if sliced:
+        for start in range(0, len(texts), embedder.batch_size):
+            embedder.embed(texts[start : start + embedder.batch_size])
+    else:
+        embedder.embed(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
 def bench_ingest(embedder: Embedder, texts: Sequence[str], runs: int) -> None:
     embedder.embed(texts[: embedder.batch_size])  # load the model, untimed
     count_tokens("load the tokenizer, untimed")
+    rates: dict[str, list[float]] = {"embed(all)": [], "embed(slices)": [], "server": []}
     with tempfile.TemporaryDirectory() as data_dir:
         service = RetrieverService.open(Path(data_dir), embedder=embedder, quotas=_UNLIMITED)
         service.create_corpus(LOCAL_USER, Corpus(name="bench"))
-        direct, served = [], []
         for run in range(runs):
-            started = time.perf_counter()
-            embedder.embed(texts)
-            direct.append(len(texts) / (time.perf_counter() - started))
+            rates["embed(all)"].append(_embed_rate(embedder, texts, sliced=False))
+            rates["embed(slices)"].append(_embed_rate(embedder, texts, sliced=True))
             document = service.create_document(
                 LOCAL_USER, "corpora/bench", Document(name=f"run{run}")
             )
-            served.append(_ingest(service, document.name or "", texts))
-            print(f"  run {run + 1}: embedder {direct[-1]:8.1f}/s   server {served[-1]:8.1f}/s")
+            rates["server"].append(_ingest(service, document.name or "", texts))
+            line = "   ".join(f"{k} {v[-1]:8.1f}/s" for k, v in rates.items())
+            print(f"  run {run + 1}: {line}")
         service.close()
-    best_direct, best_served = max(direct), max(served)
-    print(
-        f"{embedder.name}: embedder best {best_direct:.1f} chunks/s "
-        f"(median {statistics.median(direct):.1f}); server batchCreate best {best_served:.1f} "
-        f"chunks/s (median {statistics.median(served):.1f})"
-    )
-    print(
-        f"ratio server/embedder: best {best_served / best_direct:.3f}, "
-        f"median {statistics.median(served) / statistics.median(direct):.3f}"
-    )
+    for label, values in rates.items():
+        print(
+            f"{embedder.name} {label:<14} best {max(values):8.1f} chunks/s, "
+            f"median {statistics.median(values):8.1f}"
+        )
+    direct = max(max(rates["embed(all)"]), max(rates["embed(slices)"]))
+    served = max(rates["server"])
+    print(f"ratio server/embedder (best vs best of both baselines): {served / direct:.3f}")
+    overhead = 1 / served - 1 / direct
+    print(f"server time per chunk beyond embedding: {overhead * 1000:.3f} ms")
 
 
 def _timed_query(service: RetrieverService, request: QueryCorpusRequest, repeat: int) -> float:

@@ -8,15 +8,16 @@ entirely or not at all. Loaded vector indexes are updated after the commit.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
-from ragkit.limits import MAX_CHUNKS_PAGE_SIZE, MAX_CHUNKS_PER_BATCH
-from ragkit.names import generate_id
+from ragkit.limits import GENERATED_ID_SUFFIX_LENGTH, MAX_CHUNKS_PAGE_SIZE, MAX_CHUNKS_PER_BATCH
 from ragkit.server.errors import already_exists, invalid_argument, not_found, resource_exhausted
 from ragkit.server.principal import Principal
 from ragkit.server.service.core import ServiceCore
@@ -51,6 +52,19 @@ __all__ = ["ChunksMixin"]
 _ACTIVE = ChunkState.STATE_ACTIVE.value
 _CHUNK_MASK = {"custom_metadata": "customMetadata", "data": "data"}
 _T = TypeVar("_T")
+_ALPHABET = string.digits + string.ascii_lowercase
+_ID_SPACE = len(_ALPHABET) ** GENERATED_ID_SUFFIX_LENGTH
+
+
+def random_chunk_id() -> str:
+    """A uniformly random 12-character ID, like ``names.generate_id()`` but one syscall
+    instead of twelve (it runs for every chunk ingested)."""
+    value = secrets.randbelow(_ID_SPACE)
+    chars = []
+    for _ in range(GENERATED_ID_SUFFIX_LENGTH):
+        value, digit = divmod(value, len(_ALPHABET))
+        chars.append(_ALPHABET[digit])
+    return "".join(chars)
 
 
 @dataclass(frozen=True)
@@ -172,7 +186,7 @@ class ChunksMixin(ServiceCore):
         for plan in plans:
             name = plan.requested
             while name is None:
-                candidate = generate_id()
+                candidate = random_chunk_id()
                 if candidate not in used and not rows.find_chunks(conn, document.id, [candidate]):
                     name = candidate
             used.add(name)
