@@ -201,8 +201,9 @@ def _joins(
     last = group[-1]
     if section.heading_path == last.heading_path and section.page_start is not None:
         return last.page_end is not None  # consecutive pages: no heading between them
-    parent = group[0].heading_path[:-1]
-    if section.heading_path[: len(parent)] != parent:
+    # Small sections merge only below a shared heading, which becomes the chunk's trail.
+    first = group[0].heading_path
+    if not first or not section.heading_path or first[0] != section.heading_path[0]:
         return False
     start = group[0].start
     if index.token_at(section.end) - index.token_at(start) > config.chunk_tokens + 1:
