@@ -1,0 +1,128 @@
+"""Output shared by ``ragkit`` commands: tables for people, ``--json`` for scripts, errors.
+
+Conventions every command follows:
+
+- human output goes to stdout as aligned tables or short text;
+- ``--json`` prints one JSON document (the API's own camelCase shape for resources);
+  commands that stream results (``chat``) print one JSON object per line;
+- failures exit non-zero with one line on stderr, ``ragkit CMD: error: MESSAGE``, built from
+  the typed error (a filter error adds its two caret lines below, pointing at the mistake).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from ragkit._exceptions import APIError, RagkitError
+from ragkit.types import to_wire
+
+__all__ = [
+    "CommandError",
+    "Handler",
+    "add_json_argument",
+    "command",
+    "print_json",
+    "print_table",
+    "shorten",
+    "to_json",
+]
+
+Handler = Callable[[argparse.Namespace, argparse.ArgumentParser], int]
+
+#: Exit status of a command that failed (argparse uses 2 for usage errors).
+EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """A failure a command reports as its one-line error (bad flag combination...)."""
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON for scripts instead of a table"
+    )
+
+
+def to_json(value: Any) -> Any:
+    """JSON-ready data: pydantic models in their wire form, containers recursively."""
+    if isinstance(value, BaseModel):
+        return to_wire(value)
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    return value
+
+
+def print_json(value: Any, *, lines: bool = False) -> None:
+    """Print ``value`` as JSON (indented, or compact on one line when ``lines``)."""
+    text = json.dumps(to_json(value), ensure_ascii=False, indent=None if lines else 2)
+    print(text, flush=lines)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: max(0, width - 1)] + "…"
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Print rows under headers, columns aligned (the last one is not padded)."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    if not cells:
+        print("(none)")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        padded = [v.ljust(w) for v, w in zip(values[:-1], widths[:-1], strict=True)]
+        return "  ".join([*padded, values[-1]]).rstrip()
+
+    print(line(list(headers)))
+    for row in cells:
+        print(line(row))
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, APIError):
+        return f"{error.message} ({error.status})"
+    text = str(error) or type(error).__name__
+    return text
+
+
+def _report(name: str, error: BaseException) -> int:
+    first, *rest = _message(error).splitlines() or [""]
+    print(f"ragkit {name}: error: {first}", file=sys.stderr)
+    from ragkit.rag.filters import FilterError
+
+    if isinstance(error, FilterError):
+        for extra in rest:
+            print(extra, file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    """Decorate a handler so expected failures become ``ragkit NAME: error: ...`` and exit 1."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+            try:
+                return handler(args, parser)
+            except KeyboardInterrupt:
+                print(file=sys.stderr)
+                return EXIT_INTERRUPTED
+            except (CommandError, RagkitError, ValueError, OSError, RuntimeError) as error:
+                return _report(name, error)
+
+        return run
+
+    return decorate
