@@ -126,16 +126,24 @@ class IngestReport:
 
     def summary(self) -> str:
         """A few readable lines for a terminal."""
-        verb = "would be" if self.dry_run else "were"
-        lines = [
-            f"{self.corpus}{' (dry run)' if self.dry_run else ''}: "
+        counts = (
             f"{self.documents_added} added, {self.documents_updated} updated, "
             f"{self.documents_moved} moved, {self.documents_deleted} deleted, "
-            f"{self.documents_unchanged} unchanged",
-            f"chunks: {self.chunks_created} created, {self.chunks_deleted} deleted "
-            f"in {self.batches} batches ({self.elapsed:.1f} s)",
-        ]
+            f"{self.documents_unchanged} unchanged"
+        )
+        chunks = (
+            f"{self.chunks_created} created, {self.chunks_deleted} deleted "
+            f"in {self.batches} batches"
+        )
+        if self.dry_run:
+            lines = [
+                f"{self.corpus} (dry run, nothing sent), documents would be: {counts}",
+                f"chunks would be: {chunks}",
+            ]
+        else:
+            lines = [f"{self.corpus}: {counts}", f"chunks: {chunks} ({self.elapsed:.1f} s)"]
         if self.corpus_created:
+            verb = "would be" if self.dry_run else "was"
             lines.insert(0, f"corpus {self.corpus} {verb} created")
         for title, issues in (
             ("failed", self.failed),

@@ -1,0 +1,201 @@
+"""``ragkit ingest``: keep a corpus in sync with files (txt, md, html, pdf).
+
+ragkit ingest docs/ --corpus corpora/docs                  # add new, update changed files
+ragkit ingest docs/ --corpus corpora/docs --delete         # ...and drop documents of gone files
+ragkit ingest docs/ --corpus corpora/docs --dry-run        # print the plan, send nothing
+ragkit ingest --pipeline pipelines/pdf-manuals.toml --corpus corpora/manuals --json
+
+Without --base-url (or RAGKIT_BASE_URL) ragkit's server runs inside the command on --data-dir
+(default ./.ragkit) with the minilm embedder and no quota on documents or chunks per corpus.
+
+Re-runs upload only what changed; a run killed at any point is finished by the next one.
+Moved files (same content, new path) are re-created at the new path, then the old document
+is deleted. Exit status: 0 when the run completed, even if some files failed (they are listed,
+and in --json under "failed"); 1 when the run stopped (server unreachable, credentials
+refused, quota exhausted...) or a path or pipeline is invalid; 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from ragkit.cli._connect import add_connection_arguments, connect
+from ragkit.cli._output import EXIT_FAILURE, CommandError, command, print_table
+
+if TYPE_CHECKING:
+    from ragkit.ingest.sync import PlannedFile, ProgressUpdate
+
+__all__ = ["ProgressBar", "register"]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ingest = commands.add_parser(
+        "ingest", help="sync files into a corpus (incremental, resumable)", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    ingest.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories (replace --pipeline's)"
+    )
+    ingest.add_argument("--corpus", metavar="corpora/ID", help="target corpus, created if missing")
+    ingest.add_argument(
+        "--pipeline", metavar="FILE", help="pipeline TOML: sources, globs, chunking, metadata"
+    )
+    ingest.add_argument(
+        "--delete", action="store_true", help="delete documents whose files are gone"
+    )
+    ingest.add_argument(
+        "--dry-run", action="store_true", help="print the plan and limit problems, send nothing"
+    )
+    ingest.add_argument(
+        "--json", action="store_true", help="print the report as one JSON object (last line)"
+    )
+    ingest.add_argument("--chunk-tokens", type=_positive, metavar="N", help="chunk size (400)")
+    ingest.add_argument(
+        "--overlap-tokens", type=_non_negative, metavar="N", help="overlap between chunks (50)"
+    )
+    ingest.add_argument(
+        "--concurrency", type=_positive, default=4, metavar="N", help="requests in flight (4)"
+    )
+    add_connection_arguments(ingest)
+    ingest.set_defaults(handler=_ingest, command_parser=ingest)
+
+
+@command("ingest")
+def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from ragkit.ingest.chunking import ChunkingConfig
+    from ragkit.ingest.sync import IngestError, ingest, load_pipeline
+
+    pipeline = load_pipeline(args.pipeline) if args.pipeline else None
+    corpus = args.corpus or (pipeline.corpus if pipeline else None)
+    paths = list(args.paths) or list(pipeline.paths if pipeline else ())
+    if not corpus:
+        raise CommandError("--corpus is required (or a pipeline with corpus = ...)")
+    if not paths:
+        raise CommandError("give at least one PATH (or a pipeline with [source] paths)")
+    base = pipeline.chunking if pipeline else ChunkingConfig()
+    chunking = ChunkingConfig(
+        chunk_tokens=args.chunk_tokens or base.chunk_tokens,
+        overlap_tokens=base.overlap_tokens if args.overlap_tokens is None else args.overlap_tokens,
+        max_tokens=base.max_tokens,
+    )
+    # pypdf logs every oddity of a damaged PDF; the report already says what failed and why.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    bar = None if args.json else ProgressBar.for_stream(sys.stderr)
+    with connect(args) as client:
+        try:
+            report = ingest(
+                paths,
+                corpus=corpus,
+                client=client,
+                delete=args.delete,
+                dry_run=args.dry_run,
+                chunking=chunking,
+                concurrency=args.concurrency,
+                progress=bar.update if bar else None,
+                include=pipeline.include if pipeline else (),
+                exclude=pipeline.exclude if pipeline else (),
+                metadata=pipeline.metadata if pipeline else None,
+            )
+        except IngestError as error:
+            if bar:
+                bar.close()
+            if args.json:
+                print(json.dumps({**error.report.to_dict(), "error": str(error)}))
+            print(f"ragkit ingest: error: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+    if bar:
+        bar.close()
+    if args.json:
+        print(report.to_json())
+        return 0
+    if report.dry_run:
+        _print_plan(report.plan)
+    print(report.summary())
+    return 0
+
+
+def _print_plan(plan: list[PlannedFile]) -> None:
+    rows = [
+        [
+            entry.action,
+            entry.path,
+            str(entry.chunks),
+            str(entry.chunks_to_create),
+            str(entry.chunks_to_delete),
+            str(entry.batches),
+            "; ".join(entry.problems),
+        ]
+        for entry in plan
+    ]
+    print_table(["ACTION", "PATH", "CHUNKS", "CREATE", "DELETE", "BATCHES", "PROBLEMS"], rows)
+
+
+class ProgressBar:
+    """A one-line progress display on a terminal: files and chunks done.
+
+    Redraws at most ten times a second; :meth:`close` erases it. Use :meth:`for_stream`, which
+    gives ``None`` when the stream is not a terminal (logs and pipes get no control codes).
+    """
+
+    _WIDTH = 24
+    _INTERVAL = 0.1
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._last = 0.0
+        self._shown = False
+
+    @classmethod
+    def for_stream(cls, stream: TextIO) -> ProgressBar | None:
+        return cls(stream) if stream.isatty() else None
+
+    def update(self, progress: ProgressUpdate) -> None:
+        """Redraw from a :class:`~ragkit.ingest.sync.ProgressUpdate` (throttled)."""
+        now = time.monotonic()
+        files_done, files_total = progress.files_done, progress.files_total
+        chunks_done, chunks_total = progress.chunks_done, progress.chunks_total
+        finished = files_total > 0 and files_done >= files_total
+        if now - self._last < self._INTERVAL and not finished:
+            return
+        self._last = now
+        share = files_done / files_total if files_total else 1.0
+        filled = round(share * self._WIDTH)
+        line = (
+            f"\r[{'#' * filled}{'.' * (self._WIDTH - filled)}] files {files_done}/{files_total}"
+            f"  chunks {chunks_done}/{chunks_total}"
+        )
+        self._stream.write(line + "\x1b[K")
+        self._stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        """Erase the bar."""
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+            self._shown = False
