@@ -58,3 +58,32 @@ __all__ = [
     "register_loader",
     "supported_extensions",
 ]
+
+# Sync engine (issue 4 §4): kept last, because it builds on everything above.
+from ragkit.ingest.sync import (
+    FileIssue,
+    IngestError,
+    IngestReport,
+    Pipeline,
+    PipelineError,
+    PlannedFile,
+    ProgressUpdate,
+    SourceError,
+    aingest,
+    ingest,
+    load_pipeline,
+)
+
+__all__ += [
+    "FileIssue",
+    "IngestError",
+    "IngestReport",
+    "Pipeline",
+    "PipelineError",
+    "PlannedFile",
+    "ProgressUpdate",
+    "SourceError",
+    "aingest",
+    "ingest",
+    "load_pipeline",
+]
