@@ -38,3 +38,8 @@ MAX_CACHED_CONTENTS_PAGE_SIZE: Final = 1_000
 MAX_EMBED_BATCH: Final = 100
 MAX_STOP_SEQUENCES: Final = 5
 FILE_TTL_SECONDS: Final = 48 * 3600
+
+#: ``candidateCount`` (generateContent, generateText, generateMessage) is 1..8.
+MAX_CANDIDATE_COUNT: Final = 8
+#: ``batchEmbedText`` takes at most this many texts or requests.
+MAX_EMBED_TEXT_BATCH: Final = 100

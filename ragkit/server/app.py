@@ -27,10 +27,12 @@ from ragkit._version import __version__
 from ragkit.server.auth import Authenticator
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
+from ragkit.server.generation import GenerationService
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.routes import api_router
+from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
 
 __all__ = ["ServiceFactory", "create_app", "open_service"]
@@ -64,11 +66,9 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     """
     authenticator = Authenticator.from_file(config.auth_file)
     embedder = load_embedder(config.embedder)
+    catalog = build_catalog(embedder, upstream=config.upstream)
     state = ServerState(
-        config=config,
-        authenticator=authenticator,
-        catalog=build_catalog(embedder),
-        embedder=embedder,
+        config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
     )
     factory = service_factory or open_service
 
@@ -84,6 +84,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         finally:
             state.service = None
             await anyio.to_thread.run_sync(service.close)
+            await getattr(app.state, GENERATION_STATE).aclose()
 
     app = FastAPI(
         title="ragkit Semantic Retrieval API",
@@ -96,6 +97,12 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         redirect_slashes=False,
     )
     app.state.ragkit = state
+    # Tests may replace it (e.g. with an upstream on a mock transport) before startup.
+    setattr(
+        app.state,
+        GENERATION_STATE,
+        GenerationService(catalog, embedder, upstream=config.upstream),
+    )
     install_error_handlers(app)
     app.include_router(api_router())
     return app

@@ -10,13 +10,76 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ragkit.server.service.quotas import Quotas
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "GOOGLE_API_BASE_URL",
+    "ServerConfig",
+    "UpstreamConfig",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    """Where requests for models the server does not serve locally are forwarded.
+
+    Attributes:
+        kind: ``"google"`` (Google's Generative Language API: requests pass through
+            unchanged, with ``api_key`` as ``x-goog-api-key``) or ``"openai"`` (an
+            OpenAI-compatible ``/v1`` endpoint such as llama.cpp or vLLM:
+            ``generateContent`` is translated to ``chat/completions``).
+        base_url: ``https://generativelanguage.googleapis.com`` for Google; the ``/v1``
+            URL for OpenAI-compatible servers (``http://127.0.0.1:8000/v1``).
+        api_key: The operator's key; required for Google, optional for OpenAI.
+        model: The model the OpenAI-compatible server runs (its ``model`` field); required
+            for ``"openai"``, unused for Google.
+    """
+
+    kind: Literal["google", "openai"]
+    base_url: str
+    api_key: str | None = None
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("google", "openai"):
+            raise ValueError(f"upstream kind must be 'google' or 'openai', got {self.kind!r}.")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"upstream URL must start with http:// or https://: {self.base_url}")
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        if self.kind == "google" and not self.api_key:
+            raise ValueError("a Google upstream needs an API key (google:KEY or --upstream-key).")
+        if self.kind == "openai" and not self.model:
+            raise ValueError("an OpenAI-compatible upstream needs a model (--upstream-model).")
+
+    @classmethod
+    def parse(
+        cls, spec: str, *, api_key: str | None = None, model: str | None = None
+    ) -> UpstreamConfig:
+        """Read ``google:KEY``, ``google:URL``, or ``openai:URL`` (the ``--upstream`` flag).
+
+        Raises:
+            ValueError: an unknown kind, a bad URL, or a missing key/model.
+        """
+        kind, sep, rest = spec.partition(":")
+        if not sep or not rest:
+            raise ValueError(
+                f"--upstream must be google:KEY, google:URL or openai:URL, got {spec!r}."
+            )
+        if kind == "google":
+            if rest.startswith(("http://", "https://")):
+                return cls("google", rest, api_key=api_key)
+            return cls("google", GOOGLE_API_BASE_URL, api_key=rest)
+        if kind == "openai":
+            return cls("openai", rest, api_key=api_key, model=model)
+        raise ValueError(f"unknown upstream kind {kind!r}; use google or openai.")
 
 
 @dataclass(frozen=True)
@@ -35,6 +98,8 @@ class ServerConfig:
         host: Interface uvicorn binds to.
         port: TCP port uvicorn binds to (``0`` picks a free one).
         log_level: uvicorn/ragkit log level name (``"info"``, ``"warning"``...).
+        upstream: Where to forward requests for models not served locally (``None``:
+            such requests answer NOT_FOUND/UNIMPLEMENTED).
     """
 
     data_dir: Path
@@ -44,6 +109,7 @@ class ServerConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     log_level: str = "info"
+    upstream: UpstreamConfig | None = None
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.

@@ -1,176 +1,254 @@
-"""``models``: get, list, ``models/{m}:generateAnswer`` and the embedding methods.
+"""``models``: get, list and every ``models/{m}:method``.
 
-``generateAnswer`` runs on ``models/aqa`` through the retriever service. The local embedder
-is served as ``models/embedding-<name>`` through ``embedContent`` and
-``batchEmbedContents``; a task type naming a query (``RETRIEVAL_QUERY``,
-``QUESTION_ANSWERING``...) embeds the text as a query, anything else as a document, and a
-``title`` (only allowed with ``RETRIEVAL_DOCUMENT``) is embedded in front of the text.
+``generateAnswer`` runs on ``models/aqa`` through the retriever service; everything else
+goes through the :class:`~ragkit.server.generation.GenerationService` (local composer,
+local embedder, PaLM mapping, OpenAI-compatible upstream). With a Google upstream, a
+model the catalog does not hold is passed through to Google untouched (body unparsed, so
+fields newer than this server still work). ``streamGenerateContent`` answers in
+server-sent events with ``alt=sse`` and as one JSON array otherwise, where even an early
+error is an array, ``[{"error": ...}]``, as Google sends it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
-from ragkit import limits
-from ragkit.server.errors import invalid_argument, unimplemented
-from ragkit.server.http.deps import Caller, Catalog, EmbedderDep, Service
-from ragkit.server.http.params import ListParams, PlainParams
-from ragkit.server.http.wire import body_of, render
-from ragkit.server.models.embedding import Embedder
+from ragkit.server.errors import ApiError, internal
+from ragkit.server.generation import GenerationService
+from ragkit.server.generation.streaming import array_error_response, stream_response
+from ragkit.server.http.deps import Caller, Catalog, Service
+from ragkit.server.http.params import ListParams, Params, PlainParams, query_params
+from ragkit.server.http.wire import body_of, json_body, parse_body, render
 from ragkit.types import (
     BatchEmbedContentsRequest,
-    BatchEmbedContentsResponse,
-    ContentEmbedding,
+    BatchEmbedTextRequest,
+    CountMessageTokensRequest,
+    CountTextTokensRequest,
+    CountTokensRequest,
     EmbedContentRequest,
-    EmbedContentResponse,
+    EmbedTextRequest,
     GenerateAnswerRequest,
-    TaskType,
+    GenerateContentRequest,
+    GenerateMessageRequest,
+    GenerateTextRequest,
 )
 
-__all__ = ["router", "unserved_router"]
+__all__ = ["GENERATION_STATE", "generation_of", "router", "unserved_router"]
+
+M = TypeVar("M", bound=BaseModel)
 
 router = APIRouter(tags=["models"])
 #: ``models/{m}:{method}`` for every method no route above serves; include it last.
 unserved_router = APIRouter(tags=["models"])
 
-AnswerBody = Annotated[GenerateAnswerRequest, Depends(body_of(GenerateAnswerRequest))]
-EmbedBody = Annotated[EmbedContentRequest, Depends(body_of(EmbedContentRequest))]
-BatchEmbedBody = Annotated[BatchEmbedContentsRequest, Depends(body_of(BatchEmbedContentsRequest))]
+#: Attribute of ``app.state`` holding the app's :class:`GenerationService`.
+GENERATION_STATE = "ragkit_generation"
 
-_QUERY_TASKS = frozenset(
-    {
-        TaskType.RETRIEVAL_QUERY,
-        TaskType.QUESTION_ANSWERING,
-        TaskType.FACT_VERIFICATION,
-        TaskType.CODE_RETRIEVAL_QUERY,
-    }
-)
+
+def generation_of(request: Request) -> GenerationService:
+    """The app's generation service (set by :func:`ragkit.server.app.create_app`)."""
+    service = getattr(request.app.state, GENERATION_STATE, None)
+    if not isinstance(service, GenerationService):
+        raise internal("The generation service is not running.")
+    return service
+
+
+Generation = Annotated[GenerationService, Depends(generation_of)]
+StreamParams = Annotated[Params, Depends(query_params(alt_formats=("json", "sse")))]
+TextBody = Annotated[GenerateTextRequest, Depends(body_of(GenerateTextRequest))]
+MessageBody = Annotated[GenerateMessageRequest, Depends(body_of(GenerateMessageRequest))]
+EmbedTextBody = Annotated[EmbedTextRequest, Depends(body_of(EmbedTextRequest))]
+BatchEmbedTextBody = Annotated[BatchEmbedTextRequest, Depends(body_of(BatchEmbedTextRequest))]
+CountTextBody = Annotated[CountTextTokensRequest, Depends(body_of(CountTextTokensRequest))]
+CountMessageBody = Annotated[CountMessageTokensRequest, Depends(body_of(CountMessageTokensRequest))]
+
+
+async def _forward(generation: GenerationService, request: Request) -> Response:
+    assert generation.google is not None
+    return await generation.google.forward(
+        request.method,
+        request.url.path,
+        request.query_params.multi_items(),
+        await request.body(),
+        request.headers,
+    )
+
+
+async def _body(request: Request, model_type: type[M]) -> M:
+    return parse_body(model_type, await json_body(request))
 
 
 @router.get("/models")
-def list_models(catalog: Catalog, who: Caller, q: ListParams) -> JSONResponse:
-    """The models this server serves (``pageSize`` default 50, max 1000)."""
-    return render(catalog.list(page_size=q.page_size, page_token=q.page_token), enum_int=q.enum_int)
+async def list_models(generation: Generation, who: Caller, q: ListParams) -> JSONResponse:
+    """The models this server serves, then the Google upstream's (``pageSize`` <= 1000)."""
+    page = await generation.list_models(page_size=q.page_size, page_token=q.page_token)
+    return render(page, enum_int=q.enum_int)
 
 
 @router.get("/models/{model:rid}")
-def get_model(model: str, catalog: Catalog, who: Caller, q: PlainParams) -> JSONResponse:
-    return render(catalog.get(f"models/{model}"), enum_int=q.enum_int)
+async def get_model(
+    model: str, generation: Generation, who: Caller, q: PlainParams
+) -> JSONResponse:
+    return render(await generation.get_model(f"models/{model}"), enum_int=q.enum_int)
 
 
 @router.post("/models/{model:rid}:generateAnswer")
-def generate_answer(
-    model: str, catalog: Catalog, service: Service, who: Caller, q: PlainParams, body: AnswerBody
-) -> JSONResponse:
+async def generate_answer(
+    model: str,
+    request: Request,
+    catalog: Catalog,
+    service: Service,
+    generation: Generation,
+    who: Caller,
+    q: PlainParams,
+) -> Response:
     """A grounded answer from inline passages or a corpus/document (``models/aqa``)."""
     name = f"models/{model}"
+    if generation.forwards(name):
+        return await _forward(generation, request)
     catalog.require(name, "generateAnswer")
-    return render(service.generate_answer(who, name, body), enum_int=q.enum_int)
+    body = await _body(request, GenerateAnswerRequest)
+    answer = await anyio.to_thread.run_sync(service.generate_answer, who, name, body)
+    return render(answer, enum_int=q.enum_int)
 
 
-def _embed_requests(
-    embedder: Embedder, requests: Sequence[EmbedContentRequest], model: str, *, batch: bool
-) -> list[ContentEmbedding]:
-    texts: list[str] = []
-    kinds: list[bool] = []
-    for i, request in enumerate(requests):
-        where = f"requests[{i}]." if batch else ""
-        if request.model is not None and request.model != model:
-            raise invalid_argument(
-                f"Invalid value at '{where}model': {request.model!r} does not match the "
-                f"model in the URL, {model!r}."
-            )
-        parts = request.content.parts if request.content is not None else None
-        text = " ".join(p.text for p in parts or () if p.text)
-        if not text.strip():
-            raise invalid_argument(f"Invalid value at '{where}content': no text to embed.")
-        task = request.task_type
-        if request.title is not None:
-            if task is not TaskType.RETRIEVAL_DOCUMENT:
-                raise invalid_argument(
-                    f"Invalid value at '{where}title': a title is only allowed with "
-                    "taskType RETRIEVAL_DOCUMENT."
-                )
-            text = f"{request.title}\n{text}"
-        dims = request.output_dimensionality
-        if dims is not None and not 1 <= dims <= embedder.dimensions:
-            raise invalid_argument(
-                f"Invalid value at '{where}outputDimensionality': must be in "
-                f"1..{embedder.dimensions}, got {dims}."
-            )
-        texts.append(text)
-        kinds.append(task in _QUERY_TASKS)
-    return _embed(embedder, requests, texts, kinds)
+@router.post("/models/{model:rid}:generateContent")
+async def generate_content(
+    model: str, request: Request, generation: Generation, who: Caller, q: PlainParams
+) -> Response:
+    """One complete reply (local composer, or the configured upstream)."""
+    name = f"models/{model}"
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    body = await _body(request, GenerateContentRequest)
+    return render(await generation.generate(who, name, body), enum_int=q.enum_int)
 
 
-def _embed(
-    embedder: Embedder,
-    requests: Sequence[EmbedContentRequest],
-    texts: list[str],
-    is_query: list[bool],
-) -> list[ContentEmbedding]:
-    rows: list[list[float] | None] = [None] * len(texts)
-    for query in (True, False):
-        picked = [i for i, flag in enumerate(is_query) if flag is query]
-        if not picked:
-            continue
-        vectors = embedder.embed([texts[i] for i in picked], kind="query" if query else "document")
-        for i, vector in zip(picked, vectors, strict=True):
-            dims = requests[i].output_dimensionality or embedder.dimensions
-            rows[i] = [float(v) for v in vector[:dims]]
-    return [ContentEmbedding(values=row) for row in rows]
+@router.post("/models/{model:rid}:streamGenerateContent")
+async def stream_generate_content(
+    model: str, request: Request, generation: Generation, who: Caller, q: StreamParams
+) -> Response:
+    """The reply as a stream: SSE events with ``alt=sse``, else one JSON array."""
+    name = f"models/{model}"
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    try:
+        body = await _body(request, GenerateContentRequest)
+        chunks = await generation.stream(who, name, body)
+    except ApiError as error:
+        if q.alt == "sse":
+            raise
+        return array_error_response(error)
+    return stream_response(chunks, alt=q.alt, enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:countTokens")
+async def count_tokens(
+    model: str, request: Request, generation: Generation, who: Caller, q: PlainParams
+) -> Response:
+    """Tokens of ``contents`` or of a whole ``generateContentRequest``."""
+    name = f"models/{model}"
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    body = await _body(request, CountTokensRequest)
+    return render(await generation.count_tokens(who, name, body), enum_int=q.enum_int)
 
 
 @router.post("/models/{model:rid}:embedContent")
-def embed_content(
-    model: str,
-    catalog: Catalog,
-    embedder: EmbedderDep,
-    who: Caller,
-    q: PlainParams,
-    body: EmbedBody,
-) -> JSONResponse:
+async def embed_content(
+    model: str, request: Request, generation: Generation, who: Caller, q: PlainParams
+) -> Response:
     """Embed one text with the server's local embedder."""
     name = f"models/{model}"
-    catalog.require(name, "embedContent")
-    (embedding,) = _embed_requests(embedder, [body], name, batch=False)
-    return render(EmbedContentResponse(embedding=embedding), enum_int=q.enum_int)
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    generation.catalog.require(name, "embedContent")
+    body = await _body(request, EmbedContentRequest)
+    result = await anyio.to_thread.run_sync(generation.embeddings.embed_content, name, body)
+    return render(result, enum_int=q.enum_int)
 
 
 @router.post("/models/{model:rid}:batchEmbedContents")
-def batch_embed_contents(
-    model: str,
-    catalog: Catalog,
-    embedder: EmbedderDep,
-    who: Caller,
-    q: PlainParams,
-    body: BatchEmbedBody,
-) -> JSONResponse:
+async def batch_embed_contents(
+    model: str, request: Request, generation: Generation, who: Caller, q: PlainParams
+) -> Response:
     """Embed up to 100 texts in one call; embeddings come back in request order."""
     name = f"models/{model}"
-    catalog.require(name, "batchEmbedContents")
-    requests = body.requests or []
-    if not requests:
-        raise invalid_argument("Invalid value at 'requests': at least one request is required.")
-    if len(requests) > limits.MAX_EMBED_BATCH:
-        raise invalid_argument(
-            f"Invalid value at 'requests': at most {limits.MAX_EMBED_BATCH} requests are "
-            f"allowed per batch, got {len(requests)}."
-        )
-    embeddings = _embed_requests(embedder, requests, name, batch=True)
-    return render(BatchEmbedContentsResponse(embeddings=embeddings), enum_int=q.enum_int)
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    generation.catalog.require(name, "batchEmbedContents")
+    body = await _body(request, BatchEmbedContentsRequest)
+    embed = generation.embeddings.batch_embed_contents
+    return render(await anyio.to_thread.run_sync(embed, name, body), enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:generateText")
+def generate_text(
+    model: str, generation: Generation, who: Caller, q: PlainParams, body: TextBody
+) -> JSONResponse:
+    """PaLM text completion, answered by the local composer."""
+    entry = generation.catalog.require(f"models/{model}", "generateText")
+    return render(generation.legacy.generate_text(who, entry, body), enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:generateMessage")
+def generate_message(
+    model: str, generation: Generation, who: Caller, q: PlainParams, body: MessageBody
+) -> JSONResponse:
+    """PaLM chat reply, answered by the local composer."""
+    entry = generation.catalog.require(f"models/{model}", "generateMessage")
+    return render(generation.legacy.generate_message(who, entry, body), enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:embedText")
+def embed_text(
+    model: str, generation: Generation, who: Caller, q: PlainParams, body: EmbedTextBody
+) -> JSONResponse:
+    """PaLM text embedding: ``{embedding: {value: [...]}}``."""
+    name = f"models/{model}"
+    generation.catalog.require(name, "embedText")
+    return render(generation.embeddings.embed_text(name, body), enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:batchEmbedText")
+def batch_embed_text(
+    model: str, generation: Generation, who: Caller, q: PlainParams, body: BatchEmbedTextBody
+) -> JSONResponse:
+    """PaLM batch embedding of ``texts`` or ``requests`` (at most 100)."""
+    name = f"models/{model}"
+    generation.catalog.require(name, "batchEmbedText")
+    return render(generation.embeddings.batch_embed_text(name, body), enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:countTextTokens")
+def count_text_tokens(
+    model: str, generation: Generation, who: Caller, q: PlainParams, body: CountTextBody
+) -> JSONResponse:
+    generation.catalog.require(f"models/{model}", "countTextTokens")
+    return render(generation.legacy.count_text_tokens(body), enum_int=q.enum_int)
+
+
+@router.post("/models/{model:rid}:countMessageTokens")
+def count_message_tokens(
+    model: str, generation: Generation, who: Caller, q: PlainParams, body: CountMessageBody
+) -> JSONResponse:
+    generation.catalog.require(f"models/{model}", "countMessageTokens")
+    return render(generation.legacy.count_message_tokens(body), enum_int=q.enum_int)
 
 
 @unserved_router.post("/models/{model:rid}:{method}")
-def unserved_model_method(model: str, method: str, catalog: Catalog, who: Caller) -> JSONResponse:
-    """Google's answer for a model method this server does not serve (``:generateContent``).
-
-    The catalog advertises no model for such a method, so this always raises NOT_FOUND
-    worded as Google words it, pointing the caller at ListModels.
-    """
-    catalog.require(f"models/{model}", method)
-    raise unimplemented(f"models/{model}:{method} is not implemented by this server.")
+async def unserved_model_method(
+    model: str, method: str, request: Request, generation: Generation, who: Caller
+) -> Response:
+    """Any other method (``:predict``, ``:predictLongRunning``...): forwarded to a Google
+    upstream, else NOT_FOUND worded as Google words it (pointing at ListModels), or
+    UNIMPLEMENTED when only an OpenAI-compatible upstream is configured."""
+    name = f"models/{model}"
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    generation.unserved(name, method)

@@ -1,0 +1,220 @@
+"""``models/ragkit-local``: a grounded, extractive composer behind ``generateContent``.
+
+There is no generative language model on this machine, so the local model does not write
+prose: it answers the **last user turn** by quoting the sentences of the request's own
+context that answer it best, with the same answerer as ``models/aqa``
+(:class:`~ragkit.server.models.answerer.Answerer`). The context is everything else the
+request carries: the cached content, the system instruction, earlier turns (user and
+model), and the other parts of the last turn (inline text and PDF data, uploaded text and
+PDF files). When the last turn holds several sentences, its final question (or final
+sentence) is the question and the rest is context.
+
+When nothing in the context answers the question, the reply says so plainly
+(:data:`NO_ANSWER`, :data:`NO_CONTEXT`) instead of inventing an answer. Tools are counted
+but never called; nothing is blocked by safety settings (they are validated only).
+
+``candidateCount`` > 1 gives deterministic variants: candidate *k* answers again with the
+sentences quoted by candidates 0..k-1 taken out of the context, so each offers the next
+best evidence; when nothing useful is left it repeats the first candidate.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ragkit.server.errors import invalid_argument
+from ragkit.server.generation.checks import Sampling, check_generation_config
+from ragkit.server.generation.checks import check_safety_settings as check_safety
+from ragkit.server.generation.output import limit_text
+from ragkit.server.generation.parts import Segment, flatten, resolve_cached
+from ragkit.server.generation.resolver import ContentResolver
+from ragkit.server.generation.tokens import PromptTokens, count_segments
+from ragkit.server.models.answerer import Answer, Answerer, Passage
+from ragkit.server.models.sentences import split_sentences
+from ragkit.server.principal import Principal
+from ragkit.tokenizers import count_tokens
+from ragkit.types import (
+    Candidate,
+    Content,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    GenerationConfig,
+    Model,
+    Part,
+    ResponseModality,
+    UsageMetadata,
+)
+
+__all__ = ["MIN_ANSWERABLE", "NO_ANSWER", "NO_CONTEXT", "LocalGenerativeModel"]
+
+#: Answers the answerer rates less likely than this are replaced by :data:`NO_ANSWER`.
+MIN_ANSWERABLE = 0.2
+NO_ANSWER = "The provided context does not contain an answer to this question."
+NO_CONTEXT = (
+    "There is no context to answer from: this local model only quotes the text given in the "
+    "request (system instruction, earlier turns, inline or uploaded files, cached content)."
+)
+_TEXT_MIME_TYPES = (None, "", "text/plain")
+
+
+def _check_output_format(config: GenerationConfig | None) -> None:
+    if config is None:
+        return
+    if config.response_mime_type not in _TEXT_MIME_TYPES:
+        raise invalid_argument(
+            "Invalid value at 'generationConfig.responseMimeType': the local model only "
+            f"writes text/plain, got {config.response_mime_type!r}."
+        )
+    if config.response_schema is not None or config.response_json_schema is not None:
+        raise invalid_argument(
+            "Invalid value at 'generationConfig.responseSchema': the local model cannot "
+            "produce structured output; configure an upstream model for that."
+        )
+    if any(m is not ResponseModality.TEXT for m in config.response_modalities or []):
+        raise invalid_argument(
+            "Invalid value at 'generationConfig.responseModalities': the local model "
+            "answers in TEXT only."
+        )
+
+
+def _split_question(segments: Sequence[Segment]) -> tuple[str, list[Segment]]:
+    """The question (from the last turn) and the segments that form the context."""
+    turns = [s.turn for s in segments if s.turn is not None]
+    last_turn = max(turns) if turns else None
+    last = [s for s in segments if s.turn == last_turn]
+    if not last or last[0].role == "model":
+        raise invalid_argument(
+            "Invalid value at 'contents': the last content must be the user's turn; the "
+            "local model answers it."
+        )
+    texts = [s for s in last if s.text is not None and s.text.strip()]
+    if not texts:
+        raise invalid_argument(
+            "Invalid value at 'contents': the last turn holds no text for the local model "
+            "to answer."
+        )
+    asked = texts[-1]
+    assert asked.text is not None
+    spans = split_sentences(asked.text)
+    context = [s for s in segments if s is not asked and s.role != "tools"]
+    if len(spans) <= 1:
+        return asked.text.strip(), context
+    questions = [span for span in spans if asked.text[span[0] : span[1]].rstrip().endswith("?")]
+    start, end = (questions or spans)[-1]
+    rest = (asked.text[:start] + asked.text[end:]).strip()
+    return asked.text[start:end], [*context, replace(asked, text=rest)]
+
+
+def _passages(context: Sequence[Segment]) -> list[Passage]:
+    passages = []
+    for segment in context:
+        for n, block in enumerate((segment.text or "").split("\n\n")):
+            if block.strip():
+                passages.append(Passage(f"{segment.where}#{n}", block))
+    return passages
+
+
+def _without(passages: Sequence[Passage], answer: Answer) -> list[Passage]:
+    """``passages`` with the sentences ``answer`` quoted taken out."""
+    out = list(passages)
+    for span in answer.spans:
+        passage = out[span.passage_index]
+        out[span.passage_index] = replace(passage, text=passage.text.replace(span.text, " ", 1))
+    return out
+
+
+class LocalGenerativeModel:
+    """Answers generateContent requests from their own context (see the module docstring).
+
+    Args:
+        answerer: the grounded answerer (the one behind ``models/aqa``).
+        resolver: reads ``fileData`` parts and ``cachedContent``; ``None`` makes them
+            FAILED_PRECONDITION.
+    """
+
+    def __init__(self, answerer: Answerer, resolver: ContentResolver | None = None) -> None:
+        self.answerer = answerer
+        self.resolver = resolver
+
+    def generate(
+        self, who: Principal, model: Model, request: GenerateContentRequest
+    ) -> GenerateContentResponse:
+        """The complete response to ``request`` sent to ``model`` (a local catalog entry).
+
+        Raises:
+            ApiError: INVALID_ARGUMENT (bad fields, too many input tokens, a last turn
+                that is not the user's), FAILED_PRECONDITION / NOT_FOUND from the resolver.
+        """
+        name = model.name or ""
+        if request.model is not None and request.model != name:
+            raise invalid_argument(
+                f"Invalid value at 'model': {request.model!r} does not match the model in "
+                f"the URL, {name!r}."
+            )
+        check_safety(request.safety_settings)
+        sampling = check_generation_config(request.generation_config, model.output_token_limit or 1)
+        _check_output_format(request.generation_config)
+        cached = resolve_cached(request, name, who, self.resolver)
+        segments = flatten(request, who, self.resolver, cached=cached)
+        tokens = count_segments(segments)
+        limit = model.input_token_limit or 0
+        if tokens.total > limit:
+            raise invalid_argument(
+                f"The input token count ({tokens.total}) exceeds the maximum number of "
+                f"tokens allowed ({limit})."
+            )
+        question, context = _split_question(segments)
+        texts = self._compose(question, _passages(context), sampling)
+        return _response(model, texts, sampling, tokens, cached=request.cached_content is not None)
+
+    def _compose(self, question: str, passages: list[Passage], sampling: Sampling) -> list[str]:
+        if not passages:
+            return [NO_CONTEXT] * sampling.candidate_count
+        texts: list[str] = []
+        remaining = passages
+        for _ in range(sampling.candidate_count):
+            answer = self.answerer.answer(
+                question, remaining, style="ABSTRACTIVE", temperature=sampling.temperature
+            )
+            if not answer.text or answer.answerable_probability < MIN_ANSWERABLE:
+                texts.append(texts[0] if texts else NO_ANSWER)
+                continue
+            texts.append(answer.text)
+            remaining = _without(remaining, answer)
+        return texts
+
+
+def _response(
+    model: Model,
+    texts: Sequence[str],
+    sampling: Sampling,
+    tokens: PromptTokens,
+    *,
+    cached: bool,
+) -> GenerateContentResponse:
+    candidates = []
+    output_tokens = 0
+    for index, text in enumerate(texts):
+        limited, finish = limit_text(text, sampling.stop_sequences, sampling.max_output_tokens)
+        output_tokens += count_tokens(limited)
+        candidates.append(
+            Candidate(
+                content=Content(role="model", parts=[Part(text=limited)]),
+                finish_reason=finish,
+                index=index,
+            )
+        )
+    usage = UsageMetadata(
+        prompt_token_count=tokens.total,
+        candidates_token_count=output_tokens,
+        total_token_count=tokens.total + output_tokens,
+        cached_content_token_count=tokens.cached if cached else None,
+    )
+    return GenerateContentResponse(
+        candidates=candidates,
+        usage_metadata=usage,
+        model_version=f"{model.base_model_id}-{model.version}",
+        response_id=secrets.token_urlsafe(16),
+    )
