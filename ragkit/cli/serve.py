@@ -2,12 +2,15 @@
 
 ragkit serve --data-dir ./data                      # http://127.0.0.1:8080/v1beta
 ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
+ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upstream-model llama3
+RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google:https://generativelanguage.googleapis.com
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 
 from ragkit import limits
@@ -61,6 +64,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=limits.MAX_CHUNKS_PER_CORPUS,
         help="chunks per corpus (default %(default)s; 0 = unlimited)",
     )
+    serve.add_argument(
+        "--upstream",
+        metavar="SPEC",
+        help="forward models not served locally: google:KEY, google:URL (key from "
+        "--upstream-key) or openai:URL (an OpenAI-compatible /v1 endpoint; needs "
+        "--upstream-model)",
+    )
+    serve.add_argument(
+        "--upstream-key",
+        metavar="KEY",
+        default=os.environ.get("RAGKIT_UPSTREAM_KEY"),
+        help="API key for the upstream (default: $RAGKIT_UPSTREAM_KEY, which keeps it out "
+        "of the process list)",
+    )
+    serve.add_argument(
+        "--upstream-model", metavar="NAME", help="model the OpenAI-compatible upstream runs"
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
@@ -70,13 +90,20 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
     from ragkit.server.app import create_app
     from ragkit.server.auth import AuthFileError
-    from ragkit.server.config import ServerConfig
+    from ragkit.server.config import ServerConfig, UpstreamConfig
     from ragkit.server.service.quotas import Quotas
 
     if args.data_dir.exists() and not args.data_dir.is_dir():
         parser.exit(2, f"ragkit serve: error: --data-dir {args.data_dir} is not a directory\n")
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)-9s %(message)s")
     try:
+        upstream = (
+            UpstreamConfig.parse(
+                args.upstream, api_key=args.upstream_key, model=args.upstream_model
+            )
+            if args.upstream
+            else None
+        )
         config = ServerConfig(
             data_dir=args.data_dir,
             auth_file=args.auth_file,
@@ -89,6 +116,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            upstream=upstream,
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:
