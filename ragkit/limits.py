@@ -43,3 +43,13 @@ FILE_TTL_SECONDS: Final = 48 * 3600
 MAX_CANDIDATE_COUNT: Final = 8
 #: ``batchEmbedText`` takes at most this many texts or requests.
 MAX_EMBED_TEXT_BATCH: Final = 100
+#: Largest file the Files API accepts (2 GB per file, as Google).
+MAX_FILE_BYTES: Final = 2 * 1024**3
+#: Default lifetime of a cached content when neither ``ttl`` nor ``expireTime`` is given.
+DEFAULT_CACHE_TTL_SECONDS: Final = 3600
+#: Requests per batch job (inline or file input) this server accepts.
+MAX_BATCH_REQUESTS: Final = 10_000
+#: ``batches.list`` page size: default 10, at most this many.
+MAX_BATCHES_PAGE_SIZE: Final = 100
+#: A batch job still pending or running this long after creation expires.
+BATCH_TTL_SECONDS: Final = 48 * 3600

@@ -13,17 +13,23 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ragkit.server.auth import Authenticator, Credentials
+from ragkit.server.batches import BatchService
+from ragkit.server.caching import CacheService
 from ragkit.server.catalog import ModelCatalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.errors import internal, unauthenticated
+from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.principal import LOCAL_USER, Principal
 from ragkit.server.service import RetrieverService
 
 __all__ = [
+    "Batches",
+    "Caches",
     "Caller",
     "Catalog",
     "EmbedderDep",
+    "Files",
     "Service",
     "ServerState",
     "credentials_of",
@@ -33,13 +39,16 @@ __all__ = [
 
 @dataclass
 class ServerState:
-    """What a running app holds; ``service`` is set while the lifespan is open."""
+    """What a running app holds; the services are set while the lifespan is open."""
 
     config: ServerConfig
     authenticator: Authenticator
     catalog: ModelCatalog
     embedder: Embedder
     service: RetrieverService | None = None
+    files: FileService | None = None
+    caches: CacheService | None = None
+    batches: BatchService | None = None
 
 
 def server_state(request: Request) -> ServerState:
@@ -53,6 +62,27 @@ def _service(request: Request) -> RetrieverService:
         # Only reachable when the app is driven without its lifespan (a wiring bug).
         raise internal("The retriever service is not running.")
     return service
+
+
+def _files(request: Request) -> FileService:
+    files = server_state(request).files
+    if files is None:
+        raise internal("The files service is not running.")
+    return files
+
+
+def _caches(request: Request) -> CacheService:
+    caches = server_state(request).caches
+    if caches is None:
+        raise internal("The cachedContents service is not running.")
+    return caches
+
+
+def _batches(request: Request) -> BatchService:
+    batches = server_state(request).batches
+    if batches is None:
+        raise internal("The batches service is not running.")
+    return batches
 
 
 def credentials_of(request: Request) -> Credentials:
@@ -99,3 +129,9 @@ Caller = Annotated[Principal, Depends(_caller)]
 Catalog = Annotated[ModelCatalog, Depends(_catalog)]
 #: The embedder the retriever uses (also behind ``embedContent``).
 EmbedderDep = Annotated[Embedder, Depends(_embedder)]
+#: The Files API (uploads, stored files, their text).
+Files = Annotated[FileService, Depends(_files)]
+#: Cached contents.
+Caches = Annotated[CacheService, Depends(_caches)]
+#: Batch jobs.
+Batches = Annotated[BatchService, Depends(_batches)]

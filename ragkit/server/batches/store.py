@@ -1,0 +1,251 @@
+"""The ``batches`` table (``batches.sqlite3``): one row per job, rows in, records out.
+
+A job's requests are stored at creation (parsed from inline input or from the input
+file), so the job no longer depends on the input file once accepted. Results are written
+once, with the job's final state, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ragkit.server.media.storage import SETTINGS_TABLE
+from ragkit.server.store.migrations import Migration
+from ragkit.server.store.records import format_time, parse_time
+
+__all__ = [
+    "BATCH_MIGRATIONS",
+    "BatchRecord",
+    "delete_batch",
+    "find_batch",
+    "insert_batch",
+    "list_batches",
+    "load_requests",
+    "load_results",
+    "name_taken",
+    "next_pending",
+    "reset_running",
+    "set_cancel_requested",
+    "set_state",
+]
+
+
+def _m001_batches(conn: sqlite3.Connection) -> None:
+    for statement in (
+        SETTINGS_TABLE,
+        """CREATE TABLE batches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            owner TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            model TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            priority INTEGER NOT NULL DEFAULT 0,
+            state INTEGER NOT NULL,
+            input_file TEXT,
+            requests TEXT NOT NULL,
+            request_count INTEGER NOT NULL,
+            succeeded INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            results TEXT,
+            output_file TEXT,
+            error TEXT,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            create_time TEXT NOT NULL,
+            update_time TEXT NOT NULL,
+            end_time TEXT
+        )""",
+        "CREATE INDEX batches_by_owner ON batches(owner, create_time, id)",
+        "CREATE INDEX batches_by_state ON batches(state, priority, create_time, id)",
+    ):
+        conn.execute(statement)
+
+
+#: The migration series of ``batches.sqlite3``; append, never edit.
+BATCH_MIGRATIONS: tuple[Migration, ...] = (_m001_batches,)
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A job without its (possibly large) requests and results; ``name`` is the ID."""
+
+    id: int
+    name: str
+    owner: str
+    kind: str
+    model: str
+    display_name: str
+    priority: int
+    state: int
+    input_file: str | None
+    request_count: int
+    succeeded: int
+    failed: int
+    output_file: str | None
+    error: dict[str, Any] | None
+    cancel_requested: bool
+    create_time: datetime
+    update_time: datetime
+    end_time: datetime | None
+
+
+_COLUMNS = (
+    "id, name, owner, kind, model, display_name, priority, state, input_file, request_count,"
+    " succeeded, failed, output_file, error, cancel_requested, create_time, update_time,"
+    " end_time"
+)
+
+
+def _record(row: tuple[Any, ...]) -> BatchRecord:
+    return BatchRecord(
+        id=row[0],
+        name=row[1],
+        owner=row[2],
+        kind=row[3],
+        model=row[4],
+        display_name=row[5],
+        priority=row[6],
+        state=row[7],
+        input_file=row[8],
+        request_count=row[9],
+        succeeded=row[10],
+        failed=row[11],
+        output_file=row[12],
+        error=json.loads(row[13]) if row[13] else None,
+        cancel_requested=bool(row[14]),
+        create_time=parse_time(row[15]),
+        update_time=parse_time(row[16]),
+        end_time=parse_time(row[17]) if row[17] else None,
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def insert_batch(
+    conn: sqlite3.Connection, record: BatchRecord, requests: list[dict[str, Any]]
+) -> BatchRecord:
+    """Insert ``record`` (its ``id`` is ignored) with its ``requests`` in wire form."""
+    row = conn.execute(
+        "INSERT INTO batches (name, owner, kind, model, display_name, priority, state,"
+        " input_file, requests, request_count, create_time, update_time)"
+        f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+        (
+            record.name,
+            record.owner,
+            record.kind,
+            record.model,
+            record.display_name,
+            record.priority,
+            record.state,
+            record.input_file,
+            _dumps(requests),
+            len(requests),
+            format_time(record.create_time),
+            format_time(record.update_time),
+        ),
+    ).fetchone()
+    return _record(row)
+
+
+def name_taken(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM batches WHERE name = ?", (name,)).fetchone() is not None
+
+
+def find_batch(conn: sqlite3.Connection, name: str) -> BatchRecord | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM batches WHERE name = ?", (name,)).fetchone()
+    return _record(row) if row else None
+
+
+def list_batches(
+    conn: sqlite3.Connection,
+    owner: str,
+    *,
+    state: int | None,
+    after: tuple[str, int] | None,
+    limit: int,
+) -> list[BatchRecord]:
+    """``owner``'s jobs (optionally in one ``state``), oldest first, after ``after``."""
+    sql = f"SELECT {_COLUMNS} FROM batches WHERE owner = ?"
+    params: list[Any] = [owner]
+    if state is not None:
+        sql += " AND state = ?"
+        params.append(state)
+    if after is not None:
+        sql += " AND (create_time, id) > (?, ?)"
+        params.extend(after)
+    rows = conn.execute(sql + " ORDER BY create_time, id LIMIT ?", [*params, limit])
+    return [_record(row) for row in rows]
+
+
+def load_requests(conn: sqlite3.Connection, batch_id: int) -> list[dict[str, Any]]:
+    row = conn.execute("SELECT requests FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    return [] if row is None else list(json.loads(row[0]))
+
+
+def load_results(conn: sqlite3.Connection, batch_id: int) -> list[dict[str, Any]] | None:
+    row = conn.execute("SELECT results FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    return None if row is None or row[0] is None else list(json.loads(row[0]))
+
+
+def next_pending(conn: sqlite3.Connection, pending: int) -> BatchRecord | None:
+    """The job to run next: highest priority first, then oldest."""
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM batches WHERE state = ?"
+        " ORDER BY priority DESC, create_time, id LIMIT 1",
+        (pending,),
+    ).fetchone()
+    return _record(row) if row else None
+
+
+def set_state(
+    conn: sqlite3.Connection,
+    batch_id: int,
+    state: int,
+    now: datetime,
+    *,
+    succeeded: int = 0,
+    failed: int = 0,
+    results: list[dict[str, Any]] | None = None,
+    output_file: str | None = None,
+    error: dict[str, Any] | None = None,
+    end: bool = False,
+) -> None:
+    """Record a job's state and progress (``end``: it is finished, at ``now``)."""
+    conn.execute(
+        "UPDATE batches SET state = ?, succeeded = ?, failed = ?, results = ?, output_file = ?,"
+        " error = ?, update_time = ?, end_time = ? WHERE id = ?",
+        (
+            state,
+            succeeded,
+            failed,
+            None if results is None else _dumps(results),
+            output_file,
+            None if error is None else _dumps(error),
+            format_time(now),
+            format_time(now) if end else None,
+            batch_id,
+        ),
+    )
+
+
+def set_cancel_requested(conn: sqlite3.Connection, batch_id: int) -> None:
+    conn.execute("UPDATE batches SET cancel_requested = 1 WHERE id = ?", (batch_id,))
+
+
+def reset_running(conn: sqlite3.Connection, running: int, pending: int) -> int:
+    """Jobs a stopped server left running go back to pending; returns how many."""
+    cursor = conn.execute(
+        "UPDATE batches SET state = ?, succeeded = 0, failed = 0 WHERE state = ?",
+        (pending, running),
+    )
+    return cursor.rowcount
+
+
+def delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
+    conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))

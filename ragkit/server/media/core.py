@@ -1,0 +1,134 @@
+"""State and request checks shared by the parts of :class:`~ragkit.server.media.FileService`."""
+
+from __future__ import annotations
+
+import queue
+import re
+import sqlite3
+import threading
+from datetime import timedelta
+
+from ragkit import limits
+from ragkit._exceptions import ResourceNameError
+from ragkit.names import generate_id, validate_id
+from ragkit.server.errors import already_exists, invalid_argument
+from ragkit.server.media import store
+from ragkit.server.media.blobs import BlobStore, Digest
+from ragkit.server.media.extract import extract_text, has_text, is_pdf
+from ragkit.server.media.storage import Clock
+from ragkit.server.media.store import FileRecord
+from ragkit.server.service.paging import PageTokens
+from ragkit.server.store import Database
+from ragkit.types import FileSource, FileState
+
+__all__ = ["DEFAULT_MIME_TYPE", "FilesCore"]
+
+#: The type of an upload that names none.
+DEFAULT_MIME_TYPE = "application/octet-stream"
+_MIME = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+(\s*;.*)?")
+
+
+class FilesCore:
+    """Database, blobs, clock, size limit and the extraction queue."""
+
+    def __init__(
+        self,
+        db: Database,
+        pages: PageTokens,
+        blobs: BlobStore,
+        clock: Clock,
+        max_file_bytes: int,
+    ) -> None:
+        self._db = db
+        self._pages = pages
+        self._blobs = blobs
+        self._clock = clock
+        self.max_file_bytes = max_file_bytes
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+
+    def check_size(self, size: int) -> None:
+        """Raises ApiError INVALID_ARGUMENT if ``size`` bytes exceed the per-file limit."""
+        if size > self.max_file_bytes:
+            raise invalid_argument(
+                f"File too large: {size} bytes; this server accepts files of at most "
+                f"{self.max_file_bytes} bytes."
+            )
+
+    @staticmethod
+    def _display_name(value: str | None) -> str:
+        value = value or ""
+        if len(value) > limits.MAX_DISPLAY_NAME_LENGTH:
+            raise invalid_argument(
+                f"Invalid value at 'file.displayName': at most {limits.MAX_DISPLAY_NAME_LENGTH} "
+                f"characters are allowed, got {len(value)}."
+            )
+        return value
+
+    @staticmethod
+    def _mime_type(value: str | None) -> str:
+        value = (value or "").strip() or DEFAULT_MIME_TYPE
+        if not _MIME.fullmatch(value):
+            raise invalid_argument(
+                f"Invalid value at 'file.mimeType': {value!r} is not a MIME type."
+            )
+        return value
+
+    @staticmethod
+    def _requested_id(name: str) -> str:
+        value = name.removeprefix("files/")
+        if "/" in value:
+            raise invalid_argument(f"file name {name!r} must be of the form files/ID.")
+        try:
+            return validate_id(value, kind="file")
+        except ResourceNameError as error:
+            raise invalid_argument(str(error)) from None
+
+    def _claim_id(self, conn: sqlite3.Connection, requested_name: str | None) -> str:
+        if requested_name:
+            file_id = self._requested_id(requested_name)
+            if store.file_name_taken(conn, file_id):
+                raise already_exists(f"File files/{file_id} already exists.")
+            return file_id
+        file_id = generate_id()
+        while store.file_name_taken(conn, file_id):
+            file_id = generate_id()
+        return file_id
+
+    def _insert(
+        self,
+        conn: sqlite3.Connection,
+        owner: str,
+        file_id: str,
+        display_name: str,
+        mime_type: str,
+        digest: Digest,
+        source: FileSource,
+    ) -> FileRecord:
+        """Record the complete blob ``file_id``; text files get their text now, PDFs are
+        queued for the worker once the transaction commits."""
+        now = self._clock()
+        state, text = FileState.ACTIVE, None
+        if is_pdf(mime_type):
+            state = FileState.PROCESSING
+        elif has_text(mime_type):
+            text = extract_text(mime_type, self._blobs.read(file_id))
+        record = FileRecord(
+            id=0,
+            name=file_id,
+            owner=owner,
+            display_name=display_name,
+            mime_type=mime_type,
+            size_bytes=digest[0],
+            sha256=digest[1],
+            state=state.value,
+            error=None,
+            source=source.value,
+            create_time=now,
+            update_time=now,
+            expire_time=now + timedelta(seconds=limits.FILE_TTL_SECONDS),
+        )
+        record = store.insert_file(conn, record, text)
+        if state is FileState.PROCESSING:
+            self._db.after_commit(lambda: self._queue.put(file_id))
+        return record
