@@ -31,6 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ragkit._base_client import BASE_URL_ENV_VAR
+from ragkit.rag.local import (
+    DATA_DIR_ENV_VAR,
+    DEFAULT_DATA_DIR,
+    DEFAULT_EMBEDDER,
+    EMBEDDER_ENV_VAR,
+)
 
 if TYPE_CHECKING:
     from ragkit._client import Client
@@ -46,11 +52,6 @@ __all__ = [
     "embedded_server",
     "is_embedded",
 ]
-
-DEFAULT_DATA_DIR = Path(".ragkit")
-DEFAULT_EMBEDDER = "minilm"
-DATA_DIR_ENV_VAR = "RAGKIT_DATA_DIR"
-EMBEDDER_ENV_VAR = "RAGKIT_EMBEDDER"
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,18 +94,10 @@ def is_embedded(args: argparse.Namespace) -> bool:
 def embedded_server(
     data_dir: str | Path | None = None, *, embedder: str | None = None
 ) -> EmbeddedServer:
-    """The embedded default server (not yet started): unlimited documents and chunks.
+    """The embedded default server (not yet started): see :func:`ragkit.rag.local.local_server`."""
+    from ragkit.rag.local import local_server
 
-    ``data_dir`` and ``embedder`` fall back to ``RAGKIT_DATA_DIR`` / ``RAGKIT_EMBEDDER``,
-    then to ``./.ragkit`` and ``minilm``.
-    """
-    from ragkit.server.embedded import EmbeddedServer
-    from ragkit.server.service.quotas import Quotas
-
-    folder = Path(data_dir or os.environ.get(DATA_DIR_ENV_VAR) or DEFAULT_DATA_DIR)
-    spec = embedder or os.environ.get(EMBEDDER_ENV_VAR) or DEFAULT_EMBEDDER
-    quotas = Quotas(max_documents_per_corpus=None, max_chunks_per_corpus=None)
-    return EmbeddedServer(folder, embedder=spec, quotas=quotas)
+    return local_server(data_dir, embedder=embedder)
 
 
 @contextmanager
