@@ -1,7 +1,8 @@
 """Chunking throughput against a bare tiktoken pass over the same text.
 
-Corpus: the docstrings of the Python standard library (real technical prose, deterministic for a
-given Python), one document per module, cut to ``--megabytes`` of text. Timed, as medians of
+Corpus: docstrings of the Python standard library, then of the installed packages (real
+technical prose, deterministic for a given environment), one document per module, cut to
+``--megabytes`` of text. Timed, as medians of
 ``--runs`` interleaved runs:
 
 * ``encode``: ``encoding.encode_ordinary(text)`` for every document (the floor: any token-aware
@@ -33,13 +34,17 @@ _DOCSTRING = re.compile(r'"""(.*?)"""', re.DOTALL)
 
 
 def stdlib_docstrings(megabytes: float) -> list[str]:
-    """Module docstrings (triple-quoted strings of 200+ chars) of the stdlib, sorted by path."""
+    """Triple-quoted strings of 200+ chars per module: stdlib first, then installed packages."""
     budget = int(megabytes * 1_000_000)
-    root = Path(sysconfig.get_paths()["stdlib"])
+    paths = sysconfig.get_paths()
+    files = [
+        path
+        for root in (paths["stdlib"], paths["purelib"])
+        for path in sorted(Path(root).rglob("*.py"))
+        if not {"test", "tests", "idlelib", "site-packages"} & set(path.relative_to(root).parts)
+    ]
     documents: list[str] = []
-    for path in sorted(root.rglob("*.py")):
-        if {"test", "tests", "idlelib", "site-packages"} & set(path.parts):
-            continue
+    for path in files:
         source = path.read_text(encoding="utf-8", errors="replace")
         parts = [s.strip() for s in _DOCSTRING.findall(source) if len(s.strip()) >= 200]
         if not parts:

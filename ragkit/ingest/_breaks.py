@@ -1,22 +1,20 @@
 """Where to end a chunk: the best text boundary inside a window of candidate end positions.
 
 Boundaries, strongest first: the end of a section (a page, or a merged heading section), a
-blank line (paragraph), the end of a sentence, the end of a line, the end of a word. The
-strongest boundary found in the window wins, and the latest one of that kind; a word boundary
-may fall anywhere after the chunk start, the stronger ones only past a minimum fill so a chunk
-is not cut to a sliver just to end on a paragraph.
+blank line (paragraph; the loaders make whitespace-only lines empty), the end of a sentence,
+the end of a line, the end of a word. The strongest boundary found in the window wins, and the
+latest one of that kind; a word boundary may fall anywhere after the chunk start, the stronger
+ones only past a minimum fill so a chunk is not cut to a sliver just to end on a paragraph.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections import deque
 from collections.abc import Iterator, Sequence
 
-__all__ = ["find_end", "last_match", "sentence_starts", "skip_space", "strip_end", "word_starts"]
+__all__ = ["find_end", "sentence_starts", "skip_space", "strip_end", "word_starts"]
 
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # A sentence ends at terminal punctuation plus closing quotes/brackets, followed by whitespace
 # (CJK full stops need none). The patterns start with a character set so that the regex
 # engine scans for it in C; the whitespace condition is checked on each hit.
@@ -28,7 +26,6 @@ _SENTENCE_START = re.compile(
     r"[.!?\u2026\u3002\uff01\uff1f\n][.!?\u2026\"'\u201d\u2019)\]\u00bb]*(\s*)(?=\S)"
 )
 _WORD_START = re.compile(r"(?<=\s)\S")
-_SPACE = " \t\n"
 #: How far before a window to look for the punctuation that ends the previous sentence.
 _LOOKBACK = 8
 
@@ -65,17 +62,20 @@ def find_end(
         i = bisect.bisect_right(section_ends, limit)
         if i and section_ends[i - 1] >= fill:
             return section_ends[i - 1]
-        # Search the window backwards (reversed copy): the first hit is the latest boundary.
-        window = text[fill : limit + 2][::-1]
-        last = fill + len(window)
-        for candidate in (
-            _reversed_paragraph(window, last, limit),
-            _last_sentence(text, fill, limit),
-            text.rfind("\n", fill, limit + 1),
-        ):
-            if candidate >= 0 and (end := strip_end(text, candidate, floor)) > floor:
-                return end
-    space = max(text.rfind(char, floor + 1, limit + 1) for char in _SPACE)
+        paragraph = text.rfind("\n\n", fill, limit + 2)
+        if paragraph >= 0 and (end := strip_end(text, paragraph, floor)) > floor:
+            return end
+        sentence = _last_sentence(text, fill, limit)
+        if sentence >= 0 and (end := strip_end(text, sentence, floor)) > floor:
+            return end
+        line = text.rfind("\n", fill, limit + 1)
+        if line >= 0 and (end := strip_end(text, line, floor)) > floor:
+            return end
+    space = max(
+        text.rfind(" ", floor + 1, limit + 1),
+        text.rfind("\n", floor + 1, limit + 1),
+        text.rfind("\t", floor + 1, limit + 1),
+    )
     if space > floor and (end := strip_end(text, space, floor)) > floor:
         return end
     return None
@@ -99,23 +99,6 @@ def word_starts(text: str, lo: int, end: int) -> Iterator[int]:
     """Starts of the words beginning in ``[lo, end)``, in order."""
     for match in _WORD_START.finditer(text, lo, end):
         yield match.start()
-
-
-def last_match(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> re.Match[str] | None:
-    """The last match of ``pattern`` in ``text[lo:hi]`` (lookarounds see the whole text)."""
-    tail = deque(pattern.finditer(text, lo, hi), maxlen=1)
-    return tail[0] if tail else None
-
-
-def _reversed_paragraph(window: str, last: int, limit: int) -> int:
-    """Offset of the latest blank-line break starting at or before ``limit``, else -1."""
-    pos = 0
-    while (match := _PARAGRAPH.search(window, pos)) is not None:
-        start = last - match.end()
-        if start <= limit:
-            return start
-        pos = match.start() + 1
-    return -1
 
 
 def _last_sentence(text: str, fill: int, limit: int) -> int:

@@ -18,6 +18,7 @@ so only the slice's edges (before its first and after its last sync point) are r
 
 from __future__ import annotations
 
+import array
 import bisect
 import re
 from collections.abc import Callable
@@ -42,41 +43,57 @@ _MAX_CACHED_PIECE = 48
 
 
 class TokenIndex:
-    """One text encoded once; maps characters to tokens and counts slices exactly.
+    """One span of a text encoded once; maps characters to tokens and counts slices exactly.
 
-    Offsets are character offsets into ``text``; token indices refer to the encoding of the
-    whole text.
+    Offsets are character offsets into the whole ``text``; only ``text[start:end]`` is encoded
+    and token indices count from ``start``. Per-token offsets are only computed when first
+    needed, so a text that turns out to be a single chunk costs one encode and nothing more.
     """
 
-    def __init__(self, text: str, encoding: tiktoken.Encoding) -> None:
+    def __init__(
+        self, text: str, encoding: tiktoken.Encoding, start: int = 0, end: int | None = None
+    ) -> None:
         self.text = text
         self.encoding = encoding
+        self.start = start
+        self.end = len(text) if end is None else end
         self._count_piece = _piece_counter(encoding)
-        tokens = _encode(encoding, text)
-        self.n_tokens = len(tokens)
-        byte_starts = np.empty(self.n_tokens + 1, dtype=np.int64)
-        byte_starts[0] = 0
-        np.cumsum(_byte_lengths(encoding)[tokens], out=byte_starts[1:])
-        if text.isascii():
-            char_starts = byte_starts
-        else:
-            raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-            char_bytes = np.flatnonzero((raw & 0xC0) != 0x80)
-            # A token starting inside a multi-byte character maps to that character.
-            char_starts = np.searchsorted(char_bytes, byte_starts, side="right") - 1
-            char_starts[-1] = len(text)
-        # A Python list: bisect on it is several times cheaper than numpy's scalar searchsorted.
-        self._starts: list[int] = char_starts.tolist()
+        self._tokens = _encode(encoding, text[start : self.end])
+        self.n_tokens = len(self._tokens)
+        self._token_starts: array.array[int] | None = None
+
+    @property
+    def _starts(self) -> array.array[int]:
+        """Offset of each token's first (possibly partial) character, in ``text``."""
+        if self._token_starts is None:
+            lengths = _byte_lengths(self.encoding)[self._tokens]
+            byte_starts = np.cumsum(lengths) - lengths
+            span = self.text[self.start : self.end]
+            if span.isascii():
+                char_starts = byte_starts
+            else:
+                raw = np.frombuffer(span.encode("utf-8"), dtype=np.uint8)
+                # Characters begun up to each byte; a token starting inside a multi-byte
+                # character maps to that character.
+                begun = np.cumsum((raw & 0xC0) != 0x80)
+                char_starts = begun[byte_starts] - 1
+            # bisect on an array.array is as fast as numpy's scalar searchsorted, and building
+            # it is a copy where a list would cost a Python int per token.
+            offsets = (char_starts + self.start).astype(np.int64, copy=False)
+            self._token_starts = array.array("q", offsets.tobytes())
+        return self._token_starts
 
     def token_at(self, pos: int) -> int:
         """Index of the token holding the character at ``pos`` (``n_tokens`` at the end)."""
-        if pos >= len(self.text):
+        if pos >= self.end:
             return self.n_tokens
+        if pos <= self.start:
+            return 0
         return bisect.bisect_right(self._starts, pos) - 1
 
     def token_char(self, token: int) -> int:
         """Offset of the first character that token ``token`` (partly) encodes."""
-        return self._starts[token] if token < self.n_tokens else len(self.text)
+        return self._starts[token] if token < self.n_tokens else self.end
 
     def char_after(self, pos: int, tokens: int) -> int:
         """Offset about ``tokens`` tokens after ``pos``: always a character past ``pos``."""
@@ -85,7 +102,7 @@ class TokenIndex:
         while char <= pos and token < self.n_tokens:
             token += 1
             char = self.token_char(token)
-        return max(char, min(pos + 1, len(self.text)))
+        return max(char, min(pos + 1, self.end))
 
     def count(self, start: int, end: int) -> int:
         """Exact token count of ``text[start:end]``, as ``len(encode_ordinary(slice))``.
@@ -95,6 +112,8 @@ class TokenIndex:
         text = self.text
         if start >= end:
             return 0
+        if start == self.start and end == self.end:
+            return self.n_tokens
         head = _SYNC.search(text, start + 1, end) if not text[end - 1].isspace() else None
         if head is None:
             return self._count_piece(text[start:end])
@@ -125,7 +144,7 @@ class TokenIndex:
             window *= 4
 
     def _token_starting_at(self, pos: int) -> int:
-        return bisect.bisect_left(self._starts, pos)
+        return bisect.bisect_left(self._starts, pos) if pos < self.end else self.n_tokens
 
 
 def _encode(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:

@@ -153,6 +153,9 @@ def chunk_document(
 def chunk_text(text: str, config: ChunkingConfig | None = None) -> list[TextChunk]:
     """Chunk a plain string, as :func:`chunk_document` would a one-section text file.
 
+    Offsets refer to ``text`` as given; unlike the loaders, no whitespace is normalised, so a
+    line holding only spaces separates paragraphs only as a line break would.
+
     Raises:
         ChunkingError: As :func:`chunk_document`.
     """
@@ -167,7 +170,7 @@ def _chunk_sections(
 ) -> list[TextChunk]:
     if not sections:
         return []
-    index = TokenIndex(text, get_encoding("cl100k_base"))
+    index = TokenIndex(text, get_encoding("cl100k_base"), sections[0].start, sections[-1].end)
     chunks: list[TextChunk] = []
     for group in _group_sections(sections, index, config):
         group_starts = [section.start for section in group]

@@ -78,3 +78,7 @@ def test_broken_utf16_after_bom_is_undecodable() -> None:
 def test_empty_or_blank_file(data: bytes) -> None:
     with pytest.raises(EmptyFileError):
         load("empty.txt", data)
+
+
+def test_whitespace_only_lines_become_empty_paragraph_breaks() -> None:
+    assert load("p.txt", b"one\r\n \t \r\ntwo\n   \nthree  ").text == "one\n\ntwo\n\nthree  "

@@ -15,7 +15,7 @@ from ragkit.ingest.loaders.base import (
     register_loader,
     supported_extensions,
 )
-from ragkit.ingest.loaders.encoding import decode_text, normalize_newlines
+from ragkit.ingest.loaders.encoding import decode_text, normalize_lines
 from ragkit.ingest.loaders.html import load_html
 from ragkit.ingest.loaders.markdown import load_markdown
 from ragkit.ingest.loaders.pdf import load_pdf
@@ -30,7 +30,7 @@ __all__ = [
     "load_pdf",
     "load_text",
     "loader_for",
-    "normalize_newlines",
+    "normalize_lines",
     "register_loader",
     "supported_extensions",
 ]

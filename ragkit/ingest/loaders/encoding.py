@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ragkit.ingest.errors import UndecodableFileError
 
-__all__ = ["decode_text", "normalize_newlines"]
+__all__ = ["decode_text", "normalize_lines"]
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -29,6 +29,7 @@ _UTF16_ZERO_SHARE = 0.3
 #: Text may hold a few stray control characters; more than this share means binary data.
 _MAX_CONTROL_SHARE = 0.05
 #: C0 controls other than tab, newlines, form feed and escape, plus DEL.
+_BLANK_LINE = re.compile(r"^[ \t\f\v]+$", re.MULTILINE)
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
 
@@ -73,11 +74,14 @@ def decode_text(data: bytes, path: Path, *, declared: str | None = None) -> tupl
     raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
 
 
-def normalize_newlines(text: str) -> str:
-    """Turn ``\\r\\n`` and lone ``\\r`` into ``\\n``."""
-    if "\r" not in text:
-        return text
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def normalize_lines(text: str) -> str:
+    """Turn ``\\r\\n`` and lone ``\\r`` into ``\\n``, and whitespace-only lines into empty ones.
+
+    Empty lines are what the chunker reads as paragraph breaks.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _BLANK_LINE.sub("", text)
 
 
 def _utf16_codec(data: bytes) -> str | None:

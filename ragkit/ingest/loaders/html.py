@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ragkit.ingest.document import LoadedDocument, MetadataValue, content_hash
 from ragkit.ingest.loaders._sections import HeadingTrail, split_sections
-from ragkit.ingest.loaders.encoding import decode_text, normalize_newlines
+from ragkit.ingest.loaders.encoding import decode_text, normalize_lines
 
 __all__ = ["load_html"]
 
@@ -155,7 +155,7 @@ def load_html(path: Path, data: bytes) -> LoadedDocument:
         data, path, declared=declared.group(1).decode("ascii") if declared else None
     )
     extractor = _Extractor()
-    extractor.feed(normalize_newlines(raw))
+    extractor.feed(normalize_lines(raw))
     extractor.close()
     parts: list[str] = []
     boundaries: list[tuple[int, tuple[str, ...]]] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ragkit.ingest.document import LoadedDocument, content_hash
 from ragkit.ingest.loaders._sections import HeadingTrail, split_sections
-from ragkit.ingest.loaders.encoding import decode_text, normalize_newlines
+from ragkit.ingest.loaders.encoding import decode_text, normalize_lines
 from ragkit.ingest.loaders.frontmatter import parse_front_matter, split_front_matter
 
 __all__ = ["Heading", "find_headings", "load_markdown", "plain_heading"]
@@ -45,7 +45,7 @@ def load_markdown(path: Path, data: bytes) -> LoadedDocument:
         UndecodableFileError: The bytes are not text.
     """
     raw, encoding = decode_text(data, path)
-    source = normalize_newlines(raw)
+    source = normalize_lines(raw)
     block, body_offset = split_front_matter(source)
     metadata = parse_front_matter(block) if block is not None else {}
     text = source[body_offset:]

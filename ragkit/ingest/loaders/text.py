@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ragkit.ingest.document import LoadedDocument, content_hash
 from ragkit.ingest.loaders._sections import split_sections
-from ragkit.ingest.loaders.encoding import decode_text, normalize_newlines
+from ragkit.ingest.loaders.encoding import decode_text, normalize_lines
 
 __all__ = ["load_text"]
 
@@ -18,7 +18,7 @@ def load_text(path: Path, data: bytes) -> LoadedDocument:
         UndecodableFileError: The bytes are not text.
     """
     raw, encoding = decode_text(data, path)
-    text = normalize_newlines(raw)
+    text = normalize_lines(raw)
     return LoadedDocument(
         path=path,
         title=path.stem,
