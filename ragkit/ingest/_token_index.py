@@ -21,8 +21,7 @@ from __future__ import annotations
 import array
 import bisect
 import re
-from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,7 +56,7 @@ class TokenIndex:
         self.encoding = encoding
         self.start = start
         self.end = len(text) if end is None else end
-        self._count_piece = _piece_counter(encoding)
+        self._pieces = _piece_cache(encoding)
         self._tokens = _encode(encoding, text[start : self.end])
         self.n_tokens = len(self._tokens)
         self._token_starts: array.array[int] | None = None
@@ -116,15 +115,27 @@ class TokenIndex:
             return self.n_tokens
         head = _SYNC.search(text, start + 1, end) if not text[end - 1].isspace() else None
         if head is None:
-            return self._count_piece(text[start:end])
+            return self._measure(text[start:end])
         first = head.start()
         last = self._last_sync(first, end)
+        starts = self._starts
+        pieces = self._pieces
+        opening, closing = text[start:first], text[last:end]
         return (
-            self._count_piece(text[start:first])
-            + self._token_starting_at(last)
-            - self._token_starting_at(first)
-            + self._count_piece(text[last:end])
+            (pieces.get(opening) or self._measure(opening))
+            + bisect.bisect_left(starts, last)
+            - bisect.bisect_left(starts, first)
+            + (pieces.get(closing) or self._measure(closing))
         )
+
+    def _measure(self, piece: str) -> int:
+        """``len(encode_ordinary(piece))``, memoised for short pieces (mostly common words)."""
+        count = len(self.encoding.encode_ordinary(piece))
+        if len(piece) <= _MAX_CACHED_PIECE:
+            if len(self._pieces) >= _PIECE_CACHE_SIZE:
+                self._pieces.clear()
+            self._pieces[piece] = count
+        return count
 
     def _last_sync(self, floor: int, end: int) -> int:
         """The last sync point in ``[floor, end)``; ``floor`` itself is known to be one."""
@@ -143,9 +154,6 @@ class TokenIndex:
                 return floor
             window *= 4
 
-    def _token_starting_at(self, pos: int) -> int:
-        return bisect.bisect_left(self._starts, pos) if pos < self.end else self.n_tokens
-
 
 def _encode(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:
     # encode_to_numpy with no special tokens allowed or disallowed is encode_ordinary without
@@ -154,17 +162,9 @@ def _encode(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:
 
 
 @cache
-def _piece_counter(encoding: tiktoken.Encoding) -> Callable[[str], int]:
-    """``len(encode_ordinary(s))`` memoised: chunk edges are mostly common short words."""
-
-    @lru_cache(maxsize=_PIECE_CACHE_SIZE)
-    def count(piece: str) -> int:
-        return len(encoding.encode_ordinary(piece))
-
-    def count_piece(piece: str) -> int:
-        return count(piece) if len(piece) <= _MAX_CACHED_PIECE else count.__wrapped__(piece)
-
-    return count_piece
+def _piece_cache(encoding: tiktoken.Encoding) -> dict[str, int]:
+    """Token counts of short text pieces, shared by every index of one encoding."""
+    return {}
 
 
 @cache

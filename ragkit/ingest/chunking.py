@@ -8,10 +8,11 @@ share up to ``overlap_tokens`` of trailing whole sentences (or, failing that, wo
 Sections and headings:
     Sections with the same heading trail (PDF pages, text before the first heading) flow into
     each other, so a chunk may run from one page onto the next. A heading is a hard boundary,
-    with one exception: small adjacent sections under the same parent heading (siblings, or a
-    section and its sub-sections) are merged into one chunk when together they fit in
+    with one exception: small adjacent sections below a shared heading (siblings, or a section
+    and its sub-sections) are merged into one chunk when together they fit in
     ``chunk_tokens``, so a run of short FAQ entries does not become a run of tiny chunks. The
-    chunk's ``heading_path`` is then the trail the merged sections share.
+    chunk's ``heading_path`` is then the trail the merged sections share. Sections under
+    different top-level headings, and text before the first heading, are never merged.
 
 Every chunk satisfies ``chunk.text == document.text[chunk.start:chunk.end]`` and
 ``chunk.token_count == count_tokens(chunk.text) <= config.chunk_tokens <= config.max_tokens``.
