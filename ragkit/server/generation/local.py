@@ -13,9 +13,10 @@ When nothing in the context answers the question, the reply says so plainly
 (:data:`NO_ANSWER`, :data:`NO_CONTEXT`) instead of inventing an answer. Tools are counted
 but never called; nothing is blocked by safety settings (they are validated only).
 
-``candidateCount`` > 1 gives deterministic variants: candidate *k* answers again with the
-sentences quoted by candidates 0..k-1 taken out of the context, so each offers the next
-best evidence; when nothing useful is left it repeats the first candidate.
+``candidateCount`` > 1 gives deterministic variants: candidate *k* is the answer in another
+style (ABSTRACTIVE, EXTRACTIVE, VERBOSE, in turn); when that repeats an earlier candidate,
+the answer from the context with every sentence quoted so far taken out (the next best
+evidence); when neither is new and answerable, a repeat of the first candidate.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ragkit.server.generation.output import limit_text
 from ragkit.server.generation.parts import Segment, flatten, resolve_cached
 from ragkit.server.generation.resolver import ContentResolver
 from ragkit.server.generation.tokens import PromptTokens, count_segments
-from ragkit.server.models.answerer import Answer, Answerer, Passage
+from ragkit.server.models.answerer import Answer, Answerer, AnswerStyleName, Passage
 from ragkit.server.models.sentences import split_sentences
 from ragkit.server.principal import Principal
 from ragkit.tokenizers import count_tokens
@@ -57,6 +58,7 @@ NO_CONTEXT = (
     "request (system instruction, earlier turns, inline or uploaded files, cached content)."
 )
 _TEXT_MIME_TYPES = (None, "", "text/plain")
+_STYLES: tuple[AnswerStyleName, ...] = ("ABSTRACTIVE", "EXTRACTIVE", "VERBOSE")
 
 
 def _check_output_format(config: GenerationConfig | None) -> None:
@@ -174,15 +176,22 @@ class LocalGenerativeModel:
             return [NO_CONTEXT] * sampling.candidate_count
         texts: list[str] = []
         remaining = passages
-        for _ in range(sampling.candidate_count):
-            answer = self.answerer.answer(
-                question, remaining, style="ABSTRACTIVE", temperature=sampling.temperature
-            )
-            if not answer.text or answer.answerable_probability < MIN_ANSWERABLE:
+        for k in range(sampling.candidate_count):
+            tries = [(passages, _STYLES[k % len(_STYLES)]), (remaining, _STYLES[0])]
+            chosen: Answer | None = None
+            for pool, style in tries:
+                answer = self.answerer.answer(
+                    question, pool, style=style, temperature=sampling.temperature
+                )
+                usable = answer.text and answer.answerable_probability >= MIN_ANSWERABLE
+                if usable and answer.text not in texts:
+                    chosen = answer
+                    break
+            if chosen is None:
                 texts.append(texts[0] if texts else NO_ANSWER)
                 continue
-            texts.append(answer.text)
-            remaining = _without(remaining, answer)
+            texts.append(chosen.text)
+            remaining = _without(remaining, chosen)
         return texts
 
 
