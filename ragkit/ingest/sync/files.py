@@ -76,14 +76,13 @@ def discover(
     ids: dict[str, str] = {}
     for path, explicit in _walk(given):
         absolute = os.path.abspath(path)
-        if absolute in seen:
-            continue
-        seen.add(absolute)
         source = _relative(absolute, base)
-        if not explicit and (
-            (includes and not _matches(includes, source)) or _matches(excludes, source)
+        if absolute in seen or (
+            not explicit
+            and ((includes and not _matches(includes, source)) or _matches(excludes, source))
         ):
             continue
+        seen.add(absolute)
         if loader_for(path) is None:
             found.skipped.append(
                 FileIssue(str(path), f"unsupported file type {path.suffix or '(no extension)'}")

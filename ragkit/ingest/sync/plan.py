@@ -305,8 +305,6 @@ def prepare_document(
 
 
 def _metadata_problem(key: str, value: MetadataValue, used: int) -> str | None:
-    if used >= MAX_CUSTOM_METADATA:
-        return f"over the MAX_CUSTOM_METADATA={MAX_CUSTOM_METADATA} entries a document may have"
     if not key:
         return "empty key"
     if isinstance(value, list):
@@ -317,9 +315,10 @@ def _metadata_problem(key: str, value: MetadataValue, used: int) -> str | None:
                 f"{len(value)} values, over MAX_STRING_LIST_VALUES={MAX_STRING_LIST_VALUES} "
                 "per string list"
             )
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    elif isinstance(value, bool) or not isinstance(value, str | int | float):
         return f"unsupported value type {type(value).__name__}"
+    if used >= MAX_CUSTOM_METADATA:
+        return f"over the MAX_CUSTOM_METADATA={MAX_CUSTOM_METADATA} entries a document may have"
     return None
 
 
