@@ -16,6 +16,7 @@ Invalid configuration (an unknown embedder, a broken auth file) fails in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,17 +26,21 @@ from fastapi import FastAPI
 
 from ragkit._version import __version__
 from ragkit.server.auth import Authenticator
+from ragkit.server.batches import BatchService
+from ragkit.server.batches.generation import GenerationBatchModels, StoredContent
+from ragkit.server.caching import CacheService
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
+from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
 
-__all__ = ["ServiceFactory", "create_app", "open_service"]
+__all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
 
 logger = logging.getLogger("ragkit.server")
 
@@ -47,6 +52,28 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     return RetrieverService.open(config.data_dir, embedder=embedder, quotas=config.quotas)
+
+
+def open_content(
+    state: ServerState, generation: GenerationService, loop: asyncio.AbstractEventLoop
+) -> None:
+    """Open files, cached contents and batch jobs over ``state.config.data_dir``, and let
+    generation read files and caches; :func:`close_content` undoes it."""
+    data_dir = state.config.data_dir
+    state.files = FileService.open(data_dir)
+    state.caches = CacheService.open(data_dir, files=state.files)
+    models = GenerationBatchModels(generation, loop)
+    state.batches = BatchService.open(data_dir, files=state.files, models=models)
+    generation.resolver = StoredContent(state.files, state.caches)
+
+
+def close_content(state: ServerState, generation: GenerationService) -> None:
+    """Stop the batch worker first (it reads files), then close the stores."""
+    generation.resolver = None
+    for service in (state.batches, state.caches, state.files):
+        if service is not None:
+            service.close()
+    state.batches = state.caches = state.files = None
 
 
 def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
@@ -66,7 +93,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     """
     authenticator = Authenticator.from_file(config.auth_file)
     embedder = load_embedder(config.embedder)
-    catalog = build_catalog(embedder, upstream=config.upstream)
+    catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
     )
@@ -78,10 +105,14 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
         service = await anyio.to_thread.run_sync(factory, config, embedder)
         state.service = service
+        generation = getattr(app.state, GENERATION_STATE)
+        loop = asyncio.get_running_loop()
+        await anyio.to_thread.run_sync(open_content, state, generation, loop)
         logger.info("%s", _describe(config, authenticator))
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(close_content, state, generation)
             state.service = None
             await anyio.to_thread.run_sync(service.close)
             await getattr(app.state, GENERATION_STATE).aclose()

@@ -29,13 +29,13 @@ class BatchKind:
     """What differs between generation and embedding jobs."""
 
     name: str
-    #: The model method each request of the job runs (checked against the catalog).
+    #: The method that creates the job, which the model must support (catalog check).
     model_method: str
     request_type: type[GenerateContentRequest] | type[EmbedContentRequest]
 
 
-GENERATE = BatchKind("generate", "generateContent", GenerateContentRequest)
-EMBED = BatchKind("embed", "embedContent", EmbedContentRequest)
+GENERATE = BatchKind("generate", "batchGenerateContent", GenerateContentRequest)
+EMBED = BatchKind("embed", "asyncBatchEmbedContent", EmbedContentRequest)
 _FILE_FIELDS = frozenset({"key", "request", "metadata"})
 
 

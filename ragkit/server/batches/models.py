@@ -26,8 +26,8 @@ class BatchModels(Protocol):
     """The model methods batch jobs call (``model`` is a full name, ``models/...``)."""
 
     def require(self, model: str, method: str) -> None:
-        """Check at job creation that ``model`` serves ``method`` (``generateContent`` or
-        ``embedContent``).
+        """Check at job creation that ``model`` serves ``method`` (``batchGenerateContent``
+        or ``asyncBatchEmbedContent``).
 
         Raises:
             ApiError: NOT_FOUND, worded as for the method itself.

@@ -49,6 +49,7 @@ async def test_get_embedding_model(fake_client: httpx.AsyncClient) -> None:
         "embedContent",
         "batchEmbedContents",
         "countTokens",
+        "asyncBatchEmbedContent",
     ]
     assert "384 dimensions" in body["displayName"]
 

@@ -65,7 +65,7 @@ class FakeModels:
         self.calls: list[tuple[str, str, str]] = []
 
     def require(self, model: str, method: str) -> None:
-        served = {GEN_MODEL: "generateContent", EMBED_MODEL: "embedContent"}
+        served = {GEN_MODEL: "batchGenerateContent", EMBED_MODEL: "asyncBatchEmbedContent"}
         if served.get(model) != method:
             raise not_found(
                 f"{model} is not found for API version v1beta, or is not supported for {method}."
