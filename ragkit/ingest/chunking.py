@@ -181,8 +181,11 @@ def _chunk_sections(
                     f"{label}: chunk at {start}:{end} has {tokens} tokens, "
                     f"over max_tokens={config.max_tokens}"
                 )
-            first = max(bisect.bisect_right(group_starts, start) - 1, 0)
-            covered = group[first : bisect.bisect_left(group_starts, end, lo=first + 1)]
+            if len(group) > 1:
+                first = max(bisect.bisect_right(group_starts, start) - 1, 0)
+                covered = group[first : bisect.bisect_left(group_starts, end, lo=first + 1)]
+            else:
+                covered = group
             chunks.append(_make_chunk(text, covered, start, end, tokens, len(chunks)))
     return chunks
 
@@ -302,16 +305,15 @@ def _overlap_start(index: TokenIndex, pos: int, end: int, budget: int) -> int | 
 def _make_chunk(
     text: str, covered: list[Section], start: int, end: int, tokens: int, number: int
 ) -> TextChunk:
-    pages = [p for s in covered for p in (s.page_start, s.page_end) if p is not None]
+    if len(covered) == 1:
+        only = covered[0]
+        heading_path, page_start, page_end = only.heading_path, only.page_start, only.page_end
+    else:
+        heading_path = _common_prefix([s.heading_path for s in covered])
+        pages = [p for s in covered for p in (s.page_start, s.page_end) if p is not None]
+        page_start, page_end = (min(pages), max(pages)) if pages else (None, None)
     return TextChunk(
-        text=text[start:end],
-        index=number,
-        token_count=tokens,
-        heading_path=_common_prefix([s.heading_path for s in covered]),
-        page_start=min(pages) if pages else None,
-        page_end=max(pages) if pages else None,
-        start=start,
-        end=end,
+        text[start:end], number, tokens, heading_path, page_start, page_end, start, end
     )
 
 
