@@ -10,8 +10,8 @@ from ragkit.types import File, FileSource, FileState, Status
 
 __all__ = ["file_id_of", "file_out", "file_uri"]
 
-# Generated output files (``files/batch-...``) follow the same alphabet as chosen IDs.
-_FILE_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+# Generated output files (``files/batch-{id}``) fit the rule for chosen IDs too.
+_FILE_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 _URI_MARKER = "/v1beta/"
 
 
@@ -32,8 +32,8 @@ def file_id_of(value: str) -> str:
     file_id = name.removeprefix("files/")
     if "/" in file_id or not _FILE_ID.fullmatch(file_id):
         raise invalid_argument(
-            f"Invalid file name {value!r}: expected files/ID (lowercase letters, digits and "
-            "dashes) or a file URI."
+            f"Invalid file name {value!r}: expected files/ID (at most 40 lowercase letters, "
+            "digits and dashes) or a file URI."
         )
     return file_id
 

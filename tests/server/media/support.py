@@ -38,14 +38,14 @@ from ragkit.types import (
 
 GEN_MODEL = "models/fake-gen"
 EMBED_MODEL = "models/fake-embed"
-START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class FakeClock:
-    """A settable UTC clock."""
+    """A settable UTC clock, starting at the real time (the app's own services, opened
+    before the test's, purge by the real clock)."""
 
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return self.now
