@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import CommandError, add_json_argument, command, print_json, shorten
 from ragkit.cli.query import results_count
-from ragkit.rag.answer import ANSWER_STYLES, Answer, ask
+from ragkit.rag.answer import ANSWER_STYLES, Answer, ask, reflow
 
 if TYPE_CHECKING:
     from ragkit._client import Client
@@ -130,7 +130,7 @@ def resolve_corpus(client: Client, args: argparse.Namespace) -> str:
 
 def format_answer(answer: Answer) -> str:
     """The answer, then ``[n] source, p. N, section`` lines with the quoted passages."""
-    lines = [answer.text]
+    lines = [reflow(answer.text)]
     if answer.abstained and answer.reason:
         lines.append(f"({answer.reason})")
     if answer.citations:

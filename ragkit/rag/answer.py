@@ -24,6 +24,7 @@ first usable one.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -58,6 +59,7 @@ __all__ = [
     "Mode",
     "aask",
     "ask",
+    "reflow",
 ]
 
 AnswerStyleName = Literal["ABSTRACTIVE", "EXTRACTIVE", "VERBOSE"]
@@ -71,6 +73,15 @@ AQA_MODEL = "models/aqa"
 NOT_IN_DOCUMENTS = "Not in the documents: I could not find a grounded answer to this question."
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_MAX_PASSAGES = 5
+
+
+def reflow(text: str) -> str:
+    """``text`` with the hard line wraps of its sources joined; blank-line paragraphs kept.
+
+    Answers quote passages verbatim, and passages keep their files' line breaks.
+    """
+    paragraphs = (" ".join(p.split()) for p in re.split(r"\n\s*\n", text))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 @dataclass(frozen=True)
@@ -137,8 +148,8 @@ class Answer:
     attempts: tuple[Attempt, ...] = ()
 
     def format(self) -> str:
-        """The answer followed by its numbered citations, one per line."""
-        lines = [self.text]
+        """The answer (reflowed, see :func:`reflow`) and its numbered citations, one per line."""
+        lines = [reflow(self.text)]
         if self.citations:
             lines.append("")
             lines.extend(citation.format() for citation in self.citations)

@@ -136,6 +136,8 @@ class Key:
         return f"{self.level}.custom_metadata.{self.name}"
 
     def __str__(self) -> str:
+        if not self.explicit:
+            return self.name
         return f"{'doc' if self.level == 'document' else 'chunk'}.{self.name}"
 
 
@@ -166,17 +168,27 @@ class Comparison(Expr):
     value_span: Span | None = None
     key_span: Span | None = None
 
+    def __str__(self) -> str:
+        value = f'"{self.value}"' if isinstance(self.value, str) else _num(self.value)
+        return f"{self.key} {self.op} {value}"
+
 
 @dataclass(frozen=True, eq=False)
 class And(Expr):
     parts: tuple[Expr, ...]
     span: Span | None = None
 
+    def __str__(self) -> str:
+        return " and ".join(f"({p})" if isinstance(p, Or) else str(p) for p in self.parts)
+
 
 @dataclass(frozen=True, eq=False)
 class Or(Expr):
     parts: tuple[Expr, ...]
     span: Span | None = None
+
+    def __str__(self) -> str:
+        return " or ".join(f"({p})" if isinstance(p, And) else str(p) for p in self.parts)
 
 
 def _default_level(name: str) -> Level:
