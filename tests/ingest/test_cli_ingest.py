@@ -1,0 +1,169 @@
+"""``ragkit ingest`` in-process: --json, the summary, --dry-run, the embedded default, exit
+codes and the progress bar."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ragkit
+from ragkit.cli import main
+from ragkit.cli.ingest import ProgressBar
+from ragkit.ingest.sync import ProgressUpdate, document_id
+from ragkit.server.embedded import EmbeddedServer
+from ragkit.server.service.quotas import Quotas
+
+REQUIRED = (
+    "documents_added", "documents_updated", "documents_unchanged", "documents_deleted",
+    "chunks_created", "chunks_deleted", "failed",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    quotas = Quotas(max_corpora=None, max_documents_per_corpus=None, max_chunks_per_corpus=None)
+    with EmbeddedServer(tmp_path_factory.mktemp("cli"), embedder="hash", quotas=quotas) as running:
+        yield running
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Alpha\n\nThe first document.\n")
+    (folder / "b.txt").write_text("The second document.\n")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage")
+    return folder
+
+
+def _corpus() -> str:
+    return f"corpora/cli-{uuid.uuid4().hex[:10]}"
+
+
+def _ingest(server: EmbeddedServer, *args: str) -> int:
+    return main(["ingest", *args, "--base-url", server.base_url, "--api-key", "k"])
+
+
+def test_json_last_line_has_the_counts_and_failures_do_not_fail_the_run(
+    server: EmbeddedServer, docs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = _corpus()
+    assert _ingest(server, str(docs), "--corpus", corpus, "--json") == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert all(key in report for key in REQUIRED)
+    assert (report["documents_added"], report["chunks_created"]) == (2, 2)
+    assert [Path(f["path"]).name for f in report["failed"]] == ["broken.pdf"]
+    assert "PDF" in report["failed"][0]["reason"]
+    assert captured.err == ""  # no progress bar, no pypdf chatter
+    assert _ingest(server, str(docs), "--corpus", corpus, "--json") == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (again["documents_unchanged"], again["chunks_created"]) == (2, 0)
+
+
+def test_readable_summary_and_chunking_flags(
+    server: EmbeddedServer, docs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (docs / "long.md").write_text(" ".join(f"Sentence number {i} is here." for i in range(200)))
+    corpus = _corpus()
+    code = _ingest(
+        server, str(docs), "--corpus", corpus, "--chunk-tokens", "64", "--overlap-tokens", "0"
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"{corpus}: 3 added" in out and "failed (1):" in out and "broken.pdf" in out
+    with ragkit.Client(base_url=server.base_url, api_key="k") as client:
+        name = f"{corpus}/documents/{document_id('long.md')}"
+        assert len(list(client.corpora.documents.chunks.list(name, page_size=100))) > 10
+
+
+def test_dry_run_prints_the_plan_and_creates_nothing(
+    server: EmbeddedServer, docs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = _corpus()
+    assert _ingest(server, str(docs), "--corpus", corpus, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "ACTION" in out and "BATCHES" in out and "dry run, nothing sent" in out
+    assert "would be created" in out
+    with ragkit.Client(base_url=server.base_url, api_key="k") as client:
+        assert corpus not in [c.name for c in client.corpora.list()]
+
+
+def test_delete_flag(
+    server: EmbeddedServer, docs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = _corpus()
+    _ingest(server, str(docs), "--corpus", corpus, "--json")
+    (docs / "b.txt").unlink()
+    assert _ingest(server, str(docs), "--corpus", corpus, "--json", "--delete") == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["documents_deleted"] == 1
+
+
+def test_embedded_default_uses_the_data_dir(
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("RAGKIT_BASE_URL", raising=False)
+    data = tmp_path / "store"
+    args = ["ingest", str(docs), "--corpus", "corpora/local", "--data-dir", str(data),
+            "--embedder", "hash", "--json"]  # fmt: skip
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["documents_added"] == 2
+    assert data.is_dir()
+    assert main(args) == 0  # a second process would find the same data
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["documents_unchanged"] == 2
+
+
+def test_fatal_errors_exit_1(
+    docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", str(tmp_path / "nope"), "--corpus", "corpora/x",
+                 "--base-url", "http://127.0.0.1:9"]) == 1  # fmt: skip
+    assert "no such file or directory" in capsys.readouterr().err
+    assert main(["ingest", str(docs), "--base-url", "http://127.0.0.1:9"]) == 1
+    assert "--corpus is required" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("surprise = 1")
+    assert main(["ingest", "--pipeline", str(bad), "--corpus", "corpora/x"]) == 1
+    assert "unknown key" in capsys.readouterr().err
+
+
+def test_unreachable_server_exits_1_with_a_json_line(
+    docs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ingest", str(docs), "--corpus", "corpora/x", "--json",
+                 "--base-url", "http://127.0.0.1:9", "--api-key", "k"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    last = json.loads(captured.out.strip().splitlines()[-1])
+    assert "error" in last and last["documents_added"] == 0
+    assert captured.err.startswith("ragkit ingest: error:")
+
+
+def test_usage_errors_exit_2(docs: Path) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ingest", str(docs), "--corpus", "corpora/x", "--chunk-tokens", "zero"])
+    assert exited.value.code == 2
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_terminals_only() -> None:
+    assert ProgressBar.for_stream(io.StringIO()) is None
+    stream = _Terminal()
+    bar = ProgressBar.for_stream(stream)
+    assert bar is not None
+    bar.update(ProgressUpdate(files_done=1, files_total=4, chunks_done=10, chunks_total=40))
+    bar.update(ProgressUpdate(files_done=4, files_total=4, chunks_done=40, chunks_total=40))
+    drawn = stream.getvalue()
+    assert "files 1/4" in drawn and "chunks 40/40" in drawn and "[" + "#" * 24 + "]" in drawn
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[K")
