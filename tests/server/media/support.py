@@ -18,12 +18,14 @@ from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 import ragkit
 from ragkit.server.app import create_app
 from ragkit.server.batches import BatchService
+from ragkit.server.batches.generation import StoredContent
 from ragkit.server.caching import CacheService
 from ragkit.server.config import ServerConfig
 from ragkit.server.errors import invalid_argument, not_found
 from ragkit.server.http.deps import ServerState
 from ragkit.server.media import FileService
 from ragkit.server.principal import Principal
+from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.types import (
     Candidate,
     Content,
@@ -169,6 +171,7 @@ async def serve(
             start=start_batches,
         )
         state.files, state.caches, state.batches = files, caches, batches
+        getattr(app.state, GENERATION_STATE).resolver = StoredContent(files, caches)
         transport = httpx.ASGITransport(app=app)
         try:
             async with (
