@@ -1,0 +1,109 @@
+"""Ingest an evaluation set into an embedded server and evaluate ranking/answer variants.
+
+    # once per chunk size (embeds every chunk with the server's embedder):
+    .venv/bin/python bench/eval/run_eval.py ingest --chunk-tokens 400
+    # then any number of evaluations over the stored corpus:
+    .venv/bin/python bench/eval/run_eval.py eval --chunk-tokens 400 --ranking hybrid \\
+        --split tune --no-answers
+
+Corpora are named ``pg15-c{chunk tokens}`` and live in ``<cache>/data/<embedder>`` (the
+cache is ``~/.cache/ragkit-eval`` or ``$RAGKIT_EVAL_CACHE``); build the set first with
+``bench/eval/build_sets.py``. Every ``eval`` prints the report table (or JSON with
+``--json``) and appends a one-line JSON record to ``<cache>/results.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import ragkit
+from ragkit.eval import EvalOptions, evaluate, load_questions
+from ragkit.ingest import ChunkingConfig, ingest
+from ragkit.server.embedded import EmbeddedServer
+
+REPO = Path(__file__).resolve().parents[2]
+SETS = REPO / "bench" / "eval" / "sets"
+CACHE = Path(os.environ.get("RAGKIT_EVAL_CACHE", Path.home() / ".cache" / "ragkit-eval"))
+
+
+def _server(args: argparse.Namespace) -> EmbeddedServer:
+    data = args.cache / "data" / args.embedder
+    ranking = getattr(args, "ranking", None)
+    if ranking is None:
+        return EmbeddedServer(data, embedder=args.embedder)
+    return EmbeddedServer(data, embedder=args.embedder, ranking=ranking)
+
+
+def _corpus(args: argparse.Namespace) -> str:
+    return f"corpora/{args.set}-c{args.chunk_tokens}"
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    folder = args.cache / "sets" / args.set / "corpus"
+    if not folder.is_dir():
+        sys.exit(f"{folder} is missing: run bench/eval/build_sets.py first")
+    chunking = ChunkingConfig(
+        chunk_tokens=args.chunk_tokens, overlap_tokens=min(50, args.chunk_tokens // 4)
+    )
+    started = time.perf_counter()
+    with _server(args) as server, ragkit.Client(base_url=server.base_url) as client:
+        report = ingest(folder, corpus=_corpus(args), client=client, chunking=chunking)
+    print(report)
+    print(f"{_corpus(args)}: ingested in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    questions = load_questions(SETS / f"{args.set}.jsonl")
+    options = EvalOptions(
+        k=args.k,
+        answers=not args.no_answers,
+        answer_style=args.answer_style,
+        max_chunks=args.max_chunks,
+    )
+    started = time.perf_counter()
+    with _server(args) as server, ragkit.Client(base_url=server.base_url) as client:
+        report = evaluate(client, _corpus(args), questions, options=options, split=args.split)
+    elapsed = time.perf_counter() - started
+    print(report.dumps() if args.json else report.format_table())
+    record = {
+        "corpus": _corpus(args),
+        "embedder": args.embedder,
+        "ranking": args.ranking,
+        "split": args.split,
+        "seconds": round(elapsed, 1),
+        **{key: value for key, value in report.to_json().items() if key != "reliability"},
+    }
+    with (args.cache / "results.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+    return 0
+
+
+def main() -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--cache", type=Path, default=CACHE)
+    common.add_argument("--set", default="pg15")
+    common.add_argument("--embedder", default="minilm")
+    common.add_argument("--chunk-tokens", type=int, default=400)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("ingest", help="ingest the set's corpus", parents=[common])
+    run = commands.add_parser("eval", help="evaluate one variant", parents=[common])
+    run.add_argument("--ranking", choices=("dense", "bm25", "hybrid"))
+    run.add_argument("--split", choices=("tune", "heldout"))
+    run.add_argument("--k", type=int, default=10)
+    run.add_argument("--no-answers", action="store_true")
+    run.add_argument("--answer-style", default="ABSTRACTIVE")
+    run.add_argument("--max-chunks", type=int)
+    run.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    return _ingest(args) if args.command == "ingest" else _evaluate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
