@@ -22,6 +22,8 @@ EXPECTED = "Café déjà vu — naïve “quotes”\nsecond line\n\nthird paragr
         (SAMPLE.encode("utf-16-le"), "utf-16-le"),
         (SAMPLE.encode("utf-16-be"), "utf-16-be"),
         (SAMPLE.encode("utf-32"), "utf-32"),
+        (SAMPLE.encode("utf-32-le"), "utf-32-le"),
+        (SAMPLE.encode("utf-32-be"), "utf-32-be"),
         (SAMPLE.encode("cp1252"), "cp1252"),
     ],
 )
@@ -82,3 +84,9 @@ def test_empty_or_blank_file(data: bytes) -> None:
 
 def test_whitespace_only_lines_become_empty_paragraph_breaks() -> None:
     assert load("p.txt", b"one\r\n \t \r\ntwo\n   \nthree  ").text == "one\n\ntwo\n\nthree  "
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("text", ["ab", "abcd", "plane one \U0001d518 \U0001f600"])
+def test_short_bomless_wide_encodings(codec: str, text: str) -> None:
+    assert decode_text(text.encode(codec), Path("x.txt")) == (text, codec)

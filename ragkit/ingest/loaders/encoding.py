@@ -1,7 +1,7 @@
 """Character-encoding detection for text-based files, without a chardet dependency.
 
-Order of evidence: a byte-order mark, then strict UTF-8, then UTF-16 recognised by its zero
-bytes, then a charset the document declares (HTML ``<meta charset>``), then Windows-1252 and
+Order of evidence: a byte-order mark, then UTF-32/UTF-16 recognised by their zero bytes, then
+strict UTF-8, then a charset the document declares (HTML ``<meta charset>``), then Windows-1252 and
 finally Latin-1, which decodes anything, so binary data is rejected on its control characters.
 """
 
@@ -53,13 +53,12 @@ def decode_text(data: bytes, path: Path, *, declared: str | None = None) -> tupl
                 raise UndecodableFileError(
                     path, f"invalid {codec} data after its BOM: {exc}"
                 ) from exc
-    # UTF-16 before UTF-8: ASCII-only UTF-16 is also valid (NUL-riddled) UTF-8.
-    utf16 = _utf16_codec(data)
-    if utf16 is not None:
+    # UTF-16/32 before UTF-8: ASCII-only UTF-16 is also valid (NUL-riddled) UTF-8.
+    for codec in _wide_codecs(data):
         try:
-            return _checked(data.decode(utf16), utf16, path)
+            return _checked(data.decode(codec), codec, path)
         except UnicodeDecodeError:
-            pass
+            continue
     try:
         return _checked(data.decode("utf-8"), "utf-8", path)
     except UnicodeDecodeError:
@@ -84,17 +83,26 @@ def normalize_lines(text: str) -> str:
     return _BLANK_LINE.sub("", text)
 
 
-def _utf16_codec(data: bytes) -> str | None:
+def _wide_codecs(data: bytes) -> list[str]:
+    """UTF-32/UTF-16 variants that BOM-less ``data`` may be in, from its zero bytes."""
     if len(data) < 2 or len(data) % 2 or b"\x00" not in data[:65_536]:
-        return None
+        return []
+    candidates = []
+    if len(data) % 4 == 0:
+        # UTF-32's top byte is always zero (code points end at U+10FFFF); UTF-16 text read as
+        # UTF-32 yields code points beyond that, so the caller's strict decode settles it.
+        if not data[3::4].strip(b"\x00"):
+            candidates.append("utf-32-le")
+        elif not data[0::4].strip(b"\x00"):
+            candidates.append("utf-32-be")
     sample = data[:65_536]
     even_zeros = sample[0::2].count(0) / (len(sample) / 2)
     odd_zeros = sample[1::2].count(0) / (len(sample) / 2)
     if odd_zeros >= _UTF16_ZERO_SHARE and even_zeros < odd_zeros / 4:
-        return "utf-16-le"
-    if even_zeros >= _UTF16_ZERO_SHARE and odd_zeros < even_zeros / 4:
-        return "utf-16-be"
-    return None
+        candidates.append("utf-16-le")
+    elif even_zeros >= _UTF16_ZERO_SHARE and odd_zeros < even_zeros / 4:
+        candidates.append("utf-16-be")
+    return candidates
 
 
 def _fallbacks(declared: str | None) -> list[str]:
