@@ -34,7 +34,7 @@ __all__ = [
     "resolve_corpus",
 ]
 
-_QUOTE_WIDTH = 100
+_QUOTE_WIDTH = 160
 
 
 def _probability(text: str) -> float:
@@ -116,15 +116,10 @@ def resolve_corpus(client: Client, args: argparse.Namespace) -> str:
             "--docs needs ragkit.ingest.ingest, which this installation lacks; ingest the "
             "folder with 'ragkit ingest' and pass --corpus"
         ) from None
-    from ragkit._exceptions import NotFoundError
-
     corpus = f"corpora/{_folder_corpus_id(folder)}"
-    try:
-        client.corpora.get(corpus)
-    except NotFoundError:
-        client.corpora.create(name=corpus, display_name=folder.resolve().name)
     print(f"indexing {folder} into {corpus}...", file=sys.stderr, flush=True)
-    ingest([folder], corpus=corpus, client=client)
+    report = ingest([folder], corpus=corpus, client=client)  # creates the corpus if needed
+    print(report.summary(), file=sys.stderr, flush=True)
     return corpus
 
 

@@ -233,3 +233,26 @@ def test_embedded_default_without_base_url(
     code, out, _ = run(capsys, "corpora", "list", "--json", *local)
     assert [c["name"] for c in json.loads(out)] == ["corpora/local"]
     assert (tmp_path / "local").is_dir()
+
+
+def test_ask_and_chat_on_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "My Notes"
+    docs.mkdir()
+    (docs / "tea.md").write_text(
+        "# Tea\n\n## Brewing\n\nGreen tea is brewed at eighty degrees for two minutes.\n",
+        encoding="utf-8",
+    )
+    local = ("--docs", str(docs), "--data-dir", str(tmp_path / "data"), "--embedder", "hash")
+    code, out, err = run(capsys, "ask", "At what temperature is green tea brewed?", *local)
+    assert code == 0, err
+    assert "eighty degrees" in out and "[1] tea.md, Tea" in out
+    assert "into corpora/my-notes" in err and "1 added" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("How long is green tea brewed?\n"))
+    code, out, err = run(capsys, "chat", *local, "--json")
+    assert code == 0 and "1 unchanged" in err
+    turn = json.loads(out)
+    assert turn["citations"][0]["source"] == "tea.md" and "two minutes" in turn["text"]
+    code, _, err = run(capsys, "ask", "q", "--docs", str(docs / "tea.md"), "--base-url", "http://x")
+    assert code == 1 and "is not a folder" in err
