@@ -96,3 +96,8 @@ def test_page_of_only_furniture_is_empty() -> None:
         assert exc.reason == "no text content"
     else:
         raise AssertionError("expected EmptyFileError")
+
+
+def test_list_items_wrapping_paragraphs_keep_their_marker() -> None:
+    html = b"<ul><li><p>Item one</p></li><li>two</li></ul><ol><li>a<ul><li>b</li></ul></li></ol>"
+    assert load("list.html", html).text == "- Item one\n- two\n- a\n- b"

@@ -54,6 +54,7 @@ class _Extractor(HTMLParser):
         self._parts: list[str] = []
         self._heading: int | None = None
         self._tight: str | None = None
+        self._bullet = False
         self._in_title = False
         self._pre_depth = 0
 
@@ -82,8 +83,7 @@ class _Extractor(HTMLParser):
             if tag == "pre":
                 self._pre_depth += 1
             elif tag == "li":
-                self._parts.append("- ")
-                self._tight = tag
+                self._bullet = True
             elif tag == "tr":
                 self._tight = tag
 
@@ -134,6 +134,9 @@ class _Extractor(HTMLParser):
             lines = [line for line in self._lines if line]
         text = "\n".join(lines).rstrip()
         if text.strip():
+            if self._bullet:
+                # The list item's marker goes on its first block of text (it may be a <p>).
+                text, self._tight, self._bullet = f"- {text.lstrip()}", "li", False
             self.blocks.append(_Block(text, self._heading, self._tight))
         self._lines, self._parts, self._heading, self._tight = [], [], None, None
 
