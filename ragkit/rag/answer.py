@@ -243,7 +243,12 @@ def _build(
     minimum_relevance_score: float | None,
     temperature: float | None,
     model: str,
+    separate_answerer: bool = False,
 ) -> _Request:
+    if separate_answerer and mode != "passages":
+        raise ValueError(
+            "answer_client needs mode='passages' (the retriever runs where it answers)"
+        )
     if not question.strip():
         raise ValueError("question must not be empty")
     if mode not in ("retriever", "passages"):
@@ -399,6 +404,7 @@ def ask(
     minimum_relevance_score: float | None = None,
     temperature: float | None = None,
     model: str = AQA_MODEL,
+    answer_client: Client | None = None,
 ) -> Answer:
     """Answer ``question`` from the documents of ``corpus``, with citations.
 
@@ -421,6 +427,9 @@ def ask(
         minimum_relevance_score: retriever mode: ignore chunks scoring below it.
         temperature: 0..1; the server's default when ``None``.
         model: the answering model.
+        answer_client: passages mode only: where ``generateAnswer`` goes (default
+            ``client``). Retrieval uses ``client`` (e.g. ragkit's server) while the answer
+            comes from another endpoint, such as Google's live API, whose corpora are gone.
 
     Raises:
         FilterError: the filter is invalid (nothing was sent).
@@ -431,6 +440,7 @@ def ask(
         corpus, question, where=where, mode=mode, style=style, threshold=threshold,
         cascade=cascade, max_passages=max_passages, history=history,
         minimum_relevance_score=minimum_relevance_score, temperature=temperature, model=model,
+        separate_answerer=answer_client is not None,
     )  # fmt: skip
     passages: list[SearchResult] | None = None
     if request.mode == "passages":
@@ -442,7 +452,8 @@ def ask(
     arguments = request.call_arguments(passages)
     attempts: list[Attempt] = []
     for answer_style in request.styles:
-        response = client.models.generate_answer(model, answer_style=answer_style, **arguments)
+        answerer = answer_client or client
+        response = answerer.models.generate_answer(model, answer_style=answer_style, **arguments)
         attempts.append(_attempt(answer_style, response))
         if request.usable(attempts[-1]):
             if passages is not None:
@@ -484,12 +495,14 @@ async def aask(
     minimum_relevance_score: float | None = None,
     temperature: float | None = None,
     model: str = AQA_MODEL,
+    answer_client: AsyncClient | None = None,
 ) -> Answer:
     """:func:`ask` for :class:`ragkit.AsyncClient`."""
     request = _build(
         corpus, question, where=where, mode=mode, style=style, threshold=threshold,
         cascade=cascade, max_passages=max_passages, history=history,
         minimum_relevance_score=minimum_relevance_score, temperature=temperature, model=model,
+        separate_answerer=answer_client is not None,
     )  # fmt: skip
     passages: list[SearchResult] | None = None
     if request.mode == "passages":
@@ -501,7 +514,7 @@ async def aask(
     arguments = request.call_arguments(passages)
     attempts: list[Attempt] = []
     for answer_style in request.styles:
-        response = await client.models.generate_answer(
+        response = await (answer_client or client).models.generate_answer(
             model, answer_style=answer_style, **arguments
         )
         attempts.append(_attempt(answer_style, response))

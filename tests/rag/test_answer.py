@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -201,3 +202,29 @@ async def test_async_ask_and_conversation_match_the_sync_ones(server: EmbeddedSe
         await chat.ask("How do I install the widget?")
         follow = await chat.ask(WARRANTY)
         assert "two years" in follow.text and len(chat.history) == 4
+
+
+def test_passages_can_be_answered_by_another_endpoint(
+    client: ragkit.Client, tmp_path: Path
+) -> None:
+    # The second server holds no corpora, like Google's live API: only generateAnswer is used.
+    recorder = Recorder()
+    with (
+        EmbeddedServer(tmp_path / "bare", embedder="hash") as bare,
+        ragkit.Client(base_url=bare.base_url, transport=recorder, max_retries=0) as answerer,
+    ):
+        answer = ask(client, "kb", WARRANTY, mode="passages", answer_client=answerer)
+    assert not answer.abstained and "two years" in answer.text
+    assert answer.citations[0].format() == "[1] manual.pdf, p. 7, Warranty"
+    assert len(recorder.answers) == 1 and "inlinePassages" in recorder.answers[0]
+    with pytest.raises(ValueError, match="answer_client needs mode='passages'"):
+        ask(client, "kb", WARRANTY, answer_client=client)
+
+
+@pytest.mark.parametrize("mode", ["retriever", "passages"])
+def test_asking_one_document(client: ragkit.Client, mode: str) -> None:
+    answer = ask(client, _corpus.NOTES, "Which firmware version adds Bluetooth pairing?", mode=mode)  # type: ignore[arg-type]
+    assert not answer.abstained and "1.2" in answer.text
+    assert answer.citations[0].format() == "[1] notes/release.md, Release notes > 1.2"
+    with pytest.raises(FilterError, match="a search inside one document"):
+        ask(client, _corpus.NOTES, "firmware", mode=mode, where="year > 2000")  # type: ignore[arg-type]

@@ -152,3 +152,11 @@ def test_document_scope_rejects_document_keys_with_a_hint() -> None:
     assert _shape(where('chunk.tags includes "faq"', scope="document"))[0][0] == (
         "chunk.custom_metadata.tags"
     )
+
+
+def test_expressions_print_as_filter_text_that_compiles_the_same() -> None:
+    built = F("source").one_of("a.md", "b.md") & (F("position") < 2) & (F.doc("x") == 1.5)
+    assert str(built) == '(source == "a.md" or source == "b.md") and position < 2 and doc.x == 1.5'
+    assert _shape(where(str(built))) == _shape(compile_where(built))
+    parsed = parse('lang in ("en", "de") and chunk.year >= 2020')
+    assert str(parsed) == '(lang == "en" or lang == "de") and chunk.year >= 2020'
