@@ -10,12 +10,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import httpx
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 import ragkit
+from ragkit.server import app as app_module
 from ragkit.server.app import create_app
 from ragkit.server.batches import BatchService
 from ragkit.server.batches.generation import StoredContent
@@ -25,7 +28,6 @@ from ragkit.server.errors import invalid_argument, not_found
 from ragkit.server.http.deps import ServerState
 from ragkit.server.media import FileService
 from ragkit.server.principal import Principal
-from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.types import (
     Candidate,
     Content,
@@ -43,8 +45,7 @@ EMBED_MODEL = "models/fake-embed"
 
 
 class FakeClock:
-    """A settable UTC clock, starting at the real time (the app's own services, opened
-    before the test's, purge by the real clock)."""
+    """A settable UTC clock, starting at the real time."""
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or datetime.now(UTC)
@@ -137,13 +138,6 @@ class Served:
     batches: BatchService
 
 
-def _close(state: ServerState) -> None:
-    for service in (state.batches, state.caches, state.files):
-        if service is not None:
-            service.close()
-    state.batches = state.caches = state.files = None
-
-
 @asynccontextmanager
 async def serve(
     data_dir: Path,
@@ -156,24 +150,28 @@ async def serve(
 ) -> AsyncIterator[Served]:
     """The app over ``data_dir`` with files/caches/batches on ``clock`` and ``models``."""
     app = create_app(ServerConfig(data_dir=data_dir, embedder="hash", auth_file=auth_file))
-    async with app.router.lifespan_context(app):
-        state: ServerState = app.state.ragkit
-        _close(state)  # whatever the app opened: the test wants its own clock and models
-        options = {} if max_file_bytes is None else {"max_file_bytes": max_file_bytes}
-        clock = clock or FakeClock()
-        files = FileService.open(data_dir, clock=clock, **options)
-        caches = CacheService.open(data_dir, files=files, clock=clock)
-        batches = BatchService.open(
+    test_clock = clock or FakeClock()
+    options = {} if max_file_bytes is None else {"max_file_bytes": max_file_bytes}
+
+    def open_content(state: ServerState, generation: Any, loop: Any) -> None:
+        # What the app's lifespan opens, on the test's clock and models.
+        state.files = FileService.open(data_dir, clock=test_clock, **options)
+        state.caches = CacheService.open(data_dir, files=state.files, clock=test_clock)
+        state.batches = BatchService.open(
             data_dir,
-            files=files,
+            files=state.files,
             models=models or FakeModels(),
-            clock=clock,
+            clock=test_clock,
             start=start_batches,
         )
-        state.files, state.caches, state.batches = files, caches, batches
-        getattr(app.state, GENERATION_STATE).resolver = StoredContent(files, caches)
-        transport = httpx.ASGITransport(app=app)
-        try:
+        generation.resolver = StoredContent(state.files, state.caches)
+
+    with mock.patch.object(app_module, "open_content", open_content):
+        async with app.router.lifespan_context(app):
+            state: ServerState = app.state.ragkit
+            assert state.files and state.caches and state.batches
+            files, caches, batches = state.files, state.caches, state.batches
+            transport = httpx.ASGITransport(app=app)
             async with (
                 httpx.AsyncClient(transport=transport, base_url="http://ragkit") as http,
                 ragkit.AsyncClient(
@@ -181,5 +179,3 @@ async def serve(
                 ) as client,
             ):
                 yield Served(http, client, state, files, caches, batches)
-        finally:
-            _close(state)
