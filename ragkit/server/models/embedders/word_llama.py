@@ -40,7 +40,7 @@ class WordLlamaEmbedder:
     name = "wordllama"
     dimensions = _DIMENSIONS
 
-    def __init__(self, *, batch_size: int = 256) -> None:
+    def __init__(self, *, batch_size: int = 64) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         self.batch_size = batch_size
