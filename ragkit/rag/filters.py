@@ -45,6 +45,19 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from ragkit import provenance
+from ragkit.rag._filter_ast import (
+    And,
+    Comparison,
+    Expr,
+    FilterError,
+    Key,
+    Level,
+    Or,
+    Span,
+    Value,
+    format_number,
+    parse_key,
+)
 from ragkit.types import Condition, MetadataFilter, Operator
 
 __all__ = [
@@ -61,10 +74,7 @@ __all__ = [
     "where",
 ]
 
-Level = Literal["document", "chunk"]
 Scope = Literal["corpus", "document"]
-Value = float | str
-Span = tuple[int, int]
 
 _OPERATORS: dict[str, Operator] = {
     "==": Operator.EQUAL,
@@ -78,7 +88,6 @@ _OPERATORS: dict[str, Operator] = {
 }
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 _LIST_OPS = frozenset({"includes", "excludes"})
-_LEVEL_PREFIXES: dict[str, Level] = {"doc": "document", "document": "document", "chunk": "chunk"}
 #: Types of the provenance keys (see :mod:`ragkit.provenance`), checked at compile time.
 _KNOWN_TYPES: dict[str, type] = {
     provenance.SOURCE: str,
@@ -91,120 +100,6 @@ _KNOWN_TYPES: dict[str, type] = {
 }
 
 
-class FilterError(ValueError):
-    """A filter that cannot be compiled; ``str()`` shows the text with a caret under the mistake.
-
-    Attributes:
-        reason: the problem in one sentence.
-        text: the filter text (``None`` for builder expressions).
-        span: ``(start, end)`` character offsets of the mistake in ``text``.
-    """
-
-    def __init__(self, reason: str, text: str | None = None, span: Span | None = None) -> None:
-        self.reason = reason
-        self.text = text
-        self.span = span
-        super().__init__(self._render())
-
-    @property
-    def column(self) -> int | None:
-        """1-based column of the mistake, when known."""
-        return None if self.span is None else self.span[0] + 1
-
-    def _render(self) -> str:
-        if self.text is None or self.span is None:
-            return f"invalid filter: {self.reason}"
-        start, end = self.span
-        line = self.text.replace("\n", " ")
-        marker = " " * start + "^" * max(1, end - start)
-        return f"invalid filter at column {start + 1}: {self.reason}\n  {line}\n  {marker}"
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-@dataclass(frozen=True)
-class Key:
-    """A metadata key and its level; ``explicit`` is false when the level was defaulted."""
-
-    name: str
-    level: Level
-    explicit: bool = True
-
-    @property
-    def wire(self) -> str:
-        return f"{self.level}.custom_metadata.{self.name}"
-
-    def __str__(self) -> str:
-        if not self.explicit:
-            return self.name
-        return f"{'doc' if self.level == 'document' else 'chunk'}.{self.name}"
-
-
-class Expr:
-    """A filter expression; combine with ``&`` (and) and ``|`` (or)."""
-
-    span: Span | None = None
-
-    def __and__(self, other: Expr) -> And:
-        return And((self, other))
-
-    def __or__(self, other: Expr) -> Or:
-        return Or((self, other))
-
-    def __bool__(self) -> bool:
-        # `a < b < c` and `x and y` on expressions would silently drop a part.
-        raise TypeError("use & and | to combine filter expressions, not 'and'/'or'")
-
-
-@dataclass(frozen=True, eq=False)
-class Comparison(Expr):
-    """``key OP value``."""
-
-    key: Key
-    op: str
-    value: Value
-    span: Span | None = None
-    value_span: Span | None = None
-    key_span: Span | None = None
-
-    def __str__(self) -> str:
-        value = f'"{self.value}"' if isinstance(self.value, str) else _num(self.value)
-        return f"{self.key} {self.op} {value}"
-
-
-@dataclass(frozen=True, eq=False)
-class And(Expr):
-    parts: tuple[Expr, ...]
-    span: Span | None = None
-
-    def __str__(self) -> str:
-        return " and ".join(f"({p})" if isinstance(p, Or) else str(p) for p in self.parts)
-
-
-@dataclass(frozen=True, eq=False)
-class Or(Expr):
-    parts: tuple[Expr, ...]
-    span: Span | None = None
-
-    def __str__(self) -> str:
-        return " or ".join(f"({p})" if isinstance(p, And) else str(p) for p in self.parts)
-
-
-def _default_level(name: str) -> Level:
-    return "chunk" if name in provenance.CHUNK_KEYS else "document"
-
-
-def _parse_key(text: str) -> Key:
-    head, dot, rest = text.partition(".")
-    if dot and head.lower() in _LEVEL_PREFIXES and rest:
-        level = _LEVEL_PREFIXES[head.lower()]
-        if rest.startswith("custom_metadata.") and len(rest) > len("custom_metadata."):
-            rest = rest[len("custom_metadata.") :]
-        return Key(rest, level)
-    return Key(text, _default_level(text), explicit=False)
-
-
 class F:
     """Builder for filter expressions: ``F("year") >= 2020``, ``F("tags").includes("faq")``.
 
@@ -213,7 +108,7 @@ class F:
     """
 
     def __init__(self, key: str, *, level: Level | None = None) -> None:
-        parsed = _parse_key(key)
+        parsed = parse_key(key)
         self.key = Key(parsed.name, level) if level else parsed
 
     @classmethod
@@ -414,7 +309,7 @@ class _Parser:
         if key_token.kind != "ident" or key_token.text.lower() in ("and", "or", "in"):
             raise self.error(f"expected a metadata key, found {key_token.text or 'the end'!r}")
         self.index += 1
-        key = _parse_key(key_token.text)
+        key = parse_key(key_token.text)
         op_token = self.token
         if self.keyword("in"):
             self.index += 1
@@ -524,7 +419,9 @@ class _Compiler:
             raise self.error(f"'{op}' compares numbers, but {value!r} is a string", at)
         if op in _LIST_OPS and not isinstance(value, str):
             raise self.error(
-                f"'{op}' tests string-list metadata and needs a \"string\", got {_num(value)}", at
+                f"'{op}' tests string-list metadata and needs a \"string\", "
+                f"got {format_number(value)}",
+                at,
             )
         known = _KNOWN_TYPES.get(key.name)
         if known is not None:
@@ -551,7 +448,9 @@ class _Compiler:
         if known is float and isinstance(value, str):
             raise self.error(f"{name!r} holds numbers: write {value} without quotes", at)
         if known is str and isinstance(value, float):
-            raise self.error(f'{name!r} holds strings: write "{_num(value)}" in quotes', at)
+            raise self.error(
+                f'{name!r} holds strings: write "{format_number(value)}" in quotes', at
+            )
 
     def same_key_ands(self, groups: list[list[Comparison]]) -> None:
         seen: dict[tuple[str, Level], list[Comparison]] = {}
@@ -582,12 +481,6 @@ class _Compiler:
 
 def _is_numeric(comparison: Comparison) -> bool:
     return isinstance(comparison.value, float) and comparison.op not in _LIST_OPS
-
-
-def _num(value: Value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def compile_where(where: WhereInput, *, scope: Scope = "corpus") -> list[MetadataFilter]:
