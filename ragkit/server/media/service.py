@@ -52,7 +52,10 @@ class FileService(UploadsMixin):
     Example::
 
         files = FileService.open(Path("data"))
-        record = files.create_file(LOCAL_USER, File(display_name="notes"), b"hi", "text/plain")
+        record = files.create_file(
+            LOCAL_USER, requested_name=None, display_name="notes", mime_type="text/plain",
+            data=b"hi",
+        )
         files.file_text(LOCAL_USER, f"files/{record.name}")   # ('text/plain', 'hi')
         files.close()
     """
