@@ -27,9 +27,10 @@ class Recorder(httpx.BaseTransport):
     Styles in ``empty`` get an empty answer instead, as a model that returns nothing would.
     """
 
-    def __init__(self, empty: tuple[str, ...] = ()) -> None:
+    def __init__(self, empty: tuple[str, ...] = (), blocked: tuple[str, ...] = ()) -> None:
         self.inner = httpx.HTTPTransport()
         self.empty = empty
+        self.blocked = blocked
         self.answers: list[dict[str, Any]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -40,6 +41,9 @@ class Recorder(httpx.BaseTransport):
                 content = {"role": "model", "parts": [{"text": ""}]}
                 empty = {"answer": {"content": content, "finishReason": "STOP"}}
                 return httpx.Response(200, json=empty)
+            if body["answerStyle"] in self.blocked:
+                # A blocked question gets no candidate at all, only the feedback.
+                return httpx.Response(200, json={"inputFeedback": {"blockReason": "SAFETY"}})
         return self.inner.handle_request(request)
 
 
@@ -142,6 +146,16 @@ def test_cascade_tries_the_next_style_when_one_returns_nothing(server: EmbeddedS
             "EXTRACTIVE",
             "ABSTRACTIVE",
         ]
+
+
+def test_a_blocked_answer_abstains_and_the_cascade_moves_on(server: EmbeddedServer) -> None:
+    recorder = Recorder(blocked=("ABSTRACTIVE",))
+    with ragkit.Client(base_url=server.base_url, transport=recorder, max_retries=0) as client:
+        blocked = ask(client, "kb", WARRANTY)
+        assert blocked.abstained and blocked.reason == "the answer was blocked (SAFETY)"
+        assert blocked.attempts[0].blocked == "SAFETY" and blocked.draft == ""
+        rescued = ask(client, "kb", WARRANTY, cascade=["VERBOSE"])
+        assert not rescued.abstained and rescued.style == "VERBOSE"
 
 
 def test_history_is_sent_as_contents_and_retrieval_uses_the_latest_question(
