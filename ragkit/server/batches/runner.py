@@ -31,7 +31,7 @@ from ragkit.server.store import Database
 from ragkit.types import BatchState, Code, EmbedContentRequest, GenerateContentRequest
 from ragkit.types._base import to_wire
 
-__all__ = ["BatchRunner", "output_file_id"]
+__all__ = ["CANCELLED_ERROR", "BatchRunner", "output_file_id"]
 
 logger = logging.getLogger("ragkit.server")
 
@@ -40,6 +40,8 @@ _IDLE_WAIT = 5.0
 _KINDS = {GENERATE.name: GENERATE, EMBED.name: EMBED}
 _PENDING = BatchState.BATCH_STATE_PENDING.value
 _RUNNING = BatchState.BATCH_STATE_RUNNING.value
+#: ``Operation.error`` of a cancelled job.
+CANCELLED_ERROR = {"code": Code.CANCELLED.value, "message": "The batch was cancelled."}
 
 
 def output_file_id(batch_id: str) -> str:
@@ -124,7 +126,8 @@ class BatchRunner:
             )
             return
         with self._db.write() as conn:
-            store.set_state(conn, job.id, _RUNNING, now)
+            if not store.claim(conn, job.id, _PENDING, _RUNNING, now):
+                return
             rows = store.load_requests(conn, job.id)
         kind = _KINDS[job.kind]
         who = Principal(job.owner)
@@ -190,7 +193,7 @@ class BatchRunner:
             BatchState.BATCH_STATE_CANCELLED,
             succeeded,
             failed,
-            error={"code": Code.CANCELLED.value, "message": "The batch was cancelled."},
+            error=CANCELLED_ERROR,
         )
 
     def _succeed(

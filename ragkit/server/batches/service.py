@@ -27,7 +27,7 @@ from ragkit.names import generate_id
 from ragkit.server.batches import store
 from ragkit.server.batches.inputs import EMBED, GENERATE, BatchKind, file_rows, inline_rows
 from ragkit.server.batches.models import BatchModels
-from ragkit.server.batches.runner import BatchRunner
+from ragkit.server.batches.runner import CANCELLED_ERROR, BatchRunner
 from ragkit.server.batches.store import BatchRecord
 from ragkit.server.batches.wire import FINAL_STATES, operation_out
 from ragkit.server.errors import invalid_argument, not_found
@@ -94,7 +94,12 @@ class BatchService:
         db, pages = open_database(Path(data_dir), BATCHES_DATABASE, store.BATCH_MIGRATIONS)
         with db.write() as conn:
             store.reset_running(
-                conn, BatchState.BATCH_STATE_RUNNING.value, BatchState.BATCH_STATE_PENDING.value
+                conn,
+                running=BatchState.BATCH_STATE_RUNNING.value,
+                pending=BatchState.BATCH_STATE_PENDING.value,
+                cancelled=BatchState.BATCH_STATE_CANCELLED.value,
+                error=CANCELLED_ERROR,
+                now=clock(),
             )
         service = cls(db, pages, files=files, models=models, clock=clock)
         if start:
@@ -251,7 +256,7 @@ class BatchService:
                     record.id,
                     BatchState.BATCH_STATE_CANCELLED.value,
                     self._clock(),
-                    error={"code": 1, "message": "The batch was cancelled."},
+                    error=CANCELLED_ERROR,
                     end=True,
                 )
             elif record.state == BatchState.BATCH_STATE_RUNNING.value:

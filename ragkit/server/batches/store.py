@@ -20,6 +20,7 @@ from ragkit.server.store.records import format_time, parse_time
 __all__ = [
     "BATCH_MIGRATIONS",
     "BatchRecord",
+    "claim",
     "delete_batch",
     "find_batch",
     "insert_batch",
@@ -238,13 +239,39 @@ def set_cancel_requested(conn: sqlite3.Connection, batch_id: int) -> None:
     conn.execute("UPDATE batches SET cancel_requested = 1 WHERE id = ?", (batch_id,))
 
 
-def reset_running(conn: sqlite3.Connection, running: int, pending: int) -> int:
-    """Jobs a stopped server left running go back to pending; returns how many."""
+def claim(
+    conn: sqlite3.Connection, batch_id: int, pending: int, running: int, now: datetime
+) -> bool:
+    """Move a job from pending to running; False if it is no longer pending (cancelled or
+    deleted since it was picked)."""
     cursor = conn.execute(
+        "UPDATE batches SET state = ?, update_time = ? WHERE id = ? AND state = ?",
+        (running, format_time(now), batch_id, pending),
+    )
+    return cursor.rowcount == 1
+
+
+def reset_running(
+    conn: sqlite3.Connection,
+    *,
+    running: int,
+    pending: int,
+    cancelled: int,
+    error: dict[str, Any],
+    now: datetime,
+) -> None:
+    """After a restart: jobs left running go back to pending, except those whose cancel
+    was requested, which end cancelled with ``error``."""
+    stamp = format_time(now)
+    conn.execute(
+        "UPDATE batches SET state = ?, error = ?, update_time = ?, end_time = ?"
+        " WHERE state = ? AND cancel_requested = 1",
+        (cancelled, _dumps(error), stamp, stamp, running),
+    )
+    conn.execute(
         "UPDATE batches SET state = ?, succeeded = 0, failed = 0 WHERE state = ?",
         (pending, running),
     )
-    return cursor.rowcount
 
 
 def delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:

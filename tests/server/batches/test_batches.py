@@ -11,6 +11,10 @@ import httpx
 import pytest
 
 from ragkit import NotFoundError
+from ragkit.server.batches import BatchService
+from ragkit.server.batches import store as batch_store
+from ragkit.server.media import FileService
+from ragkit.server.principal import LOCAL_USER
 from ragkit.types import (
     BatchState,
     EmbedContentBatch,
@@ -271,3 +275,30 @@ async def test_a_job_pending_for_48_hours_expires(tmp_path: Path) -> None:
         finished = await _done(served, created.name or "")
         assert _state(finished) is BatchState.BATCH_STATE_EXPIRED
         assert finished.error is not None and finished.error.code == 4
+
+
+def test_a_cancel_the_worker_never_saw_is_honoured_after_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    files = FileService.open(tmp_path, clock=clock)
+    try:
+        batches = BatchService.open(
+            tmp_path, files=files, models=FakeModels(), clock=clock, start=False
+        )
+        created = batches.create_generate(
+            LOCAL_USER, GEN_MODEL, GenerateContentBatch.model_validate(_inline("x"))
+        )
+        with batches._db.write() as conn:  # the worker took it, then the server died
+            record = batch_store.find_batch(conn, (created.name or "").removeprefix("batches/"))
+            assert record is not None
+            assert batch_store.claim(conn, record.id, 1, 2, clock())
+        batches.cancel(LOCAL_USER, created.name or "")
+        batches.close()
+        models = FakeModels()
+        batches = BatchService.open(tmp_path, files=files, models=models, clock=clock)
+        operation = batches.get(LOCAL_USER, created.name or "")
+        batches.close()
+    finally:
+        files.close()
+    assert _state(operation) is BatchState.BATCH_STATE_CANCELLED
+    assert operation.error is not None and operation.error.code == 1
+    assert models.calls == []
