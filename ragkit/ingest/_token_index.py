@@ -113,10 +113,11 @@ class TokenIndex:
             return 0
         if start == self.start and end == self.end:
             return self.n_tokens
-        head = _SYNC.search(text, start + 1, end) if not text[end - 1].isspace() else None
-        if head is None:
+        if text[end - 1].isspace():
             return self._measure(text[start:end])
-        first = head.start()
+        first = self._first_sync(start, end)
+        if first < 0:
+            return self._measure(text[start:end])
         last = self._last_sync(first, end)
         starts = self._starts
         pieces = self._pieces
@@ -137,14 +138,28 @@ class TokenIndex:
             self._pieces[piece] = count
         return count
 
+    def _first_sync(self, start: int, end: int) -> int:
+        """The first sync point in ``(start, end)``, or -1; ``text[end - 1]`` is no space."""
+        text = self.text
+        # Fast path: a space before a non-space (usually the first space) is a sync point.
+        space = text.find(" ", start + 1, min(end, start + _TAIL_WINDOW))
+        if space > 0 and not text[space + 1].isspace():
+            return space
+        head = _SYNC.search(text, start + 1, end)
+        return head.start() if head is not None else -1
+
     def _last_sync(self, floor: int, end: int) -> int:
         """The last sync point in ``[floor, end)``; ``floor`` itself is known to be one."""
+        text = self.text
+        space = text.rfind(" ", max(floor + 1, end - _TAIL_WINDOW), end)
+        if space > 0 and not text[space + 1].isspace():
+            return space
         window = _TAIL_WINDOW
         while True:
             lo = max(floor, end - window)
             # Reversed, with one character of context on each side for the lookarounds.
-            reversed_window = self.text[lo - 1 : end + 1][::-1]
-            context = 1 if end < len(self.text) else 0
+            reversed_window = text[lo - 1 : end + 1][::-1]
+            context = 1 if end < len(text) else 0
             match = _REVERSED_SYNC.search(reversed_window, context)
             if match is not None:
                 sync = end - 1 - (match.start() - context)
