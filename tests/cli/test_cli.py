@@ -235,6 +235,7 @@ def test_embedded_default_without_base_url(
     assert (tmp_path / "local").is_dir()
 
 
+@pytest.mark.slow  # two embedded servers, each ingesting the folder
 def test_ask_and_chat_on_a_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
