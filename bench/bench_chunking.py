@@ -12,7 +12,8 @@ technical prose, deterministic for a given environment), one document per module
   ``langchain-text-splitters`` is installed. It calls ``tiktoken.get_encoding``, which would
   download the vocabulary, so the bench (only) patches it to return ragkit's offline encoding.
 
-Target: ragkit >= 0.8x the ``encode`` throughput. Run::
+Target: ragkit >= 0.8x the ``encode`` throughput. Ratios are printed from wall-clock medians
+and from CPU-time medians (steadier when other processes share the machine). Run::
 
     .venv/bin/python bench/bench_chunking.py [--megabytes 4] [--runs 5]
 """
@@ -57,10 +58,39 @@ def stdlib_docstrings(megabytes: float) -> list[str]:
     return documents
 
 
-def timed(func: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def timed(func: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one call (CPU time is steadier on a busy machine)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     func()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_interleaved(
+    contenders: dict[str, Callable[[], object]], runs: int, size: float, unit: str
+) -> dict[str, tuple[float, float]]:
+    """Run the contenders in turn ``runs`` times; print and return median (wall, cpu) seconds."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
+    for _ in range(runs):
+        for name, func in contenders.items():
+            samples[name].append(timed(func))
+    medians: dict[str, tuple[float, float]] = {}
+    for name, values in samples.items():
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        medians[name] = (wall, cpu)
+        runs_ms = ", ".join(f"{v[0] * 1000:.0f}" for v in values)
+        print(
+            f"{name:>10}: wall {wall * 1000:8.1f} ms ({size / wall:7.2f} {unit}/s), "
+            f"cpu {cpu * 1000:8.1f} ms  (wall runs: {runs_ms})"
+        )
+    return medians
+
+
+def print_ratio(medians: dict[str, tuple[float, float]], ours: str, theirs: str) -> None:
+    """Throughput of ``ours`` relative to ``theirs``, from wall-clock and from CPU medians."""
+    wall = medians[theirs][0] / medians[ours][0]
+    cpu = medians[theirs][1] / medians[ours][1]
+    print(f"{ours} throughput / {theirs} throughput = {wall:.3f}x (wall), {cpu:.3f}x (cpu)")
 
 
 def langchain_splitter() -> Callable[[str], list[str]] | None:
@@ -105,20 +135,10 @@ def main() -> None:
         print("langchain-text-splitters not installed: skipping it")
     else:
         contenders["langchain"] = lambda: [split(d) for d in documents]
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(args.runs):
-        for name, func in contenders.items():
-            times[name].append(timed(func))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(
-            f"{name:>10}: median {median * 1000:8.1f} ms  {size / median / 1e6:6.2f} MB/s  "
-            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times[name])} ms)"
-        )
-    print(f"ragkit throughput / encode throughput = {medians['encode'] / medians['ragkit']:.2f}x")
+    medians = run_interleaved(contenders, args.runs, size / 1e6, "MB")
+    print_ratio(medians, "ragkit", "encode")
     if "langchain" in medians:
-        ratio = medians["langchain"] / medians["ragkit"]
-        print(f"ragkit throughput / langchain throughput = {ratio:.2f}x")
+        print_ratio(medians, "ragkit", "langchain")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Timed, as medians of ``--runs`` interleaved runs:
 * ``ragkit``: ``ragkit.ingest.load(path)`` (reads the file, hashes it, extracts every page,
   normalises whitespace, builds one section per page).
 
-Target: ragkit >= 0.95x the pypdf throughput. Run::
+Target: ragkit >= 0.95x the pypdf throughput (wall-clock and CPU-time ratios are printed). Run::
 
     .venv/bin/python bench/bench_pdf.py [--pages 100] [--runs 5]
 """
@@ -16,15 +16,13 @@ Target: ragkit >= 0.95x the pypdf throughput. Run::
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import textwrap
-import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_chunking import stdlib_docstrings
+from bench_chunking import print_ratio, run_interleaved, stdlib_docstrings
 from pypdf import PdfReader
 
 from ragkit.ingest import load
@@ -85,12 +83,6 @@ def prose_pages(count: int) -> list[list[str]]:
     return [lines[i * LINES_PER_PAGE : (i + 1) * LINES_PER_PAGE] for i in range(count)]
 
 
-def timed(func: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    func()
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=100)
@@ -112,17 +104,8 @@ def main() -> None:
             f"{extracted:,} characters extracted; ragkit: {len(document.sections)} sections"
         )
         contenders: dict[str, Callable[[], object]] = {"pypdf": raw, "ragkit": lambda: load(path)}
-        times: dict[str, list[float]] = {name: [] for name in contenders}
-        for _ in range(args.runs):
-            for name, func in contenders.items():
-                times[name].append(timed(func))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(
-            f"{name:>7}: median {median * 1000:8.1f} ms  {args.pages / median:6.1f} pages/s  "
-            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in times[name])} ms)"
-        )
-    print(f"ragkit throughput / pypdf throughput = {medians['pypdf'] / medians['ragkit']:.3f}x")
+        medians = run_interleaved(contenders, args.runs, args.pages, "pages")
+    print_ratio(medians, "ragkit", "pypdf")
 
 
 if __name__ == "__main__":
