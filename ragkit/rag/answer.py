@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -36,6 +36,7 @@ from ragkit.provenance import Provenance, provenance_from_metadata
 from ragkit.rag.filters import WhereInput, compile_where
 from ragkit.rag.query import SearchResult, asearch, is_document, search
 from ragkit.types import (
+    Chunk,
     Content,
     GenerateAnswerResponse,
     GroundingPassage,
@@ -158,10 +159,11 @@ class Answer:
 
 @dataclass(frozen=True)
 class _Source:
-    """Where an attribution points: a chunk name and, when known, its provenance."""
+    """Where an attribution points: a chunk name and, when known, its provenance and text."""
 
     chunk_name: str | None
     provenance: Provenance | None = None
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,8 @@ def _citations(
                 page=prov.pages,
                 section=prov.section,
                 chunk_name=source.chunk_name,
-                quote=" … ".join(texts),
+                # An attribution without content (allowed by the API) quotes the whole passage.
+                quote=" … ".join(texts) or source.text,
                 provenance=prov,
             )
         )
@@ -335,7 +338,8 @@ def _citations(
 
 def _passage_sources(passages: Sequence[SearchResult]) -> dict[tuple[str, str], _Source]:
     return {
-        ("passage", str(i)): _Source(r.chunk_name, r.provenance) for i, r in enumerate(passages)
+        ("passage", str(i)): _Source(r.chunk_name, r.provenance, r.text)
+        for i, r in enumerate(passages)
     }
 
 
@@ -385,8 +389,9 @@ def _chunk_names(response: GenerateAnswerResponse) -> list[str]:
     return list(dict.fromkeys(i for kind, i, _ in _attribution_keys(response) if kind == "chunk"))
 
 
-def _chunk_source(name: str, metadata: Iterable[Any] | None) -> _Source:
-    return _Source(name, provenance_from_metadata(metadata))
+def _chunk_source(name: str, chunk: Chunk) -> _Source:
+    text = (chunk.data.string_value if chunk.data else None) or ""
+    return _Source(name, provenance_from_metadata(chunk.custom_metadata), text)
 
 
 def ask(
@@ -469,7 +474,7 @@ def _fetch_source(client: Client, name: str) -> _Source:
     except APIError:
         # The answer stands without provenance rather than failing on a citation lookup.
         return _Source(name)
-    return _chunk_source(name, chunk.custom_metadata)
+    return _chunk_source(name, chunk)
 
 
 async def _afetch_source(client: AsyncClient, name: str) -> _Source:
@@ -477,7 +482,7 @@ async def _afetch_source(client: AsyncClient, name: str) -> _Source:
         chunk = await client.corpora.documents.chunks.get(name)
     except APIError:
         return _Source(name)
-    return _chunk_source(name, chunk.custom_metadata)
+    return _chunk_source(name, chunk)
 
 
 async def aask(

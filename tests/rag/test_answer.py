@@ -27,10 +27,13 @@ class Recorder(httpx.BaseTransport):
     Styles in ``empty`` get an empty answer instead, as a model that returns nothing would.
     """
 
-    def __init__(self, empty: tuple[str, ...] = (), blocked: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, empty: tuple[str, ...] = (), blocked: tuple[str, ...] = (), unquoted: bool = False
+    ) -> None:
         self.inner = httpx.HTTPTransport()
         self.empty = empty
         self.blocked = blocked
+        self.unquoted = unquoted
         self.answers: list[dict[str, Any]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -44,7 +47,17 @@ class Recorder(httpx.BaseTransport):
             if body["answerStyle"] in self.blocked:
                 # A blocked question gets no candidate at all, only the feedback.
                 return httpx.Response(200, json={"inputFeedback": {"blockReason": "SAFETY"}})
+            if self.unquoted:
+                return self._without_quotes(self.inner.handle_request(request))
         return self.inner.handle_request(request)
+
+    @staticmethod
+    def _without_quotes(response: httpx.Response) -> httpx.Response:
+        """The response with attributions that name their source but carry no content."""
+        data = json.loads(response.read())
+        for attribution in data["answer"].get("groundingAttributions", []):
+            attribution.pop("content", None)
+        return httpx.Response(response.status_code, json=data)
 
 
 @pytest.fixture
@@ -156,6 +169,17 @@ def test_a_blocked_answer_abstains_and_the_cascade_moves_on(server: EmbeddedServ
         assert blocked.attempts[0].blocked == "SAFETY" and blocked.draft == ""
         rescued = ask(client, "kb", WARRANTY, cascade=["VERBOSE"])
         assert not rescued.abstained and rescued.style == "VERBOSE"
+
+
+@pytest.mark.parametrize("mode", ["retriever", "passages"])
+def test_attributions_without_content_quote_the_whole_passage(
+    server: EmbeddedServer, mode: str
+) -> None:
+    recorder = Recorder(unquoted=True)
+    with ragkit.Client(base_url=server.base_url, transport=recorder, max_retries=0) as client:
+        answer = ask(client, "kb", WARRANTY, mode=mode)  # type: ignore[arg-type]
+    assert answer.citations[0].quote == _corpus.MANUAL_CHUNKS[1][0]
+    assert answer.citations[0].format() == "[1] manual.pdf, p. 7, Warranty"
 
 
 def test_history_is_sent_as_contents_and_retrieval_uses_the_latest_question(
