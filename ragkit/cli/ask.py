@@ -5,7 +5,8 @@ ragkit ask "How do I enable WAL mode?" --corpus corpora/docs     # an existing c
 ragkit ask "..." --corpus corpora/docs --base-url http://127.0.0.1:8080 --mode passages
 
 Below --threshold (answerable probability, default 0.5) the answer is "Not in the
-documents" rather than a guess; --cascade tries the other answer styles first.
+documents" rather than a guess; with --cascade the other answer styles are tried before
+giving up.
 """
 
 from __future__ import annotations
