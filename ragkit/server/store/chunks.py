@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from ragkit.server.store.corpora import Cursor
 from ragkit.server.store.documents import document_record
-from ragkit.server.store.metadata import FilterClause, filter_sql, replace_metadata
+from ragkit.server.store.metadata import FilterClause, matching_owners, replace_metadata
 from ragkit.server.store.records import (
     ChunkRecord,
     DocumentRecord,
@@ -238,15 +238,46 @@ def candidate_ids(
     document_id: int | None,
     clauses: Sequence[FilterClause],
 ) -> npt.NDArray[np.int64]:
-    """Row ids of the chunks a query may rank: right state, document and metadata."""
-    where, params = filter_sql(clauses, corpus_id)
-    sql = "SELECT c.id FROM chunks c WHERE c.corpus_id = ? AND c.state = ?"
-    args: list[Any] = [corpus_id, state]
+    """Sorted row ids of the chunks a query may rank: in ``state``, in the document (if
+    given), matching every clause. Cost follows the matches, not the corpus size."""
+    result: npt.NDArray[np.int64] | None = None
+    for clause in (c for c in clauses if c.level == "chunk"):
+        result = _intersect(result, matching_owners(conn, corpus_id, clause))
+    documents: npt.NDArray[np.int64] | None = None
     if document_id is not None:
-        sql += " AND c.document_id = ?"
-        args.append(document_id)
-    rows = conn.execute(f"{sql} AND {where}", [*args, *params]).fetchall()
+        documents = np.array([document_id], dtype=np.int64)
+    for clause in (c for c in clauses if c.level == "document"):
+        documents = _intersect(documents, matching_owners(conn, corpus_id, clause))
+    if result is not None and (documents is None or not result.size):
+        # Metadata rows exist only for this corpus's chunks, and only ACTIVE chunks are
+        # ever ranked (the vector index holds no others), so no scan of the corpus is needed.
+        return result
+    if documents is not None:
+        in_scope = _ids(
+            conn,
+            "SELECT id FROM chunks WHERE state = ? AND document_id IN"
+            " (SELECT value FROM json_each(?))",
+            state,
+            json.dumps(documents.tolist()),
+        )
+    else:
+        in_scope = _ids(
+            conn, "SELECT id FROM chunks WHERE corpus_id = ? AND state = ?", corpus_id, state
+        )
+    return _intersect(result, np.sort(in_scope))
+
+
+def _ids(conn: sqlite3.Connection, sql: str, *params: Any) -> npt.NDArray[np.int64]:
+    rows = conn.execute(sql, params).fetchall()
     return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+
+def _intersect(
+    current: npt.NDArray[np.int64] | None, other: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    if current is None:
+        return other
+    return np.intersect1d(current, other, assume_unique=True)
 
 
 def fetch_hits(

@@ -2,9 +2,10 @@
 
 Each metadata entry of a document or chunk becomes rows in ``document_metadata`` /
 ``chunk_metadata``: one row for a string or a number, and for a string list one marker
-row (``str IS NULL``, so an empty list still exists) plus one row per value. A filter then
-becomes ``IN (SELECT ...)`` sub-queries served by the ``(corpus_id, key, kind, str|num)``
-indexes, so candidate selection stays in SQL however large the corpus.
+row (``str IS NULL``, so an empty list still exists) plus one row per value. Each filter
+condition is then one scan of a ``(corpus_id, key, kind, str|num)`` index, and the id sets
+are combined with numpy (OR = union within a clause, AND = intersection across clauses), so
+a filter costs in proportion to what it matches, not to the corpus size.
 
 Semantics (api.md §6): conditions inside a clause are ORed, clauses are ANDed; a condition
 only matches metadata of its own type (a number never equals a string, a string list only
@@ -15,9 +16,12 @@ included.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
 
 from ragkit.server.store.records import Metadata
 
@@ -26,7 +30,7 @@ __all__ = [
     "FilterClause",
     "Level",
     "Op",
-    "filter_sql",
+    "matching_owners",
     "metadata_rows",
     "replace_metadata",
 ]
@@ -36,10 +40,9 @@ Op = Literal["<", "<=", "=", ">=", ">", "!=", "includes", "excludes"]
 
 _STRING, _LIST, _NUMBER = 1, 2, 3
 
-_TABLES: dict[Level, tuple[str, str, str]] = {
-    # level: (table, owner column, column of the outer ``chunks c`` row it matches)
-    "document": ("document_metadata", "document_id", "c.document_id"),
-    "chunk": ("chunk_metadata", "chunk_id", "c.id"),
+_TABLES: dict[Level, tuple[str, str]] = {
+    "document": ("document_metadata", "document_id"),
+    "chunk": ("chunk_metadata", "chunk_id"),
 }
 
 
@@ -88,7 +91,7 @@ def replace_metadata(
 
     ``fresh`` skips the delete for owners inserted in this same transaction.
     """
-    table, owner_column, _ = _TABLES[level]
+    table, owner_column = _TABLES[level]
     owners = list(owners)
     if not fresh:
         conn.executemany(
@@ -105,34 +108,36 @@ def replace_metadata(
     )
 
 
-def filter_sql(clauses: Sequence[FilterClause], corpus_id: int) -> tuple[str, list[Any]]:
-    """A SQL boolean over a ``chunks c`` row, and its parameters (``"1"`` when empty)."""
-    if not clauses:
-        return "1", []
-    parts: list[str] = []
-    params: list[Any] = []
-    for clause in clauses:
-        alternatives = []
-        for condition in clause.conditions:
-            sql, args = _condition_sql(clause, condition, corpus_id)
-            alternatives.append(sql)
-            params.extend(args)
-        parts.append("(" + " OR ".join(alternatives) + ")")
-    return " AND ".join(parts), params
+def matching_owners(
+    conn: sqlite3.Connection, corpus_id: int, clause: FilterClause
+) -> npt.NDArray[np.int64]:
+    """Sorted unique ids of the documents or chunks (per ``clause.level``) matching any
+    condition of ``clause``.
+
+    Each condition is one range or equality scan of a ``(corpus_id, key, kind, value)``
+    index, so the cost follows the number of matches, not the size of the corpus.
+    """
+    found = [_condition_owners(conn, corpus_id, clause, c) for c in clause.conditions]
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
-def _condition_sql(
-    clause: FilterClause, condition: ConditionSpec, corpus_id: int
-) -> tuple[str, list[Any]]:
-    table, owner, outer = _TABLES[clause.level]
+def _condition_owners(
+    conn: sqlite3.Connection, corpus_id: int, clause: FilterClause, condition: ConditionSpec
+) -> npt.NDArray[np.int64]:
+    table, owner = _TABLES[clause.level]
     scope = f"SELECT {owner} FROM {table} WHERE corpus_id = ? AND key = ? AND kind = ?"
-    base: list[Any] = [corpus_id, clause.key]
     op, value = condition.op, condition.value
     if op == "includes":
-        return f"{outer} IN ({scope} AND str = ?)", [*base, _LIST, value]
+        return _ids(conn, f"{scope} AND str = ?", corpus_id, clause.key, _LIST, value)
     if op == "excludes":
-        sql = f"({outer} IN ({scope} AND str IS NULL) AND {outer} NOT IN ({scope} AND str = ?))"
-        return sql, [*base, _LIST, *base, _LIST, value]
+        lists = _ids(conn, f"{scope} AND str IS NULL", corpus_id, clause.key, _LIST)
+        holding = _ids(conn, f"{scope} AND str = ?", corpus_id, clause.key, _LIST, value)
+        return np.setdiff1d(lists, holding)
     if isinstance(value, str):
-        return f"{outer} IN ({scope} AND str {op} ?)", [*base, _STRING, value]
-    return f"{outer} IN ({scope} AND num {op} ?)", [*base, _NUMBER, value]
+        return _ids(conn, f"{scope} AND str {op} ?", corpus_id, clause.key, _STRING, value)
+    return _ids(conn, f"{scope} AND num {op} ?", corpus_id, clause.key, _NUMBER, value)
+
+
+def _ids(conn: sqlite3.Connection, sql: str, *params: Any) -> npt.NDArray[np.int64]:
+    rows = conn.execute(sql, params).fetchall()
+    return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
