@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -368,3 +370,34 @@ def test_unreachable_server_is_fatal_with_a_partial_report(docs: Path) -> None:
             _run(client, new_corpus(), docs)
     assert stopped.value.report.documents_added == 0
     assert isinstance(stopped.value.__cause__, ragkit.APIConnectionError)
+
+
+class _InFlight(httpx.BaseTransport):
+    """Counts requests in flight (each held a few milliseconds) and keeps the peak."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner, self.now, self.peak = inner, 0, 0
+        self.lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(0.005)
+            return self.inner.handle_request(request)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_requests_in_flight_never_exceed_the_concurrency(
+    server: EmbeddedServer, docs: Path, concurrency: int
+) -> None:
+    write(docs, {f"f{i}.md": paragraphs(f"c{i}", 2, words=20) for i in range(12)})
+    transport = _InFlight(httpx.HTTPTransport())
+    with ragkit.Client(base_url=server.base_url, api_key="k", transport=transport) as client:
+        report = _run(client, new_corpus(), docs, concurrency=concurrency)
+    assert report.documents_added == 12
+    assert transport.peak == concurrency
