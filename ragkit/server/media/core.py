@@ -21,10 +21,13 @@ from ragkit.server.service.paging import PageTokens
 from ragkit.server.store import Database
 from ragkit.types import FileSource, FileState
 
-__all__ = ["DEFAULT_MIME_TYPE", "FilesCore"]
+__all__ = ["DEFAULT_MIME_TYPE", "INLINE_TEXT_BYTES", "FilesCore"]
 
 #: The type of an upload that names none.
 DEFAULT_MIME_TYPE = "application/octet-stream"
+#: Text files up to this size are read at upload; larger ones go to the worker, so a
+#: request never holds the write lock while decoding a huge file.
+INLINE_TEXT_BYTES = 8 * 1024 * 1024
 _MIME = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+(\s*;.*)?")
 
 
@@ -105,11 +108,11 @@ class FilesCore:
         digest: Digest,
         source: FileSource,
     ) -> FileRecord:
-        """Record the complete blob ``file_id``; text files get their text now, PDFs are
-        queued for the worker once the transaction commits."""
+        """Record the complete blob ``file_id``; small text files get their text now, PDFs
+        and large text files are queued for the worker once the transaction commits."""
         now = self._clock()
         state, text = FileState.ACTIVE, None
-        if is_pdf(mime_type):
+        if is_pdf(mime_type) or (has_text(mime_type) and digest[0] > INLINE_TEXT_BYTES):
             state = FileState.PROCESSING
         elif has_text(mime_type):
             text = extract_text(mime_type, self._blobs.read(file_id))

@@ -5,10 +5,10 @@ answer Google gives for a file that does not exist (403 PERMISSION_DENIED "... o
 not exist"). Files expire 48 hours after creation: expired files vanish from get and
 list at once and are purged (row and blob) by the background worker.
 
-States: text files are ``ACTIVE`` as soon as they are uploaded; PDFs start
-``PROCESSING`` while a worker thread extracts their text, then become ``ACTIVE`` (or
-``FAILED`` with an ``error`` when pypdf cannot read them); other types are ``ACTIVE``
-but have no text for the local model.
+States: text files are ``ACTIVE`` as soon as they are uploaded; PDFs (and text files over
+8 MiB) start ``PROCESSING`` while a worker thread extracts their text, then become
+``ACTIVE`` (or ``FAILED`` with an ``error`` when pypdf cannot read them); other types are
+``ACTIVE`` but have no text for the local model.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,19 @@ def test_orphans_of_a_crash_are_removed_and_pdfs_requeued(tmp_path: Path) -> Non
         assert not orphan.exists() and not stray.exists()
     finally:
         files.close()
+
+
+async def test_large_text_files_are_read_by_the_worker(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ragkit.server.media.core.INLINE_TEXT_BYTES", 4)
+    file = await _upload(served, b"longer than four bytes")
+    assert file["state"] in ("PROCESSING", "ACTIVE")
+    for _ in range(200):
+        if (await served.http.get(f"/v1beta/{file['name']}")).json()["state"] == "ACTIVE":
+            break
+        await asyncio.sleep(0.02)
+    assert served.files.file_text(LOCAL_USER, file["name"]) == (
+        "text/plain",
+        "longer than four bytes",
+    )
