@@ -28,6 +28,7 @@ from dataclasses import replace
 from ragkit.server.errors import invalid_argument
 from ragkit.server.generation.checks import Sampling, check_generation_config
 from ragkit.server.generation.checks import check_safety_settings as check_safety
+from ragkit.server.generation.memo import MemoEmbedder
 from ragkit.server.generation.output import limit_text
 from ragkit.server.generation.parts import Segment, flatten, resolve_cached
 from ragkit.server.generation.resolver import ContentResolver
@@ -174,13 +175,14 @@ class LocalGenerativeModel:
     def _compose(self, question: str, passages: list[Passage], sampling: Sampling) -> list[str]:
         if not passages:
             return [NO_CONTEXT] * sampling.candidate_count
+        answerer = Answerer(MemoEmbedder(self.answerer.embedder))
         texts: list[str] = []
         remaining = passages
         for k in range(sampling.candidate_count):
             tries = [(passages, _STYLES[k % len(_STYLES)]), (remaining, _STYLES[0])]
             chosen: Answer | None = None
             for pool, style in tries:
-                answer = self.answerer.answer(
+                answer = answerer.answer(
                     question, pool, style=style, temperature=sampling.temperature
                 )
                 usable = answer.text and answer.answerable_probability >= MIN_ANSWERABLE
