@@ -11,12 +11,18 @@ import pytest
 from ragkit.server.catalog import LOCAL_MODEL, build_catalog
 from ragkit.server.errors import ApiError, not_found
 from ragkit.server.generation.local import NO_ANSWER, NO_CONTEXT, LocalGenerativeModel
-from ragkit.server.generation.tokens import count_request_tokens
+from ragkit.server.generation.tokens import count_request_tokens, count_tokens_response
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.principal import LOCAL_USER, Principal
 from ragkit.tokenizers import count_tokens
-from ragkit.types import CachedContent, GenerateContentRequest, GenerateContentResponse, Model
+from ragkit.types import (
+    CachedContent,
+    CountTokensRequest,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    Model,
+)
 from ragkit.types.status import Code
 
 FACTS = "The Eiffel Tower is in Paris. It was completed in 1889 for the World's Fair."
@@ -298,3 +304,25 @@ def test_request_tokens_count_media_and_tools(resolver: FakeResolver) -> None:
 
     assert tokens.total > count_tokens("hi") + 258
     assert tokens.cached == 0
+
+
+def test_count_tokens_reports_cached_tokens(resolver: FakeResolver) -> None:
+    request = CountTokensRequest.model_validate(
+        {
+            "generateContentRequest": {
+                "model": LOCAL_MODEL,
+                "contents": [user({"text": "Q?"})],
+                "cachedContent": "cachedContents/facts",
+            }
+        }
+    )
+
+    counted = count_tokens_response(request, LOCAL_MODEL, LOCAL_USER, resolver)
+
+    assert counted.cached_content_token_count == count_tokens(FACTS)
+    assert counted.total_tokens == count_tokens(FACTS) + count_tokens("Q?")
+
+
+def test_count_tokens_needs_input(resolver: FakeResolver) -> None:
+    with pytest.raises(ApiError, match="needs 'contents' or 'generateContentRequest'"):
+        count_tokens_response(CountTokensRequest(), LOCAL_MODEL, LOCAL_USER, resolver)
