@@ -25,6 +25,7 @@ _CLOSERS = "\"'\u201d\u2019)]\u00bb"
 _SENTENCE_START = re.compile(
     r"[.!?\u2026\u3002\uff01\uff1f\n][.!?\u2026\"'\u201d\u2019)\]\u00bb]*(\s*)(?=\S)"
 )
+_NON_SPACE = re.compile(r"\S")
 _WORD_START = re.compile(r"(?<=\s)\S")
 #: How far before a window to look for the punctuation that ends the previous sentence.
 _LOOKBACK = 8
@@ -39,9 +40,8 @@ def strip_end(text: str, end: int, floor: int) -> int:
 
 def skip_space(text: str, pos: int, end: int) -> int:
     """Move ``pos`` right past whitespace, not beyond ``end``."""
-    while pos < end and text[pos].isspace():
-        pos += 1
-    return pos
+    found = _NON_SPACE.search(text, pos, end)
+    return found.start() if found is not None else max(pos, end)
 
 
 def find_end(

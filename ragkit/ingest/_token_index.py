@@ -61,7 +61,6 @@ class TokenIndex:
         self.n_tokens = len(self._tokens)
         self._token_starts: array.array[int] | None = None
 
-    @property
     def _starts(self) -> array.array[int]:
         """Offset of each token's first (possibly partial) character, in ``text``."""
         if self._token_starts is None:
@@ -88,11 +87,13 @@ class TokenIndex:
             return self.n_tokens
         if pos <= self.start:
             return 0
-        return bisect.bisect_right(self._starts, pos) - 1
+        return bisect.bisect_right(self._token_starts or self._starts(), pos) - 1
 
     def token_char(self, token: int) -> int:
         """Offset of the first character that token ``token`` (partly) encodes."""
-        return self._starts[token] if token < self.n_tokens else self.end
+        if token >= self.n_tokens:
+            return self.end
+        return (self._token_starts or self._starts())[token]
 
     def char_after(self, pos: int, tokens: int) -> int:
         """Offset about ``tokens`` tokens after ``pos``: always a character past ``pos``."""
@@ -119,7 +120,7 @@ class TokenIndex:
         if first < 0:
             return self._measure(text[start:end])
         last = self._last_sync(first, end)
-        starts = self._starts
+        starts = self._token_starts or self._starts()
         pieces = self._pieces
         opening, closing = text[start:first], text[last:end]
         return (
