@@ -134,6 +134,8 @@ def main() -> None:
     if split is None:
         print("langchain-text-splitters not installed: skipping it")
     else:
+        pieces = [len(p) for d in documents for p in split(d)]
+        print(f"langchain: {len(pieces):,} chunks (RecursiveCharacterTextSplitter, cl100k 400/50)")
         contenders["langchain"] = lambda: [split(d) for d in documents]
     medians = run_interleaved(contenders, args.runs, size / 1e6, "MB")
     print_ratio(medians, "ragkit", "encode")
