@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from typing import Any
-
-from pypdf import PasswordType, PdfReader
+from typing import TYPE_CHECKING, Any
 
 from ragkit.ingest.document import LoadedDocument, MetadataValue, Section, content_hash
 from ragkit.ingest.errors import CorruptPDFError, EncryptedPDFError, NoExtractableTextError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 __all__ = ["load_pdf"]
 
@@ -67,6 +68,9 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
 
 
 def _open(path: Path, data: bytes) -> PdfReader:
+    # Imported here: pypdf is only needed once a PDF is actually loaded.
+    from pypdf import PasswordType, PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
