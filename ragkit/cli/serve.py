@@ -3,7 +3,7 @@
 ragkit serve --data-dir ./data                      # http://127.0.0.1:8080/v1beta
 ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
 ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upstream-model llama3
-RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google:https://generativelanguage.googleapis.com
+RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
 """
 
 from __future__ import annotations
@@ -67,9 +67,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument(
         "--upstream",
         metavar="SPEC",
-        help="forward models not served locally: google:KEY, google:URL (key from "
-        "--upstream-key) or openai:URL (an OpenAI-compatible /v1 endpoint; needs "
-        "--upstream-model)",
+        help="forward models not served locally: google or google:URL (key from "
+        "--upstream-key), google:KEY, or openai:URL (an OpenAI-compatible /v1 endpoint; "
+        "needs --upstream-model)",
     )
     serve.add_argument(
         "--upstream-key",

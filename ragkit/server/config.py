@@ -63,15 +63,18 @@ class UpstreamConfig:
     def parse(
         cls, spec: str, *, api_key: str | None = None, model: str | None = None
     ) -> UpstreamConfig:
-        """Read ``google:KEY``, ``google:URL``, or ``openai:URL`` (the ``--upstream`` flag).
+        """Read ``google`` (key from ``api_key``), ``google:KEY``, ``google:URL`` or
+        ``openai:URL`` (the ``--upstream`` flag).
 
         Raises:
             ValueError: an unknown kind, a bad URL, or a missing key/model.
         """
         kind, sep, rest = spec.partition(":")
+        if spec == "google":
+            return cls("google", GOOGLE_API_BASE_URL, api_key=api_key)
         if not sep or not rest:
             raise ValueError(
-                f"--upstream must be google:KEY, google:URL or openai:URL, got {spec!r}."
+                f"--upstream must be google, google:KEY, google:URL or openai:URL, got {spec!r}."
             )
         if kind == "google":
             if rest.startswith(("http://", "https://")):

@@ -80,6 +80,7 @@ async def _serve(
     ("spec", "options", "expected"),
     [
         ("google:AIza123", {}, UpstreamConfig("google", GOOGLE_API_BASE_URL, api_key="AIza123")),
+        ("google", {"api_key": "k"}, UpstreamConfig("google", GOOGLE_API_BASE_URL, api_key="k")),
         (
             "google:http://proxy:9000/",
             {"api_key": "k"},
@@ -99,7 +100,8 @@ def test_upstream_specs(spec: str, options: dict[str, str], expected: UpstreamCo
 @pytest.mark.parametrize(
     ("spec", "options", "fragment"),
     [
-        ("google", {}, "must be google:KEY"),
+        ("google", {}, "needs an API key"),
+        ("openai", {"model": "m"}, "must be google, google:KEY"),
         ("google:http://proxy", {}, "needs an API key"),
         ("openai:http://x/v1", {}, "needs a model"),
         ("openai:ftp://x", {"model": "m"}, "http:// or https://"),
