@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from ragkit.server.errors import ApiError, internal
+from ragkit.server.errors import ApiError, internal, not_found
 from ragkit.server.generation import GenerationService
 from ragkit.server.generation.streaming import array_error_response, stream_response
 from ragkit.server.http.deps import Caller, Catalog, Service
@@ -95,6 +95,21 @@ async def get_model(
     model: str, generation: Generation, who: Caller, q: PlainParams
 ) -> JSONResponse:
     return render(await generation.get_model(f"models/{model}"), enum_int=q.enum_int)
+
+
+@router.get("/models/{model:rid}/operations")
+@router.get("/models/{model:rid}/operations/{operation:rid}")
+async def model_operations(
+    model: str, request: Request, generation: Generation, who: Caller
+) -> Response:
+    """Operations of forwarded ``:predictLongRunning`` calls, polled at the Google upstream.
+
+    No local model starts operations, so without a Google upstream this is NOT_FOUND.
+    """
+    name = f"models/{model}"
+    if generation.forwards(name):
+        return await _forward(generation, request)
+    raise not_found(f"{request.url.path.removeprefix('/v1beta/')} was not found.")
 
 
 @router.post("/models/{model:rid}:generateAnswer")

@@ -308,6 +308,7 @@ async def test_google_passes_requests_through(tmp_path: Path) -> None:
             "/v1beta/models/gemini-2.5-pro:generateContent", content=b'{"bad": 1}'
         )
         predict = await http.post("/v1beta/models/imagen-3.0:predict", json={"instances": []})
+        operation = await http.get("/v1beta/models/veo-2.0/operations/op1")
         stream = await sdk.models.stream_generate_content("gemini-2.5-pro", contents="Hi")
         chunks = [c async for c in stream]
         local = await http.post(
@@ -324,9 +325,10 @@ async def test_google_passes_requests_through(tmp_path: Path) -> None:
     assert forwarded.json() == {"echo": sent.url.path, "newField": 1}
     assert bad.status_code == 400 and bad.json()["error"]["message"] == "bad request"
     assert predict.json()["echo"] == "/v1beta/models/imagen-3.0:predict"
+    assert operation.json()["echo"] == "/v1beta/models/veo-2.0/operations/op1"
     assert chunks[0].candidates[0].content.parts[0].text == "A"  # type: ignore[index,union-attr]
     assert local.json() == {"totalTokens": 1}
-    assert len(fake.requests) == 4
+    assert len(fake.requests) == 5
 
 
 async def test_google_models_merge_into_the_catalog(tmp_path: Path) -> None:

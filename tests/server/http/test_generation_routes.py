@@ -374,3 +374,10 @@ async def test_unserved_without_upstream(http: httpx.AsyncClient, path: str, sta
 
     assert response.json()["error"]["status"] == status
     assert "ListModels" in response.json()["error"]["message"]
+
+
+async def test_model_operations_without_upstream_are_not_found(http: httpx.AsyncClient) -> None:
+    response = await http.get("/v1beta/models/veo-2.0/operations/op1")
+
+    assert response.status_code == 404
+    assert "models/veo-2.0/operations/op1" in response.json()["error"]["message"]
