@@ -144,6 +144,7 @@ def _print_plan(plan: list[PlannedFile]) -> None:
         [
             entry.action,
             entry.path,
+            entry.document.rsplit("/", 1)[-1],
             str(entry.chunks),
             str(entry.chunks_to_create),
             str(entry.chunks_to_delete),
@@ -152,7 +153,8 @@ def _print_plan(plan: list[PlannedFile]) -> None:
         ]
         for entry in plan
     ]
-    print_table(["ACTION", "PATH", "CHUNKS", "CREATE", "DELETE", "BATCHES", "PROBLEMS"], rows)
+    headers = ["ACTION", "PATH", "DOCUMENT", "CHUNKS", "CREATE", "DELETE", "BATCHES", "PROBLEMS"]
+    print_table(headers, rows)
 
 
 class ProgressBar:
