@@ -66,7 +66,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--pipeline", metavar="FILE", help="pipeline TOML: sources, globs, chunking, metadata"
     )
     ingest.add_argument(
-        "--delete", action="store_true", help="delete documents whose files are gone"
+        "--delete",
+        action="store_true",
+        help="also delete ingested documents whose file is not among the paths (mirror them)",
     )
     ingest.add_argument(
         "--dry-run", action="store_true", help="print the plan and limit problems, send nothing"
@@ -74,9 +76,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ingest.add_argument(
         "--json", action="store_true", help="print the report as one JSON object (last line)"
     )
-    ingest.add_argument("--chunk-tokens", type=_positive, metavar="N", help="chunk size (400)")
     ingest.add_argument(
-        "--overlap-tokens", type=_non_negative, metavar="N", help="overlap between chunks (50)"
+        "--chunk-tokens", type=_positive, metavar="N", help="chunk size (400, or the pipeline's)"
+    )
+    ingest.add_argument(
+        "--overlap-tokens",
+        type=_non_negative,
+        metavar="N",
+        help="overlap between chunks (50, or the pipeline's)",
     )
     ingest.add_argument(
         "--concurrency", type=_positive, default=4, metavar="N", help="requests in flight (4)"
