@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 __all__ = ["find_end", "sentence_starts", "skip_space", "strip_end", "word_starts"]
 
 # A sentence ends at terminal punctuation plus closing quotes/brackets, followed by whitespace
-# (CJK full stops need none). The patterns start with a character set so that the regex
-# engine scans for it in C; the whitespace condition is checked on each hit.
+# (CJK full stops need none). Ends are found backwards with str.rfind per terminal, starts with
+# a pattern that opens on a character set (scanned for in C); both check the whitespace after.
 _CJK_STOPS = "\u3002\uff01\uff1f"
 _WIDE_TERMINALS = "\u2026\u3002\uff01\uff1f"
 _CLOSERS = "\"'\u201d\u2019)]\u00bb"
