@@ -95,9 +95,12 @@ class TokenIndex:
             return self.end
         return (self._token_starts or self._starts())[token]
 
-    def char_after(self, pos: int, tokens: int) -> int:
-        """Offset about ``tokens`` tokens after ``pos``: always a character past ``pos``."""
-        token = self.token_at(pos) + tokens
+    def char_after(self, pos: int, tokens: int, pos_token: int | None = None) -> int:
+        """Offset about ``tokens`` tokens after ``pos``: always a character past ``pos``.
+
+        ``pos_token`` is ``token_at(pos)`` when the caller already has it.
+        """
+        token = (self.token_at(pos) if pos_token is None else pos_token) + tokens
         char = self.token_char(token)
         while char <= pos and token < self.n_tokens:
             token += 1

@@ -259,13 +259,14 @@ def _fit_end(
     opens with overlap).
     """
     end_offset, end_token = group_end
-    if end_token - index.token_at(pos) <= budget + 1:
+    pos_token = index.token_at(pos)
+    if end_token - pos_token <= budget + 1:
         tokens = index.count(pos, end_offset)
         if tokens <= budget:
             return end_offset, tokens
     allowance = budget
     while allowance > 0:
-        limit = min(index.char_after(pos, allowance), end_offset)
+        limit = min(index.char_after(pos, allowance, pos_token), end_offset)
         fill = pos + int((limit - pos) * _MIN_FILL)
         end = find_end(index.text, floor, fill, limit, section_ends)
         if end is None:
