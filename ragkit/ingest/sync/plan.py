@@ -184,9 +184,10 @@ def plan_sync(
     ``delete``. The old document is recognised by its content hash: it is managed, complete, not
     mapped to by any file of this run, its file is gone from disk, and a file of this run has
     the same hash. When that file's document already exists (a move interrupted after the new
-    document was finished), the entry keeps its action and still carries ``moved_from``. A
-    document whose file still exists (say, outside the paths of this run) is a copy, never a
-    move source.
+    document was finished), the entry keeps its action and still carries ``moved_from``; so
+    the document of a deleted duplicate of a file that is still ingested goes too. A document
+    whose file still exists (say, outside the paths of this run) is a copy, never a move
+    source.
     """
     by_id = {doc.document_id: doc for doc in remote}
     local_ids = {file.document_id for file in files}
