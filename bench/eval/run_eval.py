@@ -24,6 +24,7 @@ from pathlib import Path
 import ragkit
 from ragkit.eval import EvalOptions, evaluate, load_questions
 from ragkit.ingest import ChunkingConfig, ingest
+from ragkit.server import lexical_index
 from ragkit.server.embedded import EmbeddedServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,6 +60,9 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.dense_weight is not None:
+        # The server runs in this process and reads the weight at query time.
+        lexical_index.HYBRID_DENSE_WEIGHT = args.dense_weight
     questions = load_questions(SETS / f"{args.set}.jsonl")
     options = EvalOptions(
         k=args.k,
@@ -75,6 +79,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         "corpus": _corpus(args),
         "embedder": args.embedder,
         "ranking": args.ranking,
+        "dense_weight": lexical_index.HYBRID_DENSE_WEIGHT if args.ranking == "hybrid" else None,
         "split": args.split,
         "seconds": round(elapsed, 1),
         **{key: value for key, value in report.to_json().items() if key != "reliability"},
@@ -101,6 +106,7 @@ def main() -> int:
     run.add_argument("--answer-style", default="ABSTRACTIVE")
     run.add_argument("--max-chunks", type=int)
     run.add_argument("--json", action="store_true")
+    run.add_argument("--dense-weight", type=float, help="hybrid: weight of the cosine score")
     args = parser.parse_args()
     return _ingest(args) if args.command == "ingest" else _evaluate(args)
 

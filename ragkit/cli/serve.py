@@ -81,6 +81,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve.add_argument(
         "--upstream-model", metavar="NAME", help="model the OpenAI-compatible upstream runs"
     )
+    serve.add_argument(
+        "--ranking",
+        choices=("dense", "bm25", "hybrid"),
+        default=None,
+        help="how queries rank chunks: dense (embeddings), bm25 (keywords) or hybrid "
+        "(both; the default)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
@@ -117,6 +124,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             port=args.port,
             log_level=args.log_level,
             upstream=upstream,
+            **({"ranking": args.ranking} if args.ranking else {}),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

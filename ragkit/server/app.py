@@ -51,7 +51,9 @@ ServiceFactory = Callable[[ServerConfig, Embedder], RetrieverService]
 def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    return RetrieverService.open(config.data_dir, embedder=embedder, quotas=config.quotas)
+    return RetrieverService.open(
+        config.data_dir, embedder=embedder, quotas=config.quotas, ranking=config.ranking
+    )
 
 
 def open_content(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
 from ragkit.server.service.quotas import Quotas
 
 __all__ = [
@@ -103,6 +104,8 @@ class ServerConfig:
         log_level: uvicorn/ragkit log level name (``"info"``, ``"warning"``...).
         upstream: Where to forward requests for models not served locally (``None``:
             such requests answer NOT_FOUND/UNIMPLEMENTED).
+        ranking: How queries rank chunks: ``"dense"`` (embedding cosine), ``"bm25"``
+            (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
     """
 
     data_dir: Path
@@ -113,6 +116,7 @@ class ServerConfig:
     port: int = DEFAULT_PORT
     log_level: str = "info"
     upstream: UpstreamConfig | None = None
+    ranking: Ranking = DEFAULT_RANKING
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -121,6 +125,8 @@ class ServerConfig:
             object.__setattr__(self, "auth_file", Path(self.auth_file))
         if not 0 <= self.port <= 65_535:
             raise ValueError(f"port must be in 0..65535, got {self.port}.")
+        if self.ranking not in RANKINGS:
+            raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {self.ranking!r}.")
 
     @property
     def base_url(self) -> str:

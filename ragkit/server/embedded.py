@@ -23,6 +23,7 @@ import uvicorn
 
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
+from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
 from ragkit.server.service.quotas import Quotas
 
 __all__ = ["EmbeddedServer"]
@@ -38,6 +39,7 @@ class EmbeddedServer:
         embedder: Embedder spec (``"minilm"``, ``"wordllama"``, ``"hash"``).
         quotas: Capacity limits; Google's defaults unless given.
         auth_file: Optional auth file, as for ``ragkit serve --auth-file``.
+        ranking: ``"dense"``, ``"bm25"`` or ``"hybrid"``, as for ``ragkit serve --ranking``.
 
     Raises:
         RuntimeError: from :meth:`start` if the server does not come up.
@@ -50,6 +52,7 @@ class EmbeddedServer:
         embedder: str = "minilm",
         quotas: Quotas | None = None,
         auth_file: str | Path | None = None,
+        ranking: Ranking = DEFAULT_RANKING,
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -62,6 +65,7 @@ class EmbeddedServer:
             quotas=quotas or Quotas(),
             port=port,
             log_level="warning",
+            ranking=ranking,
         )
         self._server = uvicorn.Server(
             uvicorn.Config(create_app(self.config), log_level="warning", lifespan="on")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from ragkit.server.lexical_index import DEFAULT_RANKING, CorpusLexicalIndexes, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
+from ragkit.types import ChunkState
 
 __all__ = ["ServiceCore"]
 
@@ -18,7 +20,7 @@ _TICK = timedelta(microseconds=1)
 
 
 class ServiceCore:
-    """Database, models, quotas, page tokens, indexes and a monotonic clock."""
+    """Database, models, quotas, page tokens, indexes (vector and BM25), ranking and a clock."""
 
     def __init__(
         self,
@@ -28,13 +30,16 @@ class ServiceCore:
         answerer: Answerer,
         quotas: Quotas,
         pages: PageTokens,
+        ranking: Ranking = DEFAULT_RANKING,
     ) -> None:
         self._db = db
         self._embedder = embedder
         self._answerer = answerer
         self._quotas = quotas
         self._pages = pages
-        self._indexes = CorpusIndexes(db, embedder)
+        self._ranking: Ranking = ranking
+        self._lexical = CorpusLexicalIndexes(db, ChunkState.STATE_ACTIVE.value)
+        self._indexes = CorpusIndexes(db, embedder, lexical=self._lexical)
         self._clock = threading.Lock()
         self._last = datetime.min.replace(tzinfo=UTC)
 

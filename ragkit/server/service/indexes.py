@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ragkit.server.index import VectorIndex
+from ragkit.server.lexical_index import CorpusLexicalIndexes
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
@@ -46,9 +47,13 @@ def embed_texts(
 class CorpusIndexes:
     """The loaded indexes, keyed by corpus row id."""
 
-    def __init__(self, db: Database, embedder: Embedder) -> None:
+    def __init__(
+        self, db: Database, embedder: Embedder, *, lexical: CorpusLexicalIndexes | None = None
+    ) -> None:
         self._db = db
         self._embedder = embedder
+        # Keyword (BM25) indexes follow the same committed changes as the vector indexes.
+        self.lexical = lexical
         self._indexes: dict[int, VectorIndex] = {}
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -102,6 +107,8 @@ class CorpusIndexes:
         removed: Sequence[int] = (),
     ) -> None:
         """Mirror a committed change into the corpus's index, if it is loaded."""
+        if self.lexical is not None:
+            self.lexical.apply(corpus_id, added=added[0] if added else (), removed=removed)
         with self._lock(corpus_id):
             index = self._indexes.get(corpus_id)
             if index is None:
@@ -113,6 +120,8 @@ class CorpusIndexes:
 
     def drop(self, corpus_id: int) -> None:
         """Forget a deleted corpus's index."""
+        if self.lexical is not None:
+            self.lexical.drop(corpus_id)
         with self._lock(corpus_id):
             self._indexes.pop(corpus_id, None)
         with self._guard:

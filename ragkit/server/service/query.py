@@ -1,8 +1,9 @@
 """Semantic search: ``corpora:query`` and ``documents:query``.
 
 The query is embedded (``kind="query"``); candidates are the ACTIVE chunks that pass the
-metadata filters, selected in SQL *before* ranking; the corpus's vector index then ranks
-them exactly (cosine similarity) and the best ``results_count`` come back, best first.
+metadata filters, selected in SQL *before* ranking; the server's ranking (see
+:mod:`ragkit.server.lexical_index`: cosine similarity, BM25 or both) orders them exactly
+and the best ``results_count`` come back, best first.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 
 from ragkit.limits import DEFAULT_RESULTS_COUNT, MAX_RESULTS_COUNT
 from ragkit.server.errors import invalid_argument
+from ragkit.server.lexical_index import rank
 from ragkit.server.principal import Principal
 from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
@@ -115,8 +117,6 @@ class QueryMixin(ServiceCore):
         clauses: Sequence[FilterClause],
         count: int,
     ) -> list[RelevantChunk]:
-        index = self._indexes.get(corpus_row)
-        vector = embed_texts(self._embedder, [text], kind="query")[0]
         allowed = None
         if clauses or document_id is not None:
             with self._db.read() as conn:
@@ -125,7 +125,15 @@ class QueryMixin(ServiceCore):
                 )
             if allowed.size == 0:
                 return []
-        ranked = index.search(vector, count, allowed=allowed)
+        ranked = rank(
+            self._ranking,
+            text,
+            count,
+            vectors=lambda: self._indexes.get(corpus_row),
+            query_vector=lambda: embed_texts(self._embedder, [text], kind="query")[0],
+            lexical=lambda: self._lexical.get(corpus_row),
+            allowed=allowed,
+        )
         with self._db.read() as conn:
             found = fetch_hits(conn, [chunk_id for chunk_id, _ in ranked])
         hits = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.service.answer import AnswerMixin
@@ -50,8 +51,12 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         embedder: Embedder,
         answerer: Answerer | None = None,
         quotas: Quotas = _DEFAULT_QUOTAS,
+        ranking: Ranking = DEFAULT_RANKING,
     ) -> RetrieverService:
         """Open (creating if needed) the store in ``data_dir``.
+
+        ``ranking`` orders query results: ``"dense"`` (cosine), ``"bm25"`` (keywords) or
+        ``"hybrid"`` (both; see :mod:`ragkit.server.lexical_index`).
 
         If the data was embedded by a different embedder (name or dimensions), stored
         vectors are dropped and rebuilt lazily, corpus by corpus, on first query.
@@ -72,6 +77,7 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
             answerer=answerer or Answerer(embedder),
             quotas=quotas,
             pages=PageTokens(bytes.fromhex(secret)),
+            ranking=ranking,
         )
 
     def close(self) -> None:
