@@ -12,8 +12,10 @@ Steps (nothing is installed; only ``apt-get download`` and ``dpkg -x`` run):
 
    * glossary entries (``<dt>`` term / ``<dd>`` definition in ``glossary.html``) become
      "What is <term>?"-style questions, labelled with the glossary document *and* the start
-     of the definition (``contains``), so only the chunk holding the definition counts;
-     the definition's first sentence is the reference answer;
+     of the definition (``contains``), so only the chunk holding the definition counts,
+     plus every page the definition links to for more information (the manual's own
+     pointers to where the concept is explained); the definition's first sentence is
+     the reference answer;
    * reference pages (SQL commands ``sql-*.html`` and programs ``app-*.html``,
      ``pg*.html``...) carry a "NAME — purpose" line; the purpose becomes the question
      ("Which SQL command would you use to define a new table?"), every page with that
@@ -75,6 +77,8 @@ _GLOSSARY_ENTRY = re.compile(
 )
 _REFNAME = re.compile(r'<div class="refnamediv"><h2>.*?</h2><p>(.*?)</p></div>', re.S)
 _TAG = re.compile(r"<[^>]+>")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?)])")
+_LINK = re.compile(r'href="([a-z0-9-]+\.html)(?:#[^"]*)?"')
 _PAREN = re.compile(r"\s*\([^)]*\)\s*$")
 _GLOSSARY_TEMPLATES = (
     "What is {term}?",
@@ -97,7 +101,8 @@ def unit(key: str) -> float:
 
 
 def text_of(fragment: str) -> str:
-    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+    text = " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
 def sha256_file(path: Path) -> str:
@@ -135,7 +140,7 @@ class Reference:
     kind: str
 
 
-def glossary_questions(html_dir: Path) -> list[Question]:
+def glossary_questions(html_dir: Path, left_out: set[str]) -> list[Question]:
     """One question per glossary entry whose definition the HTML loader reproduces."""
     page = "glossary.html"
     source = (html_dir / page).read_text(encoding="utf-8")
@@ -150,14 +155,18 @@ def glossary_questions(html_dir: Path) -> list[Question]:
         snippet = " ".join(words[:SNIPPET_WORDS])
         if normalize_text(snippet) not in loaded:
             continue
-        shown = term if term.isupper() or term[:2].isupper() else term[0].lower() + term[1:]
+        shown = " ".join(w.lower() if w[1:].islower() else w for w in term.split())
+        linked = sorted(set(_LINK.findall(raw_definition)) - {page} - left_out)
         template = _GLOSSARY_TEMPLATES[int(unit(f"template:{anchor}") * len(_GLOSSARY_TEMPLATES))]
         first_sentence = re.split(r"(?<=[.!?])\s", definition, maxsplit=1)[0]
         questions.append(
             Question(
                 id=f"glossary:{anchor.lower()}",
                 question=template.format(term=shown),
-                relevant=(Relevant(document=document_id(page), contains=snippet),),
+                relevant=(
+                    Relevant(document=document_id(page), contains=snippet),
+                    *(Relevant(document=document_id(other)) for other in linked),
+                ),
                 answers=(first_sentence,),
                 meta={"kind": "glossary", "page": page, "term": term},
             )
@@ -239,8 +248,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if the outputs would change")
     args = parser.parse_args()
     html_dir = fetch(args.cache)
-    glossary = glossary_questions(html_dir)
     refs, left_out = reference_questions(references(html_dir))
+    glossary = glossary_questions(html_dir, left_out)
     questions = [with_split(q) for q in glossary + refs]
     corpus = args.cache / "sets" / SET_NAME / "corpus"
     pages = write_corpus(html_dir, corpus, left_out)
