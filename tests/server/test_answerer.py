@@ -272,3 +272,17 @@ def test_answerability_separates_with_the_real_embedder() -> None:
     positives = [answerer.answer(q, PASSAGES).answerable_probability for q in ANSWERABLE]
     negatives = [answerer.answer(q, PASSAGES).answerable_probability for q in UNANSWERABLE]
     assert _auroc(positives, negatives) >= 0.85
+
+
+def test_markdown_headings_are_never_quoted(answerer: Answerer) -> None:
+    passage = Passage(
+        "p0",
+        "# SQLite write-ahead logging\n\n## What WAL mode is\n\n"
+        "WAL mode is enabled with PRAGMA journal_mode=WAL and the setting persists.",
+    )
+    for style in ("EXTRACTIVE", "ABSTRACTIVE", "VERBOSE"):
+        answer = answerer.answer(
+            "What is SQLite write-ahead logging WAL mode?", [passage], style=style
+        )  # type: ignore[arg-type]
+        assert "#" not in answer.text
+        assert answer.text.startswith("WAL mode is enabled")

@@ -233,12 +233,16 @@ class Answerer:
         )
 
 
+_MARKUP_HEADING = re.compile(r"#{1,6}(?:\s|$)")
+
+
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     found: list[_Sentence] = []
     for passage_index, passage in enumerate(passages):
         for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
-            if not any(c.isalnum() for c in text):
+            # Markup headings name a topic; quoting one is never an answer.
+            if not any(c.isalnum() for c in text) or _MARKUP_HEADING.match(text):
                 continue
             terms = frozenset(content_terms(text))
             found.append(_Sentence(passage_index, start, end, text, terms))
