@@ -13,8 +13,9 @@ entries the API allows per resource, leaving the rest for user metadata.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "document_metadata",
     "metadata_to_dict",
     "provenance_from_metadata",
+    "refine_section",
 ]
 
 SOURCE = "source"
@@ -133,3 +135,25 @@ def provenance_from_metadata(
         page_end=_int(merged.get(PAGE_END)),
         position=_int(merged.get(POSITION)),
     )
+
+
+_HEADING_LINE = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def refine_section(provenance: Provenance, chunk_text: str, quote: str) -> Provenance:
+    """Narrow ``provenance.section`` to the markdown heading above ``quote`` in the chunk.
+
+    A chunk that merges several small sections carries only their shared trail
+    (``"Guide"``); the heading lines inside its text say which sub-section a quoted
+    sentence sits in (``"Guide > Install"``). Without such headings, or when the quote is
+    not found verbatim, the provenance is returned unchanged.
+    """
+    at = chunk_text.find(quote) if quote else -1
+    if at < 0:
+        return provenance
+    path = provenance.section.split(SECTION_SEPARATOR) if provenance.section else []
+    for match in _HEADING_LINE.finditer(chunk_text, 0, at):
+        level, title = len(match.group(1)), match.group(2).strip()
+        path = path[: path.index(title) + 1] if title in path else [*path[: level - 1], title]
+    section = SECTION_SEPARATOR.join(path) or None
+    return provenance if section == provenance.section else replace(provenance, section=section)

@@ -3,6 +3,7 @@ from ragkit.provenance import (
     chunk_metadata,
     document_metadata,
     provenance_from_metadata,
+    refine_section,
 )
 from ragkit.types import CustomMetadata
 
@@ -42,3 +43,24 @@ def test_document_metadata_fills_gaps_and_wire_dicts_decode() -> None:
 def test_single_page_and_unknown_source() -> None:
     assert Provenance(page_start=2, page_end=2).pages == "2"
     assert Provenance().cite() == "unknown source"
+
+
+CHUNK = (
+    "# Guide\n\nIntro text.\n\n## Install\n\nRun pip install.\n\n"
+    "### Offline\n\nUse a wheelhouse.\n\n## Usage\n\nCall main."
+)
+
+
+def test_refine_section_follows_the_headings_above_the_quote() -> None:
+    merged = Provenance(source="guide.md", section="Guide")
+    assert refine_section(merged, CHUNK, "Intro text.").section == "Guide"
+    assert refine_section(merged, CHUNK, "Run pip install.").section == "Guide > Install"
+    assert refine_section(merged, CHUNK, "Use a wheelhouse.").section == "Guide > Install > Offline"
+    assert refine_section(merged, CHUNK, "Call main.").cite() == "guide.md, Guide > Usage"
+
+
+def test_refine_section_leaves_unfound_quotes_and_plain_text_alone() -> None:
+    prov = Provenance(source="a.txt", section="Top")
+    assert refine_section(prov, CHUNK, "not in the chunk") is prov
+    assert refine_section(prov, "plain text without headings", "plain text") is prov
+    assert refine_section(Provenance(), "## Only\n\nbody", "body").section == "Only"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ragkit import limits
 from ragkit._exceptions import APIError
 from ragkit.names import corpus_name
-from ragkit.provenance import Provenance, provenance_from_metadata
+from ragkit.provenance import Provenance, provenance_from_metadata, refine_section
 from ragkit.rag.filters import WhereInput, compile_where
 from ragkit.rag.query import SearchResult, asearch, is_document, search
 from ragkit.types import (
@@ -320,7 +320,9 @@ def _citations(
     citations = []
     for number, (key, texts) in enumerate(quotes.items(), start=1):
         source = sources.get(key, _Source(None))
-        prov = source.provenance or Provenance()
+        prov = refine_section(
+            source.provenance or Provenance(), source.text, texts[0] if texts else ""
+        )
         citations.append(
             Citation(
                 number=number,
