@@ -13,12 +13,12 @@ from typing import Any
 from ragkit import limits
 from ragkit._base_client import APIRequest
 from ragkit._pagination import AsyncPager, SyncPager
-from ragkit._streaming import AsyncStream, Stream
 from ragkit._validation import check_page_size
 from ragkit.names import model_name
 from ragkit.resources import _model_requests as build
 from ragkit.resources._common import ContentInput, ContentsInput, get_request, list_request
-from ragkit.resources._model_requests import EmbedInput, PassagesInput, SafetyInput, ToolsInput
+from ragkit.resources._generation import AsyncGenerationMethods, GenerationMethods
+from ragkit.resources._model_requests import EmbedInput, PassagesInput, SafetyInput
 from ragkit.resources.models_legacy import AsyncLegacyModelMethods, LegacyModelMethods
 from ragkit.resources.operations import AsyncOperations, Operations
 from ragkit.types import (
@@ -30,15 +30,12 @@ from ragkit.types import (
     GenerateAnswerResponse,
     GenerateContentBatch,
     GenerateContentRequest,
-    GenerateContentResponse,
-    GenerationConfig,
     ListModelsResponse,
     Model,
     Operation,
     PredictResponse,
     SemanticRetrieverConfig,
     TaskType,
-    ToolConfig,
 )
 
 __all__ = ["AsyncModels", "Models"]
@@ -49,7 +46,7 @@ def _list(page_size: int | None) -> APIRequest[ListModelsResponse]:
     return list_request("models", ListModelsResponse, page_size=page_size)
 
 
-class Models(LegacyModelMethods):
+class Models(LegacyModelMethods, GenerationMethods):
     """Generation, embeddings, token counts and grounded answers."""
 
     @cached_property
@@ -104,60 +101,6 @@ class Models(LegacyModelMethods):
         """Count the tokens of ``contents`` or of a whole ``generate_content_request``."""
         return self._client._request(build.count_tokens(model, contents, generate_content_request))
 
-    def generate_content(
-        self,
-        model: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> GenerateContentResponse:
-        """Generate a reply (``:generateContent``); a string is one user turn.
-
-        >>> client.models.generate_content("gemini-2.0-flash", contents="Hi")  # doctest: +SKIP
-        """
-        request = build.generate_content(
-            model,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-        )
-        return self._client._request(request)
-
-    def stream_generate_content(
-        self,
-        model: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> Stream[GenerateContentResponse]:
-        """Stream the reply as it is generated (``:streamGenerateContent?alt=sse``)."""
-        request = build.generate_content(
-            model,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-            stream=True,
-        )
-        return self._client._stream(request)
-
     def generate_answer(
         self,
         model: str,
@@ -204,7 +147,7 @@ class Models(LegacyModelMethods):
         return self._client._request(build.predict_long_running(model, instances, parameters))
 
 
-class AsyncModels(AsyncLegacyModelMethods):
+class AsyncModels(AsyncLegacyModelMethods, AsyncGenerationMethods):
     """Generation, embeddings, token counts and grounded answers."""
 
     @cached_property
@@ -259,57 +202,6 @@ class AsyncModels(AsyncLegacyModelMethods):
         """Count the tokens of ``contents`` or of a whole ``generate_content_request``."""
         request = build.count_tokens(model, contents, generate_content_request)
         return await self._client._request(request)
-
-    async def generate_content(
-        self,
-        model: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> GenerateContentResponse:
-        """Generate a reply (``:generateContent``); a string is one user turn."""
-        request = build.generate_content(
-            model,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-        )
-        return await self._client._request(request)
-
-    async def stream_generate_content(
-        self,
-        model: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> AsyncStream[GenerateContentResponse]:
-        """Stream the reply (``:streamGenerateContent?alt=sse``): ``async for`` the result."""
-        request = build.generate_content(
-            model,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-            stream=True,
-        )
-        return await self._client._stream(request)
 
     async def generate_answer(
         self,

@@ -14,14 +14,8 @@ from typing import Any
 from ragkit import limits
 from ragkit._base_client import APIRequest, parse_empty, parse_model
 from ragkit._pagination import AsyncPager, SyncPager
-from ragkit._streaming import AsyncStream, Stream
 from ragkit._validation import check_display_name, check_page_size
-from ragkit.resources import _model_requests as build
 from ragkit.resources._common import (
-    AsyncAPIResource,
-    ContentInput,
-    ContentsInput,
-    SyncAPIResource,
     api_path,
     coerce,
     delete_request,
@@ -31,15 +25,12 @@ from ragkit.resources._common import (
     update_mask,
     wire,
 )
-from ragkit.resources._model_requests import SafetyInput, ToolsInput
+from ragkit.resources._generation import AsyncGenerationMethods, GenerationMethods
 from ragkit.resources.corpora.permissions import AsyncPermissions, Permissions
 from ragkit.resources.operations import AsyncOperations, Operations
 from ragkit.types import (
     CreateTunedModelOperation,
-    GenerateContentResponse,
-    GenerationConfig,
     ListTunedModelsResponse,
-    ToolConfig,
     TransferOwnershipRequest,
     TunedModel,
     TuningTask,
@@ -102,12 +93,11 @@ def _transfer(name: str, email_address: str) -> APIRequest[None]:
     )
 
 
-def _generate(name: str, stream: bool, **options: Any) -> APIRequest[GenerateContentResponse]:
-    return build.generate_content(_name(name), stream=stream, **options)
-
-
-class TunedModels(SyncAPIResource):
+class TunedModels(GenerationMethods):
     """Tuned models (``tunedModels/{id}``)."""
+
+    def _model_target(self, model: str) -> str:
+        return _name(model)
 
     @cached_property
     def permissions(self) -> Permissions:
@@ -176,65 +166,16 @@ class TunedModels(SyncAPIResource):
         """Delete a tuned model."""
         return self._client._request(delete_request(_name(name)))
 
-    def generate_content(
-        self,
-        name: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> GenerateContentResponse:
-        """Generate with the tuned model (``tunedModels/{t}:generateContent``)."""
-        request = _generate(
-            name,
-            False,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-        )
-        return self._client._request(request)
-
-    def stream_generate_content(
-        self,
-        name: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> Stream[GenerateContentResponse]:
-        """Stream from the tuned model (``:streamGenerateContent?alt=sse``)."""
-        request = _generate(
-            name,
-            True,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-        )
-        return self._client._stream(request)
-
     def transfer_ownership(self, name: str, *, email_address: str) -> None:
         """Make ``email_address`` the owner; the current owner becomes a WRITER."""
         return self._client._request(_transfer(name, email_address))
 
 
-class AsyncTunedModels(AsyncAPIResource):
+class AsyncTunedModels(AsyncGenerationMethods):
     """Tuned models (``tunedModels/{id}``)."""
+
+    def _model_target(self, model: str) -> str:
+        return _name(model)
 
     @cached_property
     def permissions(self) -> AsyncPermissions:
@@ -302,58 +243,6 @@ class AsyncTunedModels(AsyncAPIResource):
     async def delete(self, name: str) -> None:
         """Delete a tuned model."""
         return await self._client._request(delete_request(_name(name)))
-
-    async def generate_content(
-        self,
-        name: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> GenerateContentResponse:
-        """Generate with the tuned model (``tunedModels/{t}:generateContent``)."""
-        request = _generate(
-            name,
-            False,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-        )
-        return await self._client._request(request)
-
-    async def stream_generate_content(
-        self,
-        name: str,
-        *,
-        contents: ContentsInput,
-        system_instruction: ContentInput | None = None,
-        tools: ToolsInput | None = None,
-        tool_config: ToolConfig | Mapping[str, Any] | None = None,
-        safety_settings: SafetyInput | None = None,
-        generation_config: GenerationConfig | Mapping[str, Any] | None = None,
-        cached_content: str | None = None,
-    ) -> AsyncStream[GenerateContentResponse]:
-        """Stream from the tuned model (``:streamGenerateContent?alt=sse``)."""
-        request = _generate(
-            name,
-            True,
-            contents_=contents,
-            system_instruction=system_instruction,
-            tools=tools,
-            tool_config=tool_config,
-            safety=safety_settings,
-            generation_config=generation_config,
-            cached_content=cached_content,
-        )
-        return await self._client._stream(request)
 
     async def transfer_ownership(self, name: str, *, email_address: str) -> None:
         """Make ``email_address`` the owner; the current owner becomes a WRITER."""
