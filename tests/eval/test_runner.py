@@ -143,3 +143,10 @@ def test_cli_reports_bad_files(
         "--base-url", server.base_url,
     )  # fmt: skip
     assert code == 1 and "missing.jsonl" in err
+
+
+def test_sentence_split_survives_a_lone_full_stop() -> None:
+    # Found by the PostgreSQL set: HTML text like "rows . Next" crashed generateAnswer.
+    from ragkit.server.models.sentences import split_sentences
+
+    assert split_sentences("Hello there.  . Next one.") == [(0, 12), (14, 15), (16, 25)]

@@ -146,9 +146,9 @@ def _is_boundary(
         return False
     if text[punct_start] != ".":
         return True
-    word = (
-        text[sentence_start:punct_start].rsplit(None, 1)[-1] if punct_start > sentence_start else ""
-    )
+    # Whitespace alone before the dot (" . Next") has no last word.
+    words = text[sentence_start:punct_start].rsplit(None, 1)
+    word = words[-1] if words else ""
     word = word.lstrip("\"'\u201c\u2018([").lower()
     if word in _ABBREVIATIONS:
         return False
