@@ -15,6 +15,7 @@ cache is ``~/.cache/ragkit-eval`` or ``$RAGKIT_EVAL_CACHE``); build the set firs
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -63,7 +64,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.dense_weight is not None:
         # The server runs in this process and reads the weight at query time.
         lexical_index.HYBRID_DENSE_WEIGHT = args.dense_weight
-    questions = load_questions(SETS / f"{args.set}.jsonl")
+    questions_path = SETS / f"{args.set}.jsonl"
+    questions = load_questions(questions_path)
     options = EvalOptions(
         k=args.k,
         answers=not args.no_answers,
@@ -81,11 +83,68 @@ def _evaluate(args: argparse.Namespace) -> int:
         "ranking": args.ranking,
         "dense_weight": lexical_index.HYBRID_DENSE_WEIGHT if args.ranking == "hybrid" else None,
         "split": args.split,
+        "questions_sha256": hashlib.sha256(questions_path.read_bytes()).hexdigest()[:12],
+        "answer_style": args.answer_style if not args.no_answers else None,
+        "max_chunks": args.max_chunks,
         "seconds": round(elapsed, 1),
         **{key: value for key, value in report.to_json().items() if key != "reliability"},
     }
     with (args.cache / "results.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
+    return 0
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else "n/a" if value is None else str(value)
+
+
+def _table(args: argparse.Namespace) -> int:
+    """Markdown table of the recorded runs for the current question file (latest per variant)."""
+    digest = hashlib.sha256((SETS / f"{args.set}.jsonl").read_bytes()).hexdigest()[:12]
+    latest: dict[tuple[object, ...], dict[str, object]] = {}
+    path = args.cache / "results.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("questions_sha256") != digest:
+            continue
+        key = tuple(
+            record.get(k)
+            for k in (
+                "corpus",
+                "ranking",
+                "dense_weight",
+                "split",
+                "answers",
+                "answer_style",
+                "max_chunks",
+            )
+        )
+        latest[key] = record
+    columns = [
+        "corpus",
+        "ranking",
+        "dense_weight",
+        "split",
+        "questions",
+        "recall",
+        "mrr",
+        "ndcg",
+        "attribution_precision",
+        "token_f1",
+        "auroc",
+        "ece",
+        "mean_query_ms",
+    ]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for record in latest.values():
+        cells = []
+        for column in columns:
+            value = record.get(column)
+            if column == "recall" and isinstance(value, dict):
+                value = " / ".join(_fmt(v) for v in value.values())
+            cells.append(_fmt(value))
+        print("| " + " | ".join(cells) + " |")
     return 0
 
 
@@ -107,8 +166,10 @@ def main() -> int:
     run.add_argument("--max-chunks", type=int)
     run.add_argument("--json", action="store_true")
     run.add_argument("--dense-weight", type=float, help="hybrid: weight of the cosine score")
+    commands.add_parser("table", help="markdown table of recorded runs", parents=[common])
     args = parser.parse_args()
-    return _ingest(args) if args.command == "ingest" else _evaluate(args)
+    handlers = {"ingest": _ingest, "eval": _evaluate, "table": _table}
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":

@@ -85,8 +85,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--ranking",
         choices=("dense", "bm25", "hybrid"),
         default=None,
-        help="how queries rank chunks: dense (embeddings), bm25 (keywords) or hybrid "
-        "(both; the default)",
+        help="how queries rank chunks: dense (default: embedding cosine), bm25 (keywords) "
+        "or hybrid (0.8 x cosine + 0.2 x BM25); see bench/RESULTS.md",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.set_defaults(handler=_run_serve, command_parser=serve)
