@@ -24,6 +24,7 @@ from pathlib import Path
 
 import ragkit
 from ragkit.eval import EvalOptions, evaluate, load_questions
+from ragkit.eval.report import by_group, format_groups
 from ragkit.ingest import ChunkingConfig, ingest
 from ragkit.server import lexical_index
 from ragkit.server.embedded import EmbeddedServer
@@ -76,7 +77,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     with _server(args) as server, ragkit.Client(base_url=server.base_url) as client:
         report = evaluate(client, _corpus(args), questions, options=options, split=args.split)
     elapsed = time.perf_counter() - started
+    groups = by_group(report, questions, "kind")
     print(report.dumps() if args.json else report.format_table())
+    print(f"\n{format_groups(groups, 'kind')}")
     record = {
         "corpus": _corpus(args),
         "embedder": args.embedder,
@@ -88,6 +91,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         "max_chunks": args.max_chunks,
         "seconds": round(elapsed, 1),
         **{key: value for key, value in report.to_json().items() if key != "reliability"},
+        "by_kind": {
+            kind: {
+                "ndcg": r.ndcg,
+                "attribution_precision": r.attribution_precision,
+                "auroc": r.auroc,
+            }
+            for kind, r in groups.items()
+        },
     }
     with (args.cache / "results.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")

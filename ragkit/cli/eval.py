@@ -15,6 +15,7 @@ separates answerable from unanswerable questions (AUROC, reliability table).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -54,6 +55,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="chunks an answer is grounded on (default: the server's)",
     )
     parser.add_argument(
+        "--by",
+        metavar="KEY",
+        help="also break the figures down by the questions' meta KEY (e.g. kind)",
+    )
+    parser.add_argument(
         "--per-question", action="store_true", help="with --json, include every question's result"
     )
     add_json_argument(parser)
@@ -70,6 +76,7 @@ def _progress(done: int, total: int) -> None:
 @command("eval")
 def _eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ragkit.eval import EvalOptions, evaluate, load_questions
+    from ragkit.eval.report import by_group, format_groups
 
     questions = load_questions(args.questions)
     options = EvalOptions(
@@ -82,8 +89,15 @@ def _eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         report = evaluate(
             client, args.corpus, questions, options=options, split=args.split, progress=_progress
         )
+    groups = by_group(report, questions, args.by) if args.by else {}
     if args.json:
-        print(report.dumps(per_question=args.per_question))
+        data = report.to_json(per_question=args.per_question)
+        if args.by:
+            data["groups"] = {value: r.to_json() for value, r in groups.items()}
+        print(json.dumps(data, indent=2))
     else:
         print(report.format_table())
+        if args.by:
+            print()
+            print(format_groups(groups, args.by))
     return 0

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ragkit.eval.dataset import Question
 from ragkit.eval.metrics import (
     ReliabilityBin,
     auroc,
@@ -29,7 +30,14 @@ from ragkit.eval.metrics import (
     reliability_table,
 )
 
-__all__ = ["EvalReport", "QuestionResult", "recall_cutoffs", "summarize"]
+__all__ = [
+    "EvalReport",
+    "QuestionResult",
+    "by_group",
+    "format_groups",
+    "recall_cutoffs",
+    "summarize",
+]
 
 
 @dataclass
@@ -188,4 +196,48 @@ def summarize(
         mean_query_ms=_ms([r.retrieval_seconds for r in results]),
         mean_answer_ms=_ms([r.answer_seconds for r in results]),
         results=list(results),
+    )
+
+
+def by_group(report: EvalReport, questions: Sequence[Question], key: str) -> dict[str, EvalReport]:
+    """``report`` re-summarised per value of ``question.meta[key]`` (``"-"`` when unset).
+
+    Groups come in sorted order; each holds the results of its questions only.
+    """
+    groups: dict[str, list[QuestionResult]] = {}
+    value_of = {q.id: str(q.meta.get(key, "-")) for q in questions}
+    for result in report.results:
+        groups.setdefault(value_of.get(result.id, "-"), []).append(result)
+    return {
+        value: summarize(
+            groups[value],
+            corpus=report.corpus,
+            split=report.split,
+            k=report.k,
+            answers=report.answers,
+            bins=len(report.reliability) or 10,
+        )
+        for value in sorted(groups)
+    }
+
+
+def format_groups(groups: dict[str, EvalReport], key: str) -> str:
+    """One line per group: questions, nDCG, MRR, recall@k, attribution precision, AUROC."""
+    header = (key, "questions", "nDCG", "MRR", "recall@k", "attribution", "AUROC")
+    rows = [header] + [
+        (
+            value,
+            str(r.questions),
+            _num(r.ndcg),
+            _num(r.mrr),
+            _num(r.recall.get(r.k)),
+            _num(r.attribution_precision),
+            _num(r.auroc),
+        )
+        for value, r in groups.items()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
     )

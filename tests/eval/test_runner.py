@@ -150,3 +150,27 @@ def test_sentence_split_survives_a_lone_full_stop() -> None:
     from ragkit.server.models.sentences import split_sentences
 
     assert split_sentences("Hello there.  . Next one.") == [(0, 12), (14, 15), (16, 25)]
+
+
+def test_cli_breaks_figures_down_by_meta_key(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "grouped.jsonl"
+    kinds = ["nature", "nature", "food", "nature"]
+    path.write_text(
+        "".join(
+            json.dumps({**q, "meta": {"kind": k}}) + "\n"
+            for q, k in zip(QUESTIONS, kinds, strict=True)
+        ),
+        encoding="utf-8",
+    )
+    base = ["eval", "--corpus", CORPUS, "--questions", str(path), "--base-url", server.base_url]
+    code, out, _ = run(capsys, *base, "--by", "kind", "--no-answers")
+    assert code == 0
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("kind"))
+    assert [line.split()[:2] for line in lines[header + 1 :]] == [["food", "1"], ["nature", "3"]]
+    code, out, _ = run(capsys, *base, "--by", "kind", "--json")
+    groups = json.loads(out)["groups"]
+    assert sorted(groups) == ["food", "nature"]
+    assert groups["food"]["ndcg"] == 1.0 and groups["nature"]["unanswerable"] == 1
