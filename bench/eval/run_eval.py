@@ -135,6 +135,7 @@ def _table(args: argparse.Namespace) -> int:
         "corpus",
         "ranking",
         "dense_weight",
+        "max_chunks",
         "split",
         "questions",
         "recall",
