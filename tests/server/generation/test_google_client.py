@@ -101,3 +101,35 @@ def test_errors_arrive_as_google_exceptions(client: glm.GenerativeServiceClient)
         client.generate_content(_request("models/gemini-1.5-pro"))
     with pytest.raises(gexc.BadRequest, match="candidateCount"):
         list(client.stream_generate_content(_request("models/ragkit-local", candidate_count=9)))
+
+
+def _legacy(cls: type, server: ServerProcess) -> object:
+    return cls(
+        transport="rest",
+        client_options=ClientOptions(api_endpoint=server.url),
+        credentials=AnonymousCredentials(),
+    )
+
+
+def test_legacy_text_service(server: ServerProcess) -> None:
+    text: glm.TextServiceClient = _legacy(glm.TextServiceClient, server)  # type: ignore[assignment]
+    prompt = glm.TextPrompt(text=f"{CONTEXT} {QUESTION}")
+    generated = text.generate_text(model="models/text-bison-001", prompt=prompt)
+    assert "1889" in generated.candidates[0].output
+    counted = text.count_text_tokens(model="models/text-bison-001", prompt=prompt)
+    assert counted.token_count == count_tokens(prompt.text)
+    embedded = text.embed_text(model="models/embedding-gecko-001", text="Paris")
+    assert len(embedded.embedding.value) == 384
+    batch = text.batch_embed_text(model="models/embedding-gecko-001", texts=["a", "b"])
+    assert [len(e.value) for e in batch.embeddings] == [384, 384]
+
+
+def test_legacy_discuss_service(server: ServerProcess) -> None:
+    discuss: glm.DiscussServiceClient = _legacy(glm.DiscussServiceClient, server)  # type: ignore[assignment]
+    prompt = glm.MessagePrompt(
+        context=CONTEXT, messages=[glm.Message(author="user", content=QUESTION)]
+    )
+    reply = discuss.generate_message(model="models/chat-bison-001", prompt=prompt)
+    assert "1889" in reply.candidates[0].content
+    counted = discuss.count_message_tokens(model="models/chat-bison-001", prompt=prompt)
+    assert counted.token_count > 0
