@@ -9,7 +9,8 @@
 - :mod:`ragkit.rag.query`: :func:`search` / :func:`asearch` with decoded provenance;
 - :mod:`ragkit.rag.answer`: :func:`ask` / :func:`aask`, citations and abstention;
 - :mod:`ragkit.rag.conversation`: multi-turn :class:`Conversation`;
-- :mod:`ragkit.rag.access`: grant/revoke/list and the declarative access file.
+- :mod:`ragkit.rag.access`: grant/revoke/list and the declarative access file (sync and
+  ``a``-prefixed async).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from ragkit.rag.access import (
     Change,
     Entry,
     Grantee,
+    aapply,
+    achange_role,
+    agrant,
+    alist_access,
+    aplan,
     apply,
+    arevoke,
     change_role,
     grant,
     list_access,
@@ -48,8 +55,14 @@ __all__ = [
     "FilterError",
     "Grantee",
     "SearchResult",
+    "aapply",
     "aask",
+    "achange_role",
+    "agrant",
+    "alist_access",
+    "aplan",
     "apply",
+    "arevoke",
     "asearch",
     "ask",
     "change_role",

@@ -18,12 +18,16 @@ change role, revoke) that make them equal; :func:`apply` carries them out. Only 
 named in the file are touched, and existing OWNER permissions are never revoked or
 downgraded (so the file cannot lock its author out): listing an owner under
 ``readers``/``writers`` is an error, and owners missing from the file are kept.
+
+Every call has an :class:`ragkit.AsyncClient` twin with an ``a`` prefix (:func:`alist_access`,
+:func:`agrant`, :func:`achange_role`, :func:`arevoke`, :func:`aplan`, :func:`aapply`) that
+behaves the same way.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,7 +36,7 @@ from ragkit.names import corpus_name
 from ragkit.types import GranteeType, Permission, Role
 
 if TYPE_CHECKING:
-    from ragkit._client import Client
+    from ragkit._client import AsyncClient, Client
 
 __all__ = [
     "AccessError",
@@ -41,7 +45,13 @@ __all__ = [
     "Entry",
     "Grantee",
     "RoleName",
+    "aapply",
+    "achange_role",
+    "agrant",
+    "alist_access",
+    "aplan",
     "apply",
+    "arevoke",
     "change_role",
     "grant",
     "list_access",
@@ -153,74 +163,6 @@ class Change:
         if self.action == "change":
             return f"~ change {self.grantee} from {self.old_role} to {self.role} on {self.corpus}"
         return f"- revoke {self.old_role} from {self.grantee} on {self.corpus}"
-
-
-# --------------------------------------------------------------------------- Python API
-
-
-def list_access(client: Client, corpus: str) -> list[Entry]:
-    """Every permission on ``corpus`` (needs WRITER on ragkit's server)."""
-    name = corpus_name(corpus)
-    entries = []
-    for permission in client.corpora.permissions.list(name):
-        if permission.name and permission.role:
-            entries.append(
-                Entry(
-                    name,
-                    Grantee.from_permission(permission),
-                    _role(permission.role),
-                    permission.name,
-                )
-            )
-    return entries
-
-
-def grant(
-    client: Client, corpus: str, grantee: str | Grantee, role: str | Role = "READER"
-) -> Entry:
-    """Give ``grantee`` a role on ``corpus``; EVERYONE only as READER.
-
-    Raises:
-        AccessError: invalid grantee or role, or EVERYONE with WRITER/OWNER.
-        ragkit.AlreadyExistsError: the grantee already holds a permission (use
-            :func:`change_role`).
-    """
-    who, role_name = Grantee.parse(grantee), _role(role)
-    _check_everyone(who, role_name)
-    permission = client.corpora.permissions.create(
-        corpus_name(corpus),
-        role=role_name,
-        grantee_type=who.grantee_type.name,
-        email_address=who.email,
-    )
-    return Entry(corpus_name(corpus), who, role_name, permission.name or "")
-
-
-def _held(client: Client, corpus: str, grantee: Grantee) -> list[Entry]:
-    return [entry for entry in list_access(client, corpus) if entry.grantee == grantee]
-
-
-def change_role(client: Client, corpus: str, grantee: str | Grantee, role: str | Role) -> Entry:
-    """Change the role ``grantee`` holds on ``corpus``.
-
-    Raises:
-        AccessError: the grantee holds no permission there, or EVERYONE with WRITER/OWNER.
-    """
-    who, role_name = Grantee.parse(grantee), _role(role)
-    _check_everyone(who, role_name)
-    held = _held(client, corpus, who)
-    if not held:
-        raise AccessError(f"{who} has no permission on {corpus_name(corpus)}; grant one first")
-    client.corpora.permissions.update(held[0].permission_name, role=role_name)
-    return Entry(held[0].corpus, who, role_name, held[0].permission_name)
-
-
-def revoke(client: Client, corpus: str, grantee: str | Grantee) -> list[Entry]:
-    """Remove every permission ``grantee`` holds on ``corpus``; returns what was removed."""
-    held = _held(client, corpus, Grantee.parse(grantee))
-    for entry in held:
-        client.corpora.permissions.delete(entry.permission_name)
-    return held
 
 
 # --------------------------------------------------------------------------- access file
@@ -340,23 +282,113 @@ def _revocations(entries: Sequence[Entry]) -> list[Change]:
     ]
 
 
+# --------------------------------------------------------------------------- shared logic
+# Everything below that talks to a server comes twice (Client and AsyncClient); what to send
+# and what a response means is decided here, once.
+
+_SOURCE_TYPES = (AccessSpec, str, Path)  # what plan() reads; apply() also takes a change list
+_ORDER = {"grant": 0, "change": 1, "revoke": 2}
+
+
+def _entries(corpus: str, permissions: Iterable[Permission]) -> list[Entry]:
+    return [
+        Entry(corpus, Grantee.from_permission(p), _role(p.role), p.name)
+        for p in permissions
+        if p.name and p.role
+    ]
+
+
+def _new_grant(grantee: str | Grantee, role: str | Role) -> tuple[Grantee, RoleName]:
+    who, role_name = Grantee.parse(grantee), _role(role)
+    _check_everyone(who, role_name)
+    return who, role_name
+
+
+def _only_held(entries: Sequence[Entry], grantee: Grantee) -> list[Entry]:
+    return [entry for entry in entries if entry.grantee == grantee]
+
+
+def _first_held(corpus: str, entries: Sequence[Entry], grantee: Grantee) -> Entry:
+    held = _only_held(entries, grantee)
+    if not held:
+        raise AccessError(f"{grantee} has no permission on {corpus}; grant one first")
+    return held[0]
+
+
+def _planned(spec: AccessSpec, current: Mapping[str, Sequence[Entry]]) -> list[Change]:
+    changes: list[Change] = []
+    for corpus, desired in spec.corpora.items():
+        changes.extend(_corpus_changes(corpus, desired, current[corpus]))
+    return sorted(changes, key=lambda c: _ORDER[c.action])
+
+
+def _role_of(change: Change) -> RoleName:
+    """The role a grant or change sets, re-checked: a hand-made plan may break the rules."""
+    if change.role is None:
+        raise AccessError(f"{change.action} needs a role: {change}")
+    _check_everyone(change.grantee, change.role)
+    return change.role
+
+
+def _permission_of(change: Change) -> str:
+    if not change.permission_name:
+        raise AccessError(f"{change.action} needs the permission's name: {change}")
+    return change.permission_name
+
+
+# --------------------------------------------------------------------------- Client
+
+
+def list_access(client: Client, corpus: str) -> list[Entry]:
+    """Every permission on ``corpus`` (needs WRITER on ragkit's server)."""
+    name = corpus_name(corpus)
+    return _entries(name, client.corpora.permissions.list(name))
+
+
+def grant(
+    client: Client, corpus: str, grantee: str | Grantee, role: str | Role = "READER"
+) -> Entry:
+    """Give ``grantee`` a role on ``corpus``; EVERYONE only as READER.
+
+    Raises:
+        AccessError: invalid grantee or role, or EVERYONE with WRITER/OWNER.
+        ragkit.ConflictError: the grantee already holds a permission (use
+            :func:`change_role`).
+    """
+    name, (who, role_name) = corpus_name(corpus), _new_grant(grantee, role)
+    permission = client.corpora.permissions.create(
+        name, role=role_name, grantee_type=who.grantee_type.name, email_address=who.email
+    )
+    return Entry(name, who, role_name, permission.name or "")
+
+
+def change_role(client: Client, corpus: str, grantee: str | Grantee, role: str | Role) -> Entry:
+    """Change the role ``grantee`` holds on ``corpus``.
+
+    Raises:
+        AccessError: the grantee holds no permission there, or EVERYONE with WRITER/OWNER.
+    """
+    name, (who, role_name) = corpus_name(corpus), _new_grant(grantee, role)
+    held = _first_held(name, list_access(client, name), who)
+    client.corpora.permissions.update(held.permission_name, role=role_name)
+    return Entry(name, who, role_name, held.permission_name)
+
+
+def revoke(client: Client, corpus: str, grantee: str | Grantee) -> list[Entry]:
+    """Remove every permission ``grantee`` holds on ``corpus``; returns what was removed."""
+    held = _only_held(list_access(client, corpus), Grantee.parse(grantee))
+    for entry in held:
+        client.corpora.permissions.delete(entry.permission_name)
+    return held
+
+
 def plan(client: Client, source: AccessSpec | str | Path) -> list[Change]:
     """The changes that make each corpus in ``source`` match it (nothing is modified).
 
     Grants and role changes come first, then revocations, in file order.
     """
     spec = _spec(source)
-    changes: list[Change] = []
-    for corpus, desired in spec.corpora.items():
-        changes.extend(_corpus_changes(corpus, desired, list_access(client, corpus)))
-    order = {"grant": 0, "change": 1, "revoke": 2}
-    return sorted(changes, key=lambda c: order[c.action])
-
-
-def _changes(client: Client, source: AccessSpec | str | Path | Sequence[Change]) -> list[Change]:
-    if isinstance(source, AccessSpec | str | Path):
-        return plan(client, source)
-    return list(source)
+    return _planned(spec, {corpus: list_access(client, corpus) for corpus in spec.corpora})
 
 
 def apply(client: Client, source: AccessSpec | str | Path | Sequence[Change]) -> list[Change]:
@@ -365,16 +397,73 @@ def apply(client: Client, source: AccessSpec | str | Path | Sequence[Change]) ->
     Returns the changes made, in order. A failure stops at the failing change (the error
     says which), leaving the earlier ones applied; running ``apply`` again finishes the job.
     """
-    changes = _changes(client, source)
+    changes = plan(client, source) if isinstance(source, _SOURCE_TYPES) else list(source)
     for change in changes:
         if change.action == "grant":
-            assert change.role is not None
-            grant(client, change.corpus, change.grantee, change.role)
+            grant(client, change.corpus, change.grantee, _role_of(change))
         elif change.action == "change":
-            assert change.role is not None and change.permission_name is not None
-            _check_everyone(change.grantee, change.role)
-            client.corpora.permissions.update(change.permission_name, role=change.role)
+            role = _role_of(change)
+            client.corpora.permissions.update(_permission_of(change), role=role)
         else:
-            assert change.permission_name is not None
-            client.corpora.permissions.delete(change.permission_name)
+            client.corpora.permissions.delete(_permission_of(change))
+    return changes
+
+
+# --------------------------------------------------------------------------- AsyncClient
+
+
+async def alist_access(client: AsyncClient, corpus: str) -> list[Entry]:
+    """:func:`list_access` for :class:`ragkit.AsyncClient`."""
+    name = corpus_name(corpus)
+    return _entries(name, [p async for p in client.corpora.permissions.list(name)])
+
+
+async def agrant(
+    client: AsyncClient, corpus: str, grantee: str | Grantee, role: str | Role = "READER"
+) -> Entry:
+    """:func:`grant` for :class:`ragkit.AsyncClient`."""
+    name, (who, role_name) = corpus_name(corpus), _new_grant(grantee, role)
+    permission = await client.corpora.permissions.create(
+        name, role=role_name, grantee_type=who.grantee_type.name, email_address=who.email
+    )
+    return Entry(name, who, role_name, permission.name or "")
+
+
+async def achange_role(
+    client: AsyncClient, corpus: str, grantee: str | Grantee, role: str | Role
+) -> Entry:
+    """:func:`change_role` for :class:`ragkit.AsyncClient`."""
+    name, (who, role_name) = corpus_name(corpus), _new_grant(grantee, role)
+    held = _first_held(name, await alist_access(client, name), who)
+    await client.corpora.permissions.update(held.permission_name, role=role_name)
+    return Entry(name, who, role_name, held.permission_name)
+
+
+async def arevoke(client: AsyncClient, corpus: str, grantee: str | Grantee) -> list[Entry]:
+    """:func:`revoke` for :class:`ragkit.AsyncClient`."""
+    held = _only_held(await alist_access(client, corpus), Grantee.parse(grantee))
+    for entry in held:
+        await client.corpora.permissions.delete(entry.permission_name)
+    return held
+
+
+async def aplan(client: AsyncClient, source: AccessSpec | str | Path) -> list[Change]:
+    """:func:`plan` for :class:`ragkit.AsyncClient`."""
+    spec = _spec(source)
+    return _planned(spec, {corpus: await alist_access(client, corpus) for corpus in spec.corpora})
+
+
+async def aapply(
+    client: AsyncClient, source: AccessSpec | str | Path | Sequence[Change]
+) -> list[Change]:
+    """:func:`apply` for :class:`ragkit.AsyncClient`."""
+    changes = await aplan(client, source) if isinstance(source, _SOURCE_TYPES) else list(source)
+    for change in changes:
+        if change.action == "grant":
+            await agrant(client, change.corpus, change.grantee, _role_of(change))
+        elif change.action == "change":
+            role = _role_of(change)
+            await client.corpora.permissions.update(_permission_of(change), role=role)
+        else:
+            await client.corpora.permissions.delete(_permission_of(change))
     return changes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,15 +31,32 @@ writers = ["bob@example.com"]
 
 
 @pytest.fixture
-def two_users(tmp_path: Path) -> Iterator[tuple[ragkit.Client, ragkit.Client]]:
+def server(tmp_path: Path) -> Iterator[EmbeddedServer]:
+    """Alice owns corpora/handbook; bob (in group eng) has no access yet."""
     auth = tmp_path / "auth.toml"
     auth.write_text(AUTH, encoding="utf-8")
-    with EmbeddedServer(tmp_path / "data", embedder="hash", auth_file=auth) as server:
-        alice = ragkit.Client(base_url=server.base_url, api_key="alice-key", max_retries=0)
-        bob = ragkit.Client(base_url=server.base_url, api_key="bob-key", max_retries=0)
-        with alice, bob:
+    with EmbeddedServer(tmp_path / "data", embedder="hash", auth_file=auth) as running:
+        with ragkit.Client(base_url=running.base_url, api_key="alice-key") as alice:
             alice.corpora.create(name="handbook")
-            yield alice, bob
+        yield running
+
+
+@pytest.fixture
+def two_users(server: EmbeddedServer) -> Iterator[tuple[ragkit.Client, ragkit.Client]]:
+    alice = ragkit.Client(base_url=server.base_url, api_key="alice-key", max_retries=0)
+    bob = ragkit.Client(base_url=server.base_url, api_key="bob-key", max_retries=0)
+    with alice, bob:
+        yield alice, bob
+
+
+@pytest.fixture
+async def async_users(
+    server: EmbeddedServer,
+) -> AsyncIterator[tuple[ragkit.AsyncClient, ragkit.AsyncClient]]:
+    alice = ragkit.AsyncClient(base_url=server.base_url, api_key="alice-key", max_retries=0)
+    bob = ragkit.AsyncClient(base_url=server.base_url, api_key="bob-key", max_retries=0)
+    async with alice, bob:
+        yield alice, bob
 
 
 def _roles(client: ragkit.Client) -> dict[str, str]:
@@ -136,6 +153,129 @@ def test_a_writer_cannot_apply_owner_changes(
     )
     with pytest.raises(ragkit.PermissionDeniedError):
         access.apply(bob, file)
+
+
+# --------------------------------------------------------------------------- AsyncClient
+
+AsyncUsers = tuple[ragkit.AsyncClient, ragkit.AsyncClient]
+
+
+async def _aroles(client: ragkit.AsyncClient) -> dict[str, str]:
+    return {str(e.grantee): e.role for e in await access.alist_access(client, "handbook")}
+
+
+async def test_async_grant_change_revoke_and_list(async_users: AsyncUsers) -> None:
+    alice, bob = async_users
+    with pytest.raises(ragkit.PermissionDeniedError):
+        await bob.corpora.get("handbook")
+    entry = await access.agrant(alice, "handbook", "bob@example.com")
+    assert (entry.role, entry.permission_name.startswith("corpora/handbook/permissions/")) == (
+        "READER", True
+    )  # fmt: skip
+    assert (await bob.corpora.get("handbook")).name == "corpora/handbook"
+    changed = await access.achange_role(alice, "corpora/handbook", "BOB@example.com", "writer")
+    assert (changed.role, changed.permission_name) == ("WRITER", entry.permission_name)
+    assert await _aroles(alice) == {"alice@example.com": "OWNER", "bob@example.com": "WRITER"}
+    removed = await access.arevoke(alice, "handbook", "bob@example.com")
+    assert [str(e.grantee) for e in removed] == ["bob@example.com"]
+    assert await access.arevoke(alice, "handbook", "bob@example.com") == []
+    with pytest.raises(AccessError, match="no permission"):
+        await access.achange_role(alice, "handbook", "bob@example.com", "READER")
+    with pytest.raises(ragkit.ConflictError):
+        await access.agrant(alice, "handbook", "alice@example.com")
+
+
+async def test_async_everyone_only_as_reader(async_users: AsyncUsers) -> None:
+    alice, _ = async_users
+    for role in ("WRITER", "OWNER"):
+        with pytest.raises(AccessError, match="everyone can only be granted READER"):
+            await access.agrant(alice, "handbook", "everyone", role)
+    await access.agrant(alice, "handbook", "everyone")
+    with pytest.raises(AccessError, match="everyone can only be granted READER"):
+        await access.achange_role(alice, "handbook", "everyone", "WRITER")
+    assert (await _aroles(alice))["everyone"] == "READER"
+
+
+async def test_async_plan_then_apply_converges(async_users: AsyncUsers, tmp_path: Path) -> None:
+    alice, bob = async_users
+    file = tmp_path / "access.toml"
+    file.write_text(HANDBOOK, encoding="utf-8")
+    planned = await access.aplan(alice, file)
+    assert [c.describe() for c in planned] == [
+        "+ grant READER to carol@example.com on corpora/handbook",
+        "+ grant READER to group:eng@example.com on corpora/handbook",
+        "+ grant READER to everyone on corpora/handbook",
+        "+ grant WRITER to bob@example.com on corpora/handbook",
+    ]
+    assert await _aroles(alice) == {"alice@example.com": "OWNER"}
+    assert await access.aapply(alice, planned) == planned  # a plan made earlier
+    assert await access.aplan(alice, access.load_access_file(file)) == []
+    assert await access.alist_access(bob, "handbook")
+
+    file.write_text(
+        '[[corpus]]\nname = "handbook"\nreaders = ["bob@example.com", "everyone"]\n',
+        encoding="utf-8",
+    )
+    assert [c.describe() for c in await access.aapply(alice, file)] == [
+        "~ change bob@example.com from WRITER to READER on corpora/handbook",
+        "- revoke READER from carol@example.com on corpora/handbook",
+        "- revoke READER from group:eng@example.com on corpora/handbook",
+    ]
+    assert await _aroles(alice) == {
+        "alice@example.com": "OWNER", "everyone": "READER", "bob@example.com": "READER",
+    }  # fmt: skip
+
+
+async def test_async_plan_never_touches_owners(async_users: AsyncUsers, tmp_path: Path) -> None:
+    alice, _ = async_users
+    file = tmp_path / "access.toml"
+    file.write_text('[[corpus]]\nname = "handbook"\nreaders = []\n', encoding="utf-8")
+    assert await access.aplan(alice, file) == []
+    file.write_text(
+        '[[corpus]]\nname = "handbook"\nwriters = ["alice@example.com"]\n', encoding="utf-8"
+    )
+    with pytest.raises(AccessError, match=r"alice@example\.com is OWNER of corpora/handbook"):
+        await access.aplan(alice, file)
+
+
+async def test_async_a_writer_cannot_apply_owner_changes(
+    async_users: AsyncUsers, tmp_path: Path
+) -> None:
+    alice, bob = async_users
+    await access.agrant(alice, "handbook", "bob@example.com", "WRITER")
+    file = tmp_path / "access.toml"
+    file.write_text(
+        '[[corpus]]\nname = "handbook"\nowners = ["carol@example.com"]\n'
+        'writers = ["bob@example.com"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ragkit.PermissionDeniedError):
+        await access.aapply(bob, file)
+
+
+async def test_hand_made_changes_are_checked_before_sending(
+    two_users: tuple[ragkit.Client, ragkit.Client], async_users: AsyncUsers
+) -> None:
+    name = (await access.agrant(async_users[0], "handbook", "everyone")).permission_name
+    bad = [
+        access.Change("change", "corpora/handbook", Grantee("everyone"), "WRITER", "READER", name),
+    ]
+    with pytest.raises(AccessError, match="everyone can only be granted READER"):
+        access.apply(two_users[0], bad)
+    with pytest.raises(AccessError, match="everyone can only be granted READER"):
+        await access.aapply(async_users[0], bad)
+    nameless = [access.Change("revoke", "corpora/handbook", Grantee("everyone"), None, "READER")]
+    with pytest.raises(AccessError, match="needs the permission's name"):
+        await access.aapply(async_users[0], nameless)
+    assert _roles(two_users[0])["everyone"] == "READER"
+
+
+def test_async_twins_are_exported() -> None:
+    import ragkit.rag
+
+    for name in ("alist_access", "agrant", "achange_role", "arevoke", "aplan", "aapply"):
+        assert getattr(ragkit.rag, name) is getattr(access, name)
+        assert name in ragkit.rag.__all__ and name in access.__all__
 
 
 @pytest.mark.parametrize(
