@@ -3,6 +3,7 @@
 ragkit ingest docs/ --corpus corpora/docs                  # add new, update changed files
 ragkit ingest docs/ --corpus corpora/docs --delete         # ...and drop documents of gone files
 ragkit ingest docs/ --corpus corpora/docs --dry-run        # print the plan, send nothing
+ragkit ingest docs/a --root docs --corpus corpora/docs     # IDs as if docs/ were ingested
 ragkit ingest --pipeline pipelines/pdf-manuals.toml --corpus corpora/manuals --json
 
 Without --base-url (or RAGKIT_BASE_URL) ragkit's server runs inside the command on --data-dir
@@ -10,9 +11,17 @@ Without --base-url (or RAGKIT_BASE_URL) ragkit's server runs inside the command 
 
 Re-runs upload only what changed; a run killed at any point is finished by the next one.
 Moved files (same content, new path) are re-created at the new path, then the old document
-is deleted. Exit status: 0 when the run completed, even if some files failed (they are listed,
-and in --json under "failed"); 1 when the run stopped (server unreachable, credentials
-refused, quota exhausted...) or a path or pipeline is invalid; 2 for usage errors.
+is deleted. --delete only considers documents under the PATHs given.
+
+A document's ID comes from its path relative to the root: the ingested folder (the common
+parent of several PATHs), or --root DIR. With --root, runs over sub-folders of one tree give
+the IDs one run over the whole tree gives, and syncing one sub-folder with --delete leaves its
+siblings' documents alone. Globs in a pipeline match paths relative to the root.
+
+Exit status: 0 when the run completed, even if some files failed (they are listed, and in
+--json under "failed"); 1 when the run stopped (server unreachable, credentials refused, quota
+exhausted...) or a path or pipeline is invalid; 2 for usage errors (a PATH outside --root
+included).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, TextIO
@@ -68,7 +78,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ingest.add_argument(
         "--delete",
         action="store_true",
-        help="also delete ingested documents whose file is not among the paths (mirror them)",
+        help="also delete ingested documents under the paths whose file is gone (mirror them)",
+    )
+    ingest.add_argument(
+        "--root",
+        metavar="DIR",
+        help="make document sources (and IDs) relative to DIR, which must contain every PATH",
     )
     ingest.add_argument(
         "--dry-run", action="store_true", help="print the plan and limit problems, send nothing"
@@ -104,6 +119,8 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         raise CommandError("--corpus is required (or a pipeline with corpus = ...)")
     if not paths:
         raise CommandError("give at least one PATH (or a pipeline with [source] paths)")
+    if args.root is not None:
+        _check_root(args.root, paths, parser)
     base = pipeline.chunking if pipeline else ChunkingConfig()
     chunking = ChunkingConfig(
         chunk_tokens=args.chunk_tokens or base.chunk_tokens,
@@ -120,6 +137,7 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 corpus=corpus,
                 client=client,
                 delete=args.delete,
+                root=args.root,
                 dry_run=args.dry_run,
                 chunking=chunking,
                 concurrency=args.concurrency,
@@ -144,6 +162,20 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         _print_plan(report.plan)
     print(report.summary())
     return 0
+
+
+def _check_root(root: str, paths: list[str], parser: argparse.ArgumentParser) -> None:
+    """A wrong --root would silently give every document a new ID: refuse it up front."""
+    from ragkit.ingest.sync import SourceError
+    from ragkit.ingest.sync.files import scope_of
+
+    if not os.path.isdir(root):
+        parser.error(f"--root {root}: no such directory")
+    for path in paths:
+        try:
+            scope_of([path], root)
+        except SourceError:
+            parser.error(f"--root {root} does not contain {path}; give a DIR that holds every PATH")
 
 
 def _print_plan(plan: list[PlannedFile]) -> None:

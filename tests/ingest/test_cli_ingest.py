@@ -105,6 +105,54 @@ def test_delete_flag(
     assert report["documents_deleted"] == 1
 
 
+def _last_json(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    report: dict[str, object] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return report
+
+
+def test_root_gives_sub_folder_runs_the_ids_of_a_whole_tree_run(
+    server: EmbeddedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = tmp_path / "docs"
+    for relative in ("a/one.md", "a/two.md", "b/three.md"):
+        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tree / relative).write_text(f"# {relative}\n\nText of {relative}.\n")
+    split, whole = _corpus(), _corpus()
+    for folder in ("a", "b"):
+        assert _ingest(server, str(tree / folder), "--root", str(tree), "--corpus", split) == 0
+    assert _ingest(server, str(tree), "--corpus", whole) == 0
+    capsys.readouterr()
+    with ragkit.Client(base_url=server.base_url, api_key="k") as client:
+        ids = [
+            {d.name.rsplit("/", 1)[-1] for d in client.corpora.documents.list(c)}
+            for c in (split, whole)
+        ]
+    assert ids[0] == ids[1] == {document_id(s) for s in ("a/one.md", "a/two.md", "b/three.md")}
+
+    (tree / "a/two.md").unlink()
+    (tree / "b/three.md").unlink()
+    args = ["--root", str(tree), "--corpus", split, "--delete", "--json"]
+    assert _ingest(server, str(tree / "a"), *args) == 0
+    assert _last_json(capsys)["documents_deleted"] == 1  # a/two.md only: b is a sibling
+    assert _ingest(server, str(tree / "b"), *args) == 0
+    assert _last_json(capsys)["documents_deleted"] == 1  # now b/three.md
+
+
+def test_root_must_contain_every_path(
+    docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cases = [(elsewhere, f"--root {elsewhere} does not contain {docs}"),
+             (tmp_path / "nope", "no such directory")]  # fmt: skip
+    for root, message in cases:
+        with pytest.raises(SystemExit) as exited:
+            main(["ingest", str(docs), "--root", str(root), "--corpus", "corpora/x",
+                  "--base-url", "http://127.0.0.1:9"])  # fmt: skip
+        assert exited.value.code == 2
+        assert message in capsys.readouterr().err
+
+
 def test_embedded_default_uses_the_data_dir(
     docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -76,13 +76,18 @@ def ingest(
         paths: Files and/or directories (walked recursively).
         corpus: ``"corpora/ID"`` or ``"ID"``; created (display name = ID) if missing.
         client: The client to send requests with.
-        delete: Also delete documents (created by ingestion) whose file is not among ``paths``:
-            the corpus then mirrors ``paths`` exactly.
+        delete: Also delete documents (created by ingestion) whose source lies under
+            ``paths`` but that no file of this run maps to (the file is gone, or a glob now
+            excludes it): the corpus then mirrors ``paths``. Documents from elsewhere, such
+            as a sibling folder synced on its own under the same ``root``, are kept.
         dry_run: Read the corpus and the files, report what would be done, change nothing.
         chunking: Chunk size and overlap (default ``ChunkingConfig()``: 400 tokens, 50 overlap).
         concurrency: Requests in flight at once (and files being read).
         progress: Called with a :class:`ProgressUpdate` as files and chunks are done.
-        root: What document sources are relative to (default: the paths' common parent).
+        root: What document sources, and so document IDs, are relative to (default: the
+            paths' common parent); it must contain every path. Runs over ``docs/a`` and
+            ``docs/b`` with ``root="docs"`` give the IDs a run over ``docs`` gives. Globs are
+            matched against root-relative paths too.
         include: Globs a file found in a directory must match (default: every file).
         exclude: Globs that drop files found in a directory.
         metadata: Custom metadata attached to every document (at most 16 entries; the
@@ -93,7 +98,7 @@ def ingest(
         The :class:`IngestReport`; files that could not be ingested are in ``report.failed``.
 
     Raises:
-        SourceError: a path does not exist (nothing is sent).
+        SourceError: a path does not exist or is outside ``root`` (nothing is sent).
         ResourceNameError, LimitError: ``corpus`` or ``metadata`` is invalid.
         IngestError: the run stopped (unreachable server, rejected credentials, exhausted
             quota...); ``error.report`` tells what was done. Re-running resumes.
@@ -190,6 +195,7 @@ def _job(paths: Sequence[PathInput], options: _Options) -> Job:
         corpus=options.corpus,
         files=found.files,
         root=found.root,
+        scope=found.scope,
         delete=options.delete,
         dry_run=options.dry_run,
         chunking=options.chunking,

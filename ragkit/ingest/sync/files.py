@@ -8,7 +8,13 @@ reported as skipped, never failed.
 The **root** is the directory every ``source`` (the path stored in the corpus, and the
 input of the document ID) is relative to: by default the common parent of the given paths
 (the directory itself for one directory, the file's directory for one file). Keep the same
-root between runs, or every document is re-created under new IDs.
+root between runs, or every document is re-created under new IDs. Giving a root explicitly
+lets separate runs over parts of one tree agree with a run over all of it: ``docs/a`` with
+root ``docs`` yields ``a/intro.md``, as ``docs`` itself does.
+
+The **scope** of a run is what its paths cover, relative to the root (:func:`scope_of`):
+``--delete`` only ever removes documents whose source lies in it, so syncing ``docs/a``
+leaves the documents of ``docs/b`` alone.
 
 Glob patterns (``include``/``exclude``) match the ``/``-separated path relative to the root:
 ``*`` and ``?`` stay within one directory, ``**/`` spans any number of directories (including
@@ -31,7 +37,7 @@ from ragkit.ingest.sync.ids import document_id
 from ragkit.ingest.sync.plan import LocalFile
 from ragkit.ingest.sync.report import FileIssue
 
-__all__ = ["Discovery", "SourceError", "compile_glob", "discover"]
+__all__ = ["Discovery", "SourceError", "compile_glob", "discover", "scope_of"]
 
 PathInput = str | os.PathLike[str]
 
@@ -42,9 +48,10 @@ class SourceError(RagkitError, ValueError):
 
 @dataclass
 class Discovery:
-    """What :func:`discover` found."""
+    """What :func:`discover` found; ``scope`` is :func:`scope_of` the paths."""
 
     root: Path
+    scope: list[str] = field(default_factory=list)
     files: list[LocalFile] = field(default_factory=list)
     skipped: list[FileIssue] = field(default_factory=list)
     failed: list[FileIssue] = field(default_factory=list)
@@ -71,7 +78,7 @@ def discover(
     base = Path(os.path.abspath(root)) if root is not None else _common_root(given)
     includes = [compile_glob(p) for p in include]
     excludes = [compile_glob(p) for p in exclude]
-    found = Discovery(root=base)
+    found = Discovery(root=base, scope=scope_of(given, base))
     seen: set[str] = set()
     ids: dict[str, str] = {}
     for path, explicit in _walk(given):
@@ -102,6 +109,27 @@ def discover(
         ids[doc_id] = str(path)
         found.files.append(LocalFile(str(path), source, doc_id, digest))
     return found
+
+
+def scope_of(paths: Iterable[PathInput], root: PathInput) -> list[str]:
+    """What ``paths`` cover, as ``/``-separated paths relative to ``root``.
+
+    A directory covers everything below it (``""`` stands for the root itself), a file only
+    itself. The paths need not exist.
+
+    Raises:
+        SourceError: a path is not inside ``root``.
+    """
+    base = os.path.abspath(root)
+    scope = []
+    for path in paths:
+        relative = os.path.relpath(os.path.abspath(path), base)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            raise SourceError(
+                f"{path} is not inside the root {base}: the root must contain every path"
+            )
+        scope.append("" if relative == os.curdir else Path(relative).as_posix())
+    return scope
 
 
 def _common_root(paths: Iterable[Path]) -> Path:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
@@ -52,6 +52,7 @@ __all__ = [
     "SyncPlan",
     "batches",
     "fingerprint",
+    "in_scope",
     "plan_sync",
     "prepare_document",
 ]
@@ -162,6 +163,15 @@ def fingerprint(config: ChunkingConfig, metadata: Mapping[str, MetadataValue]) -
     return f"v{_FORMAT_VERSION}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
 
 
+def in_scope(source: str, scope: Iterable[str]) -> bool:
+    """Whether ``source`` is a file of ``scope`` or lies below one of its folders.
+
+    ``scope`` holds root-relative paths (``""`` is the whole root), as made by
+    :func:`ragkit.ingest.sync.files.scope_of`.
+    """
+    return any(not part or source == part or source.startswith(part + "/") for part in scope)
+
+
 def plan_sync(
     files: Sequence[LocalFile],
     remote: Sequence[RemoteDocument],
@@ -169,6 +179,7 @@ def plan_sync(
     fingerprint: str,
     delete: bool,
     source_exists: Callable[[str], bool],
+    scope: Sequence[str] = ("",),
 ) -> SyncPlan:
     """Decide what happens to each file's document and to documents without a file.
 
@@ -176,9 +187,11 @@ def plan_sync(
         files: The local files (unique document IDs).
         remote: The corpus's documents.
         fingerprint: The current :func:`fingerprint`.
-        delete: Delete managed documents that no file of this run maps to.
+        delete: Delete managed documents that no file of this run maps to, if their source
+            is in ``scope``.
         source_exists: Whether a previous ``source`` path still exists on disk; a document whose
             file is gone but whose content hash matches a new file is a move.
+        scope: What the run's paths cover (see :func:`in_scope`); the default is everything.
 
     A move creates the document at the new path and then deletes the old one, with or without
     ``delete``. The old document is recognised by its content hash: it is managed, complete, not
@@ -211,7 +224,11 @@ def plan_sync(
         else:
             action = Action.UPDATE
         entries.append(FileEntry(file, action, existing, origin))
-    deletions = [doc for doc in orphans if doc.document_id not in moved] if delete else []
+    deletions = [
+        doc
+        for doc in orphans
+        if delete and doc.document_id not in moved and in_scope(doc.source or "", scope)
+    ]
     return SyncPlan(entries, deletions)
 
 

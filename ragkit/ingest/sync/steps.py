@@ -103,6 +103,7 @@ class Job:
     corpus: str
     files: Sequence[LocalFile]
     root: Path
+    scope: Sequence[str] = ("",)
     delete: bool = False
     dry_run: bool = False
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
@@ -192,6 +193,7 @@ class SyncRun:
             fingerprint=self.fingerprint,
             delete=self.job.delete,
             source_exists=lambda source: (self.job.root / source).exists(),
+            scope=self.job.scope,
         )
         self._note_quota(plan, remote)
         work = [entry for entry in plan.entries if entry.action is not Action.UNCHANGED]

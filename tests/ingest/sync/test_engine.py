@@ -141,6 +141,27 @@ def test_delete_removes_documents_of_vanished_files_only(
     assert set(snapshot(client, corpus)) == {document_id("keep.md"), "handmade"}
 
 
+def test_sub_folders_under_one_root_share_ids_and_delete_never_crosses_over(
+    client: ragkit.Client, corpus: str, docs: Path
+) -> None:
+    write(docs, {"a/one.md": "one", "a/two.md": "two", "b/three.md": "three", "b/four.md": "4"})
+    for folder in ("a", "b"):
+        assert _run(client, corpus, docs / folder, root=docs).documents_added == 2
+    whole = {document_id(s) for s in ("a/one.md", "a/two.md", "b/three.md", "b/four.md")}
+    assert set(snapshot(client, corpus)) == whole
+    assert _run(client, corpus, docs).documents_unchanged == 4  # one run over docs agrees
+
+    (docs / "a/two.md").unlink()
+    (docs / "b/four.md").unlink()  # gone too, but b is not synced below
+    report = _run(client, corpus, docs / "a", root=docs, delete=True)
+    assert (report.documents_deleted, report.documents_unchanged) == (1, 1)
+    assert set(snapshot(client, corpus)) == whole - {document_id("a/two.md")}
+    write(docs, {"b/three.md": "three, edited"})
+    report = _run(client, corpus, docs / "b" / "three.md", root=docs, delete=True)
+    assert (report.documents_updated, report.documents_deleted) == (1, 0)  # a file's scope
+    assert _run(client, corpus, docs / "b", root=docs, delete=True).documents_deleted == 1
+
+
 def test_dry_run_sends_nothing_and_prints_the_plan(
     client: ragkit.Client, recorder: Recorder, corpus: str, docs: Path
 ) -> None:

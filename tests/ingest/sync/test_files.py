@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ragkit.ingest.sync import SourceError, document_id
-from ragkit.ingest.sync.files import compile_glob, discover
+from ragkit.ingest.sync.files import compile_glob, discover, scope_of
 
 from .helpers import write
 
@@ -56,6 +56,20 @@ def test_root_is_the_common_parent_and_can_be_given(tmp_path: Path) -> None:
     assert [f.source for f in rooted.files] == ["two/b.md"]
     with pytest.raises(SourceError, match="not inside the root"):
         discover([tmp_path / "one"], root=tmp_path / "two")
+
+
+def test_scope_is_what_the_paths_cover_relative_to_the_root(tmp_path: Path) -> None:
+    write(tmp_path, {"docs/a/x.md": "x", "docs/b/y.md": "y", "docs/top.md": "t"})
+    docs = tmp_path / "docs"
+    found = discover([docs / "a", docs / "top.md"], root=docs)
+    assert (found.scope, [f.source for f in found.files]) == (["a", "top.md"], ["a/x.md", "top.md"])
+    assert discover([docs]).scope == [""]  # the root itself covers everything
+    assert scope_of([docs / "b" / "new"], docs) == ["b/new"]  # paths need not exist
+    with pytest.raises(SourceError, match="the root must contain every path"):
+        scope_of([tmp_path / "docs-old"], docs)  # a shared prefix is not containment
+    write(tmp_path, {"empty/.keep": ""})
+    with pytest.raises(SourceError, match="not inside the root"):
+        discover([tmp_path / "empty"], root=docs)  # refused even with no file to ingest
 
 
 def test_include_and_exclude_filter_walked_files_not_named_ones(tmp_path: Path) -> None:

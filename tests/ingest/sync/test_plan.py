@@ -15,6 +15,7 @@ from ragkit.ingest.sync.plan import (
     LocalFile,
     RemoteDocument,
     fingerprint,
+    in_scope,
     plan_sync,
     prepare_document,
 )
@@ -116,6 +117,24 @@ def test_plan_finishes_a_move_that_was_interrupted_after_the_new_document() -> N
     )  # fmt: skip
     (entry,) = plan.entries
     assert entry.action is Action.UNCHANGED and entry.moved_from == remote[0]
+
+
+def test_delete_stays_within_the_scope_of_the_run() -> None:
+    remote = [_remote(source, source) for source in ("a/gone.md", "ab/x.md", "b/y.md", "top.md")]
+    files = [_file("a/kept.md", "new")]
+
+    def deleted(scope: tuple[str, ...]) -> list[str | None]:
+        plan = plan_sync(
+            files, remote, fingerprint=FP, delete=True, source_exists=bool, scope=scope
+        )
+        return [d.source for d in plan.deletions]
+
+    assert deleted(("a",)) == ["a/gone.md"]  # "ab/" is a sibling, not a sub-folder of "a"
+    assert deleted(("a", "top.md")) == ["a/gone.md", "top.md"]
+    assert deleted(("",)) == ["a/gone.md", "ab/x.md", "b/y.md", "top.md"]
+    assert (in_scope("a", ["a"]), in_scope("a/b/c.md", ["a/b"]), in_scope("a.md", ["a"])) == (
+        True, True, False
+    )  # fmt: skip
 
 
 def test_plan_leaves_unmanaged_documents_alone() -> None:
