@@ -4,6 +4,7 @@ ragkit serve --data-dir ./data                      # http://127.0.0.1:8080/v1be
 ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
 ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upstream-model llama3
 RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
+ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
 """
 
 from __future__ import annotations
@@ -88,8 +89,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="how queries rank chunks: dense (default: embedding cosine), bm25 (keywords) "
         "or hybrid (0.8 x cosine + 0.2 x BM25); see bench/RESULTS.md",
     )
+    serve.add_argument(
+        "--max-file-bytes",
+        type=_file_size,
+        default=limits.MAX_FILE_BYTES,
+        metavar="N",
+        help="largest file the Files API accepts, in bytes (default and maximum "
+        "%(default)s, Google's 2 GB)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.set_defaults(handler=_run_serve, command_parser=serve)
+
+
+def _file_size(text: str) -> int:
+    """A byte count in 1..MAX_FILE_BYTES (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes, got {text!r}") from None
+    if not 0 < value <= limits.MAX_FILE_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {limits.MAX_FILE_BYTES} bytes, got {value}"
+        )
+    return value
 
 
 def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -124,6 +146,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             port=args.port,
             log_level=args.log_level,
             upstream=upstream,
+            max_file_bytes=args.max_file_bytes,
             **({"ranking": args.ranking} if args.ranking else {}),
         )
         app = create_app(config)

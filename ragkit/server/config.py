@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ragkit import limits
 from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
 from ragkit.server.service.quotas import Quotas
 
@@ -106,6 +107,8 @@ class ServerConfig:
             such requests answer NOT_FOUND/UNIMPLEMENTED).
         ranking: How queries rank chunks: ``"dense"`` (embedding cosine), ``"bm25"``
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
+        max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
+            2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
     """
 
     data_dir: Path
@@ -117,6 +120,7 @@ class ServerConfig:
     log_level: str = "info"
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
+    max_file_bytes: int = limits.MAX_FILE_BYTES
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -127,6 +131,10 @@ class ServerConfig:
             raise ValueError(f"port must be in 0..65535, got {self.port}.")
         if self.ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {self.ranking!r}.")
+        if not 0 < self.max_file_bytes <= limits.MAX_FILE_BYTES:
+            raise ValueError(
+                f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
+            )
 
     @property
     def base_url(self) -> str:

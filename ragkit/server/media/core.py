@@ -6,12 +6,16 @@ import queue
 import re
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+
+import anyio
 
 from ragkit import limits
 from ragkit._exceptions import ResourceNameError
 from ragkit.names import generate_id, validate_id
-from ragkit.server.errors import already_exists, invalid_argument
+from ragkit.server.errors import ApiError, aborted, already_exists, invalid_argument
 from ragkit.server.media import store
 from ragkit.server.media.blobs import BlobStore, Digest
 from ragkit.server.media.extract import extract_text, has_text, is_pdf
@@ -21,7 +25,7 @@ from ragkit.server.service.paging import PageTokens
 from ragkit.server.store import Database
 from ragkit.types import FileSource, FileState
 
-__all__ = ["DEFAULT_MIME_TYPE", "INLINE_TEXT_BYTES", "FilesCore"]
+__all__ = ["DEFAULT_MIME_TYPE", "INLINE_TEXT_BYTES", "FilesCore", "SessionGate"]
 
 #: The type of an upload that names none.
 DEFAULT_MIME_TYPE = "application/octet-stream"
@@ -29,6 +33,42 @@ DEFAULT_MIME_TYPE = "application/octet-stream"
 #: request never holds the write lock while decoding a huge file.
 INLINE_TEXT_BYTES = 8 * 1024 * 1024
 _MIME = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+(\s*;.*)?")
+#: How long a chunk waits for another request still writing to the same session (a
+#: client retrying before the server has noticed its first attempt died).
+SESSION_WAIT_SECONDS = 10.0
+
+
+class SessionGate:
+    """One request at a time writes to an upload session; the others queue briefly.
+
+    Used from the event loop only, so it needs no thread lock.
+    """
+
+    def __init__(self, wait_seconds: float = SESSION_WAIT_SECONDS) -> None:
+        self.wait_seconds = wait_seconds
+        self._busy: dict[str, anyio.Event] = {}
+
+    @asynccontextmanager
+    async def hold(self, session_id: str) -> AsyncIterator[None]:
+        """Hold ``session_id`` for the block.
+
+        Raises:
+            ApiError: ABORTED if another request still holds it after ``wait_seconds``.
+        """
+        with anyio.move_on_after(self.wait_seconds):
+            while (busy := self._busy.get(session_id)) is not None:
+                await busy.wait()
+        if session_id in self._busy:
+            raise aborted(
+                "Another request is still uploading to this session; ask where it stands "
+                "with X-Goog-Upload-Command: query and resume from there."
+            )
+        done = self._busy[session_id] = anyio.Event()
+        try:
+            yield
+        finally:
+            del self._busy[session_id]
+            done.set()
 
 
 class FilesCore:
@@ -49,14 +89,20 @@ class FilesCore:
         self.max_file_bytes = max_file_bytes
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._worker: threading.Thread | None = None
+        self._gate = SessionGate()
 
     def check_size(self, size: int) -> None:
         """Raises ApiError INVALID_ARGUMENT if ``size`` bytes exceed the per-file limit."""
         if size > self.max_file_bytes:
-            raise invalid_argument(
-                f"File too large: {size} bytes; this server accepts files of at most "
-                f"{self.max_file_bytes} bytes."
-            )
+            raise self.too_large(size)
+
+    def too_large(self, size: int, *, at_least: bool = False) -> ApiError:
+        """The INVALID_ARGUMENT for a file of ``size`` bytes (``at_least``: a body cut off
+        at the limit, whose full size is unknown)."""
+        return invalid_argument(
+            f"File too large: {'at least ' if at_least else ''}{size} bytes; this server "
+            f"accepts files of at most {self.max_file_bytes} bytes."
+        )
 
     @staticmethod
     def _display_name(value: str | None) -> str:

@@ -8,8 +8,10 @@ audio...) are stored and served but have no text: the local model cannot read th
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["ExtractionError", "extract_text", "has_text", "is_pdf"]
+__all__ = ["ExtractionError", "extract_file_text", "extract_text", "has_text", "is_pdf"]
 
 _TEXT_APPLICATION_TYPES = frozenset(
     {
@@ -65,13 +67,28 @@ def extract_text(mime_type: str, data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _pdf_text(data: bytes) -> str:
+def extract_file_text(mime_type: str, path: Path) -> str:
+    """:func:`extract_text` of the file at ``path``; a PDF is read from the open file as
+    pypdf needs it, not loaded whole into memory first.
+
+    Raises:
+        ExtractionError: the PDF is unreadable.
+        ValueError: ``mime_type`` has no text.
+        OSError: the file cannot be opened.
+    """
+    if is_pdf(mime_type):
+        with path.open("rb") as handle:
+            return _pdf_text(handle)
+    return extract_text(mime_type, path.read_bytes())
+
+
+def _pdf_text(data: bytes | BinaryIO) -> str:
     # pypdf is imported here: a server that never sees a PDF never pays for the import.
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(io.BytesIO(data) if isinstance(data, bytes) else data)
         if reader.is_encrypted:
             raise ExtractionError("the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]

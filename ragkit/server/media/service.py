@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import anyio.to_thread
 
 from ragkit import limits
 from ragkit.server.errors import (
@@ -27,8 +29,9 @@ from ragkit.server.errors import (
     permission_denied,
 )
 from ragkit.server.media import store
-from ragkit.server.media.blobs import BlobStore
-from ragkit.server.media.extract import ExtractionError, extract_text
+from ragkit.server.media.blobs import BlobStore, StagedBlob
+from ragkit.server.media.extract import ExtractionError, extract_file_text
+from ragkit.server.media.spool import BodyTooLarge, spool
 from ragkit.server.media.storage import Clock, open_database, system_clock
 from ragkit.server.media.store import FileRecord
 from ragkit.server.media.uploads import UploadsMixin
@@ -89,6 +92,7 @@ class FileService(UploadsMixin):
             self._blobs.delete(orphan)
         for orphan in self._blobs.session_ids() - sessions:
             self._blobs.discard(orphan)
+        self._blobs.remove_staged()
         for record in pending:
             self._queue.put(record.name)
 
@@ -187,7 +191,8 @@ class FileService(UploadsMixin):
         mime_type: str | None,
         data: bytes,
     ) -> FileRecord:
-        """Store a whole file in one call (multipart, raw and metadata-only creates).
+        """Store a file whose bytes are at hand (metadata-only creates; uploads stream
+        through :meth:`receive_file`).
 
         Raises:
             ApiError: INVALID_ARGUMENT (name, display name, MIME type, size),
@@ -207,6 +212,70 @@ class FileService(UploadsMixin):
                 self._blobs.delete(file_id)
                 raise
         return record
+
+    async def receive_file(
+        self,
+        who: Principal,
+        *,
+        requested_name: str | None,
+        display_name: str | None,
+        mime_type: str | None,
+        body: AsyncIterable[bytes],
+        length: int | None = None,
+    ) -> FileRecord:
+        """Store a one-shot upload (raw media, a multipart's media part) as it streams in.
+
+        The bytes go to a staged file beside the blobs, in pieces of at most 1 MiB, and
+        become the file by rename once complete; an upload that fails for any reason
+        (too large, name taken, the client hung up) leaves neither blob nor record.
+        ``length`` (the body's Content-Length) lets an oversized body be refused before
+        a byte of it is read; without it the limit stops the body as it passes.
+
+        Raises:
+            ApiError: INVALID_ARGUMENT (name, display name, MIME type, size),
+                ALREADY_EXISTS (the name is taken).
+        """
+        display = self._display_name(display_name)
+        mime = self._mime_type(mime_type)
+        if length is not None:
+            self.check_size(length)
+        if requested_name:
+            # Refuse a taken name before receiving the bytes; the commit checks again.
+            await anyio.to_thread.run_sync(self._check_name_free, requested_name)
+        staged = await anyio.to_thread.run_sync(self._blobs.stage)
+        try:
+            try:
+                await spool(body, staged.write, limit=self.max_file_bytes)
+            except BodyTooLarge as over:
+                raise self.too_large(over.received, at_least=True) from None
+            return await anyio.to_thread.run_sync(
+                self._adopt, who, requested_name, display, mime, staged
+            )
+        finally:
+            staged.discard()
+
+    def _check_name_free(self, requested_name: str) -> None:
+        with self._db.read() as conn:
+            self._claim_id(conn, requested_name)
+
+    def _adopt(
+        self,
+        who: Principal,
+        requested_name: str | None,
+        display_name: str,
+        mime_type: str,
+        staged: StagedBlob,
+    ) -> FileRecord:
+        with self._db.write() as conn:
+            file_id = self._claim_id(conn, requested_name)
+            digest = self._blobs.adopt(staged, file_id)
+            try:
+                return self._insert(
+                    conn, who.email, file_id, display_name, mime_type, digest, FileSource.UPLOADED
+                )
+            except BaseException:
+                self._blobs.delete(file_id)
+                raise
 
     def create_generated(self, owner: str, file_id: str, mime_type: str, data: bytes) -> FileRecord:
         """Store a file the server produced (a batch job's responses file) for ``owner``.
@@ -281,7 +350,7 @@ class FileService(UploadsMixin):
             return
         state, text, error = FileState.ACTIVE, None, None
         try:
-            text = extract_text(record.mime_type, self._blobs.read(file_id))
+            text = extract_file_text(record.mime_type, self._blobs.path(file_id))
         except ExtractionError as problem:
             state = FileState.FAILED
             message = f"File files/{file_id} could not be processed: {problem}."

@@ -1,8 +1,10 @@
 """Resumable upload sessions (``X-Goog-Upload-Protocol: resumable``), below HTTP.
 
 ``start`` reserves the file's ID and records the declared size and type; each ``upload``
-appends the bytes at the offset the session has reached (any other offset is rejected, so
-a client that lost track asks with ``query``); ``finalize`` turns the bytes into a file.
+streams the bytes into the session's part file at the offset the session has reached (any
+other offset is rejected, so a client that lost track asks with ``query``); ``finalize``
+turns the bytes into a file. A chunk is all or nothing: one that fails or is cut short
+leaves the session where it was, so the client resends it from the same offset.
 Finalizing again with the same final chunk returns the same file, so a client may retry
 a finalize whose answer it never saw.
 """
@@ -11,13 +13,17 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import anyio.to_thread
+
 from ragkit import limits
-from ragkit.server.errors import invalid_argument, not_found
+from ragkit.server.errors import aborted, invalid_argument, not_found
 from ragkit.server.media import store
 from ragkit.server.media.core import FilesCore
+from ragkit.server.media.spool import BodyTooLarge, spool
 from ragkit.server.media.store import FileRecord, SessionRecord
 from ragkit.server.principal import Principal
 from ragkit.types import FileSource
@@ -96,32 +102,119 @@ class UploadsMixin(FilesCore):
             store.delete_session(conn, session.id)
         self._blobs.discard(session_id)
 
-    def upload_chunk(
-        self, who: Principal, session_id: str, offset: int, data: bytes, *, finalize: bool
+    async def receive_chunk(
+        self,
+        who: Principal,
+        session_id: str,
+        offset: int | None,
+        body: AsyncIterable[bytes],
+        *,
+        length: int | None,
+        finalize: bool,
     ) -> UploadProgress:
-        """Append ``data`` at ``offset``; with ``finalize``, create the file.
+        """Write the chunk ``body`` at ``offset`` as it streams in; with ``finalize``,
+        create the file. ``offset`` ``None`` means "where the session stands" (a bare
+        finalize); ``length`` is the body's Content-Length, when the client sent one.
+
+        The bytes go straight into the session's part file; a chunk that fails for any
+        reason (too long, short of the declared size, the client hung up) is cut back
+        off, so the session stays at ``offset`` and the client resends from there.
 
         Raises:
             ApiError: NOT_FOUND (no such session), INVALID_ARGUMENT (offset other than
                 the bytes received, more bytes than declared or allowed, a finalize short
-                of the declared size, or an upload after finalize).
+                of the declared size, or an upload after finalize), ABORTED (another
+                request is still writing to the session).
         """
-        with self._db.write() as conn:
-            session = self._session(conn, who, session_id)
-            done = self._finished(conn, session)
+        async with self._gate.hold(session_id):
+            session, done = await anyio.to_thread.run_sync(self._open_session, who, session_id)
+            at = session.received if offset is None else offset
             if session.file_name is not None:
-                if finalize and done is not None and offset + len(data) == session.received:
-                    return UploadProgress(session.id, session.received, done)
-                raise invalid_argument("The upload is already finalized.")
-            if offset != session.received:
-                raise invalid_argument(
-                    f"Invalid X-Goog-Upload-Offset {offset}: the upload has received "
-                    f"{session.received} bytes; send the data from that offset (ask with "
-                    "X-Goog-Upload-Command: query)."
+                await self._check_refinalize(session, done, at, body, length, finalize)
+                return UploadProgress(session.id, session.received, done)
+            self._check_offset(session, at)
+            if length is not None:
+                self._check_received(session, at + length, finalize)
+            writer = await anyio.to_thread.run_sync(self._blobs.open_part, session.id, at)
+            try:
+                received = at + await self._spool_chunk(session, at, body, writer.write)
+                self._check_received(session, received, finalize)
+                await anyio.to_thread.run_sync(writer.commit)
+                progress = await anyio.to_thread.run_sync(
+                    self._commit_chunk, session, at, received, finalize
                 )
-            received = offset + len(data)
-            self._check_received(session, received, finalize)
-            self._blobs.append(session.id, offset, data)
+            except BaseException:
+                writer.rollback()
+                raise
+        return progress
+
+    def _open_session(
+        self, who: Principal, session_id: str
+    ) -> tuple[SessionRecord, FileRecord | None]:
+        with self._db.read() as conn:
+            session = self._session(conn, who, session_id)
+            return session, self._finished(conn, session)
+
+    async def _check_refinalize(
+        self,
+        session: SessionRecord,
+        done: FileRecord | None,
+        offset: int,
+        body: AsyncIterable[bytes],
+        length: int | None,
+        finalize: bool,
+    ) -> None:
+        """Accept a finalize repeated with the same final chunk (its answer was lost)."""
+        finished = invalid_argument("The upload is already finalized.")
+        if not finalize or done is None or offset > session.received:
+            raise finished
+        if length is None:
+            try:
+                length = await spool(body, _drop, limit=session.received - offset)
+            except BodyTooLarge:
+                raise finished from None
+        if offset + length != session.received:
+            raise finished
+
+    def _check_offset(self, session: SessionRecord, offset: int) -> None:
+        if offset != session.received:
+            raise invalid_argument(
+                f"Invalid X-Goog-Upload-Offset {offset}: the upload has received "
+                f"{session.received} bytes; send the data from that offset (ask with "
+                "X-Goog-Upload-Command: query)."
+            )
+
+    async def _spool_chunk(
+        self,
+        session: SessionRecord,
+        offset: int,
+        body: AsyncIterable[bytes],
+        write: Callable[[bytes | bytearray], object],
+    ) -> int:
+        ceiling = self.max_file_bytes
+        if session.declared_size is not None:
+            ceiling = min(ceiling, session.declared_size)
+        try:
+            return await spool(body, write, limit=ceiling - offset)
+        except BodyTooLarge as over:
+            self._check_received(session, offset + over.received, False, at_least=True)
+            raise  # unreachable: the check above raises for anything over the ceiling
+
+    def _commit_chunk(
+        self, session: SessionRecord, offset: int, received: int, finalize: bool
+    ) -> UploadProgress:
+        """Record the chunk durably written to the part file; finalize if asked."""
+        with self._db.write() as conn:
+            current = store.find_session(conn, session.id, self._clock())
+            if current is None:
+                # Cancelled or expired while the chunk streamed in: drop its bytes too.
+                self._blobs.discard(session.id)
+                raise not_found(f"Upload session {session.id!r} not found; it may have expired.")
+            if current.file_name is not None or current.received != offset:
+                raise aborted(
+                    "The upload session changed while the chunk was sent; ask where it "
+                    "stands with X-Goog-Upload-Command: query."
+                )
             store.set_received(conn, session.id, received)
             if not finalize:
                 return UploadProgress(session.id, received, None)
@@ -138,20 +231,29 @@ class UploadsMixin(FilesCore):
                 )
                 store.set_session_file(conn, session.id, session.file_id)
             except BaseException:
-                self._blobs.delete(session.file_id)
+                # The transaction rolls back to "not finalized": the bytes go back too.
+                self._blobs.demote(session.file_id, session.id)
                 raise
         return UploadProgress(session.id, received, record)
 
-    def _check_received(self, session: SessionRecord, received: int, finalize: bool) -> None:
+    def _check_received(
+        self, session: SessionRecord, received: int, finalize: bool, *, at_least: bool = False
+    ) -> None:
         declared = session.declared_size
         if declared is not None and received > declared:
             raise invalid_argument(
-                f"The upload exceeds its declared size: {received} bytes received, "
-                f"X-Goog-Upload-Header-Content-Length was {declared}."
+                f"The upload exceeds its declared size: {'at least ' if at_least else ''}"
+                f"{received} bytes received, X-Goog-Upload-Header-Content-Length was "
+                f"{declared}."
             )
-        self.check_size(received)
+        if received > self.max_file_bytes:
+            raise self.too_large(received, at_least=at_least)
         if finalize and declared is not None and received != declared:
             raise invalid_argument(
                 f"The upload was finalized after {received} bytes, but "
                 f"X-Goog-Upload-Header-Content-Length declared {declared}."
             )
+
+
+def _drop(data: bytes | bytearray) -> None:
+    """A sink that keeps nothing (counting the body of a repeated finalize)."""

@@ -11,25 +11,32 @@ Uploads speak Google's protocols (api.md §9.5):
 * ``multipart`` (``multipart/related``: JSON metadata part, media part) and ``raw``
   (the body is the file; also ``uploadType=media``) in one request.
 
-Every request is checked against the per-file size limit before anything is stored.
+No upload is held in memory: bodies stream to disk through 1 MiB buffers
+(:mod:`ragkit.server.media.spool`). The per-file size limit is checked from the
+declared sizes (``X-Goog-Upload-Header-Content-Length``, ``Content-Length``) before a
+byte is read, and again as the body streams, which stops at the limit. A client that
+hangs up mid-body leaves nothing behind: no file, no partial chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.requests import ClientDisconnect
 
-from ragkit.server.errors import invalid_argument
+from ragkit.server.errors import ApiError, invalid_argument
 from ragkit.server.http.deps import Caller, Files
 from ragkit.server.http.params import SYSTEM_PARAMS, Params, parse_alt, query_params
-from ragkit.server.http.wire import json_body, parse_body
+from ragkit.server.http.wire import parse_body
 from ragkit.server.media import FileService, UploadProgress, file_out
-from ragkit.server.media.multipart import parse_multipart
+from ragkit.server.media.multipart import MAX_METADATA_BYTES, metadata_object, read_multipart
+from ragkit.server.media.spool import BodyTooLarge, spool
 from ragkit.server.principal import Principal
-from ragkit.types import CreateFileRequest, File
+from ragkit.types import Code, CreateFileRequest, File
 from ragkit.types._base import to_wire
 
 __all__ = ["router"]
@@ -76,12 +83,16 @@ def _int_header(request: Request, header: str) -> int | None:
     return int(value)
 
 
-async def _body(request: Request, files: FileService) -> bytes:
-    # Refuse an oversized body from its Content-Length, before reading a byte of it.
-    length = _int_header(request, "content-length")
-    if length is not None:
-        files.check_size(length)
-    return await request.body()
+async def _metadata_body(request: Request) -> dict[str, object]:
+    """The small JSON body of a resumable start, read with a ceiling."""
+    raw = bytearray()
+    try:
+        await spool(request.stream(), raw.extend, limit=MAX_METADATA_BYTES)
+    except BodyTooLarge:
+        raise invalid_argument(
+            f"The upload start request's metadata exceeds {MAX_METADATA_BYTES} bytes."
+        ) from None
+    return metadata_object(raw, "the upload start request")
 
 
 def _file_metadata(data: dict[str, object]) -> File:
@@ -102,6 +113,16 @@ def _file_response(progress: UploadProgress, request: Request, enum_int: bool) -
 @router.post("/upload/v1beta/files")
 async def upload_file(request: Request, files: Files, who: Caller) -> Response:
     """Every upload protocol: a resumable start or chunk, multipart, or raw media."""
+    try:
+        return await _upload(request, files, who)
+    except ClientDisconnect:
+        # Nobody is left to read this answer; it keeps the hang-up out of the error log.
+        raise ApiError(
+            Code.CANCELLED, "The client closed the connection before the upload finished."
+        ) from None
+
+
+async def _upload(request: Request, files: FileService, who: Principal) -> Response:
     params, enum_int = _upload_query(request)
     if "upload_id" in params:
         return await _session_command(request, files, who, params["upload_id"], enum_int)
@@ -114,13 +135,17 @@ async def upload_file(request: Request, files: Files, who: Caller) -> Response:
     if protocol == "resumable":
         return await _start(request, files, who)
     if protocol == "multipart":
-        upload = parse_multipart(await _body(request, files), content_type)
+        upload = await read_multipart(request.stream(), content_type)
         metadata = _file_metadata(upload.metadata)
-        mime, data = metadata.mime_type or upload.media_type, upload.media
-        return await _create(request, files, who, metadata, mime, data, enum_int)
+        mime = metadata.mime_type or upload.media_type
+        # The body's length also counts the metadata and boundaries: only the streaming
+        # limit, on the media alone, is exact.
+        return await _create(request, files, who, metadata, mime, upload.media, None, enum_int)
     if protocol in ("raw", "media"):
-        data = await _body(request, files)
-        return await _create(request, files, who, File(), content_type or None, data, enum_int)
+        length = _int_header(request, "content-length")
+        body = request.stream()
+        mime = content_type or None
+        return await _create(request, files, who, File(), mime, body, length, enum_int)
     raise invalid_argument(
         "Missing or unknown upload protocol: send X-Goog-Upload-Protocol resumable, "
         f"multipart or raw (or uploadType=media|multipart|resumable), got {protocol!r}."
@@ -133,17 +158,17 @@ async def _create(
     who: Principal,
     metadata: File,
     mime_type: str | None,
-    data: bytes,
+    body: AsyncIterator[bytes],
+    length: int | None,
     enum_int: bool,
 ) -> Response:
-    record = await anyio.to_thread.run_sync(
-        lambda: files.create_file(
-            who,
-            requested_name=metadata.name,
-            display_name=metadata.display_name,
-            mime_type=mime_type,
-            data=data,
-        )
+    record = await files.receive_file(
+        who,
+        requested_name=metadata.name,
+        display_name=metadata.display_name,
+        mime_type=mime_type,
+        body=body,
+        length=length,
     )
     file = to_wire(file_out(record, _base_url(request)), enum_int=enum_int)
     return JSONResponse({"file": file}, headers={"x-goog-upload-status": "final"})
@@ -156,8 +181,11 @@ async def _start(request: Request, files: FileService, who: Principal) -> Respon
             "A resumable upload starts with X-Goog-Upload-Command: start, got "
             f"{command or 'no command'!r}."
         )
-    metadata = _file_metadata(await json_body(request))
+    # A declared size over the limit is refused before the body is read.
     declared = _int_header(request, "x-goog-upload-header-content-length")
+    if declared is not None:
+        files.check_size(declared)
+    metadata = _file_metadata(await _metadata_body(request))
     mime = metadata.mime_type or request.headers.get("x-goog-upload-header-content-type")
     progress = await anyio.to_thread.run_sync(
         lambda: files.start_upload(
@@ -204,15 +232,16 @@ async def _session_command(
         return Response(status_code=200, headers={"x-goog-upload-status": "cancelled"})
     if not commands <= {"upload", "finalize"}:
         raise invalid_argument(f"Commands {sorted(commands)} cannot be combined.")
-    data = await _body(request, files)
     offset = _int_header(request, "x-goog-upload-offset")
-    if offset is None:
-        if "upload" in commands:
-            raise invalid_argument("X-Goog-Upload-Offset is required with the upload command.")
-        offset = (await anyio.to_thread.run_sync(files.query_upload, who, session_id)).received
-    finalize = "finalize" in commands
-    progress = await anyio.to_thread.run_sync(
-        lambda: files.upload_chunk(who, session_id, offset, data, finalize=finalize)
+    if offset is None and "upload" in commands:
+        raise invalid_argument("X-Goog-Upload-Offset is required with the upload command.")
+    progress = await files.receive_chunk(
+        who,
+        session_id,
+        offset,
+        request.stream(),
+        length=_int_header(request, "content-length"),
+        finalize="finalize" in commands,
     )
     return _file_response(progress, request, enum_int)
 

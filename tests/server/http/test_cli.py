@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 import uvicorn
 
+from ragkit import limits
 from ragkit.cli import build_parser, main
+from ragkit.server.config import ServerConfig
 from ragkit.server.http.deps import ServerState
 
 
@@ -60,6 +62,25 @@ def test_serve_defaults(tmp_path: Path, uvicorn_calls: list[dict[str, Any]]) -> 
     state: ServerState = call["app"].state.ragkit
     assert state.config.embedder == "minilm"
     assert state.config.quotas.max_corpora == 5
+    assert state.config.max_file_bytes == limits.MAX_FILE_BYTES
+
+
+async def test_max_file_bytes_reaches_the_files_service(
+    tmp_path: Path, uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash", "--max-file-bytes", "4096"])
+
+    (call,) = uvicorn_calls
+    app = call["app"]
+    assert app.state.ragkit.config.max_file_bytes == 4096
+    async with app.router.lifespan_context(app):
+        assert app.state.ragkit.files.max_file_bytes == 4096
+
+
+def test_server_config_checks_max_file_bytes(tmp_path: Path) -> None:
+    for bad in (0, -1, limits.MAX_FILE_BYTES + 1):
+        with pytest.raises(ValueError, match="max_file_bytes"):
+            ServerConfig(data_dir=tmp_path, max_file_bytes=bad)
 
 
 @pytest.mark.parametrize(
@@ -68,6 +89,9 @@ def test_serve_defaults(tmp_path: Path, uvicorn_calls: list[dict[str, Any]]) -> 
         (["serve"], "--data-dir"),
         (["serve", "--data-dir", "d", "--port", "0"], "--port"),
         (["serve", "--data-dir", "d", "--max-corpora", "-1"], "--max-corpora"),
+        (["serve", "--data-dir", "d", "--max-file-bytes", "0"], "--max-file-bytes"),
+        (["serve", "--data-dir", "d", "--max-file-bytes", "2147483649"], "between 1 and"),
+        (["serve", "--data-dir", "d", "--max-file-bytes", "2G"], "expected a number of bytes"),
         (["serve", "--data-dir", "d", "--embedder", "bert"], "Unknown embedder 'bert'"),
         (
             ["serve", "--data-dir", "d", "--auth-file", "/nonexistent/auth.toml"],

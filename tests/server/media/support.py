@@ -14,6 +14,7 @@ from typing import Any
 from unittest import mock
 
 import httpx
+from fastapi import FastAPI
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
@@ -130,6 +131,7 @@ def build_pdf(pages: Sequence[str]) -> bytes:
 class Served:
     """A running app: raw HTTP, ragkit's async client, and the services."""
 
+    app: FastAPI
     http: httpx.AsyncClient
     client: ragkit.AsyncClient
     state: ServerState
@@ -149,13 +151,15 @@ async def serve(
     start_batches: bool = True,
 ) -> AsyncIterator[Served]:
     """The app over ``data_dir`` with files/caches/batches on ``clock`` and ``models``."""
-    app = create_app(ServerConfig(data_dir=data_dir, embedder="hash", auth_file=auth_file))
-    test_clock = clock or FakeClock()
     options = {} if max_file_bytes is None else {"max_file_bytes": max_file_bytes}
+    config = ServerConfig(data_dir=data_dir, embedder="hash", auth_file=auth_file, **options)
+    app = create_app(config)
+    test_clock = clock or FakeClock()
 
     def open_content(state: ServerState, generation: Any, loop: Any) -> None:
         # What the app's lifespan opens, on the test's clock and models.
-        state.files = FileService.open(data_dir, clock=test_clock, **options)
+        limit = state.config.max_file_bytes
+        state.files = FileService.open(data_dir, clock=test_clock, max_file_bytes=limit)
         state.caches = CacheService.open(data_dir, files=state.files, clock=test_clock)
         state.batches = BatchService.open(
             data_dir,
@@ -178,4 +182,4 @@ async def serve(
                     api_key="test", base_url="http://ragkit", transport=transport, max_retries=0
                 ) as client,
             ):
-                yield Served(http, client, state, files, caches, batches)
+                yield Served(app, http, client, state, files, caches, batches)

@@ -110,9 +110,11 @@ def test_orphans_of_a_crash_are_removed_and_pdfs_requeued(tmp_path: Path) -> Non
     orphan.write_bytes(b"half")
     stray = tmp_path / "files" / "uploads" / "gone.part"
     stray.write_bytes(b"x")
+    staged = tmp_path / "files" / ".0123abcd.staged"  # a one-shot upload cut off by the crash
+    staged.write_bytes(b"partial")
     files = FileService.open(tmp_path, clock=clock)
     try:
-        assert not orphan.exists() and not stray.exists()
+        assert not orphan.exists() and not stray.exists() and not staged.exists()
     finally:
         files.close()
 
