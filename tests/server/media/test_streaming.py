@@ -189,6 +189,28 @@ async def test_limit_stops_every_upload_form_mid_stream(tmp_path: Path) -> None:
         message = _error(await _chunk(http, declared, 0, streamed), 400)
         assert "exceeds its declared size: at least 12 bytes" in message
 
+        # Declared sizes over the limit are refused before a byte of the body is read.
+        metadata = Body([b'{"file": {}}'])
+        start = await http.post(
+            UPLOAD,
+            headers={
+                "X-Goog-Upload-Protocol": "resumable",
+                "X-Goog-Upload-Command": "start",
+                "X-Goog-Upload-Header-Content-Length": "1001",
+                "Content-Type": "application/json",
+            },
+            content=metadata,
+        )
+        assert "File too large: 1001 bytes" in _error(start, 400)
+        announced = Body([b"r" * 1001])
+        response = await http.post(
+            UPLOAD,
+            headers={"X-Goog-Upload-Protocol": "raw", "Content-Length": "1001"},
+            content=announced,
+        )
+        assert "File too large: 1001 bytes" in _error(response, 400)
+        assert (metadata.pulled, announced.pulled) == (0, 0)
+
         assert (await http.get("/v1beta/files")).json() == {}
         assert [p for p in _leftovers(served) if not p.endswith(".part")] == []
     assert list((tmp_path / "data" / "files").glob("*.bin")) == []
