@@ -29,6 +29,9 @@ class Section:
         page_start: First page (1-based) the section covers, or ``None`` when unpaged.
         page_end: Last page (1-based) the section covers, or ``None`` when unpaged.
         start: Offset of the section's first character in the document text.
+        entry: The section is one self-contained entry of a list of definitions (a glossary
+            term, a command-line option): the chunker never merges it with its neighbours,
+            so a question about the term finds a chunk about that term alone.
     """
 
     text: str
@@ -36,6 +39,7 @@ class Section:
     page_start: int | None
     page_end: int | None
     start: int
+    entry: bool = False
 
     @property
     def end(self) -> int:

@@ -21,6 +21,7 @@ from types import TracebackType
 
 import uvicorn
 
+from ragkit.limits import MAX_FILE_BYTES
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
@@ -40,6 +41,8 @@ class EmbeddedServer:
         quotas: Capacity limits; Google's defaults unless given.
         auth_file: Optional auth file, as for ``ragkit serve --auth-file``.
         ranking: ``"dense"``, ``"bm25"`` or ``"hybrid"``, as for ``ragkit serve --ranking``.
+        max_file_bytes: Largest file the Files API accepts, as for
+            ``ragkit serve --max-file-bytes`` (Google's 2 GB unless given).
 
     Raises:
         RuntimeError: from :meth:`start` if the server does not come up.
@@ -53,6 +56,7 @@ class EmbeddedServer:
         quotas: Quotas | None = None,
         auth_file: str | Path | None = None,
         ranking: Ranking = DEFAULT_RANKING,
+        max_file_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -66,6 +70,7 @@ class EmbeddedServer:
             port=port,
             log_level="warning",
             ranking=ranking,
+            max_file_bytes=max_file_bytes,
         )
         self._server = uvicorn.Server(
             uvicorn.Config(create_app(self.config), log_level="warning", lifespan="on")

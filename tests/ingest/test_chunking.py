@@ -53,7 +53,10 @@ def check_invariants(text: str, chunks: list[TextChunk], config: ChunkingConfig)
     for chunk in chunks:
         assert chunk.text == text[chunk.start : chunk.end]
         assert chunk.text == chunk.text.strip() and chunk.text
-        assert chunk.token_count == count_tokens(chunk.text)
+        assert chunk.token_count == count_tokens(chunk.content)
+        assert chunk.content == (
+            f"{chunk.context}\n\n{chunk.text}" if chunk.context else chunk.text
+        )
         assert chunk.token_count <= config.chunk_tokens <= config.max_tokens
         # Nothing but whitespace is skipped between chunks.
         assert not text[covered_to : chunk.start].strip()
@@ -88,7 +91,7 @@ def test_invalid_configs_are_rejected(kwargs: dict[str, int], fragment: str) -> 
 
 def test_defaults_leave_a_margin_below_the_api_limit() -> None:
     config = ChunkingConfig()
-    assert (config.chunk_tokens, config.overlap_tokens) == (400, 50)
+    assert (config.chunk_tokens, config.overlap_tokens) == (200, 50)
     assert config.max_tokens == HARD_MAX_CHUNK_TOKENS < MAX_TOKENS_PER_CHUNK
     big = ChunkingConfig(chunk_tokens=HARD_MAX_CHUNK_TOKENS, overlap_tokens=100)
     chunks = chunk_text(prose(7, 60), big)
@@ -179,11 +182,14 @@ def test_heading_sections_never_share_a_chunk_when_large() -> None:
     check_invariants(doc.text, chunks, config)
     for chunk in chunks:
         owners = [s for s in doc.sections if s.start < chunk.end and chunk.start < s.end]
+        if chunk.index == 0:  # the bare "# Manual" heading opens Part 0's first chunk
+            assert [s.heading_path for s in owners] == [("Manual",), ("Manual", "Part 0")]
+            owners = owners[1:]
         assert len(owners) == 1, chunk.text[:60]
         assert chunk.heading_path == owners[0].heading_path
     parts = {c.heading_path for c in chunks}
     assert {("Manual", f"Part {i}") for i in range(5)} <= parts
-    firsts = [c for c in chunks if c.text.startswith("## Part")]
+    firsts = [c for c in chunks if c.text.startswith(("## Part", "# Manual\n\n## Part"))]
     assert len(firsts) == 5  # every section's first chunk starts at its heading: no overlap in
 
 
@@ -201,7 +207,9 @@ def test_small_sections_under_one_parent_merge() -> None:
 def test_sections_of_different_parents_stay_apart() -> None:
     source = "# A\n\n## x\n\nsmall\n\n# B\n\n## y\n\nsmall too"
     chunks = chunk_document(load("t.md", source.encode()), ChunkingConfig(chunk_tokens=100))
-    assert [c.heading_path for c in chunks] == [("A",), ("B",)]
+    # Each bare top heading opens its only sub-section's chunk, which keeps that trail.
+    assert [c.heading_path for c in chunks] == [("A", "x"), ("B", "y")]
+    assert [c.text for c in chunks] == ["# A\n\n## x\n\nsmall", "# B\n\n## y\n\nsmall too"]
 
 
 def test_page_ranges_follow_the_pages_a_chunk_covers(make_pdf: Callable[..., bytes]) -> None:
@@ -276,3 +284,51 @@ def test_slice_counts_match_a_fresh_encode() -> None:
             start = rng.randrange(len(text))
             end = rng.randint(start + 1, len(text))
             assert index.count(start, end) == len(encoding.encode_ordinary(text[start:end]))
+
+
+def test_definition_entries_are_never_merged() -> None:
+    page = (
+        b"<h1>Glossary</h1><dl><dt>ACID</dt><dd>Atomicity, Consistency, Isolation, Durability"
+        b"</dd><dt>Key</dt><dd>A means of identifying a row.</dd></dl><p>The end.</p>"
+    )
+    doc = load("glossary.html", page)
+    chunks = chunk_document(doc, ChunkingConfig(chunk_tokens=200, overlap_tokens=0))
+    # The bare "Glossary" heading opens the first entry's chunk rather than a chunk of its own.
+    assert [(c.heading_path, c.text) for c in chunks] == [
+        (("Glossary", "ACID"), "Glossary\n\nACID\n\nAtomicity, Consistency, Isolation, Durability"),
+        (("Glossary", "Key"), "Key\n\nA means of identifying a row."),
+        (("Glossary",), "The end."),
+    ]
+
+
+def test_context_lines_name_document_and_section() -> None:
+    source = "# Guide\n\nIntro text here.\n\n## Install\n\n" + prose(3, 6) + "\n\n## Run\n\nGo."
+    doc = load("guide.md", source.encode())
+    config = ChunkingConfig(chunk_tokens=80, overlap_tokens=0)
+    chunks = chunk_document(doc, config)
+    check_invariants(doc.text, chunks, config)
+    install = [c for c in chunks if c.heading_path == ("Guide", "Install")]
+    assert len(install) > 1
+    # The title is the first heading here, so the line is the trail alone.
+    assert {c.context for c in install} == {"Guide > Install"}
+    assert install[1].content.startswith("Guide > Install\n\n")
+    # A chunk of a titled document with a different first heading names both.
+    other = chunk_document(load("notes.md", b"---\ntitle: Notes\n---\n# Setup\n\nDo it."))
+    assert [c.context for c in other] == ["Notes > Setup"]
+    off = chunk_document(doc, ChunkingConfig(chunk_tokens=80, overlap_tokens=0, context=False))
+    assert all(c.context == "" and c.content == c.text for c in off)
+
+
+def test_a_context_line_never_takes_more_than_a_quarter_of_the_budget() -> None:
+    deep = "".join(
+        f"{'#' * level} Heading number {level} of a deep trail\n\n" for level in range(1, 7)
+    )
+    doc = load("deep.md", (deep + prose(5, 3)).encode())
+    config = ChunkingConfig(chunk_tokens=60, overlap_tokens=0)
+    chunks = chunk_document(doc, config)
+    check_invariants(doc.text, chunks, config)
+    for chunk in chunks:
+        if chunk.context:
+            assert count_tokens(chunk.context + "\n\n") <= 60 // 4
+            # Outer headings go first: what is left is the end of the trail.
+            assert chunk.context.endswith(chunk.heading_path[-1])

@@ -101,3 +101,59 @@ def test_page_of_only_furniture_is_empty() -> None:
 def test_list_items_wrapping_paragraphs_keep_their_marker() -> None:
     html = b"<ul><li><p>Item one</p></li><li>two</li></ul><ol><li>a<ul><li>b</li></ul></li></ol>"
     assert load("list.html", html).text == "- Item one\n- two\n- a\n- b"
+
+
+GLOSSARY = b"""<html><head><title>Terms</title></head><body>
+<h1>Glossary</h1><p>Words we use.</p>
+<dl>
+  <dt>ACID</dt><dd><p>Atomicity, Consistency, Isolation, and Durability.</p></dd>
+  <dt>Key</dt><dd><p>A means of identifying a row.</p>
+    <dl><dt>Primary key</dt><dd>The key chosen to identify rows.</dd></dl>
+    <p>Keys may span columns.</p></dd>
+</dl>
+<p>See also the index.</p>
+<h2>Next</h2><p>More.</p>
+</body></html>
+"""
+
+
+def test_definition_terms_start_entry_sections_below_their_heading() -> None:
+    doc = load("glossary.html", GLOSSARY)
+    assert doc.title == "Terms"
+    got = [(s.heading_path, s.entry, s.text) for s in doc.sections]
+    assert got == [
+        (("Glossary",), False, "Glossary\n\nWords we use."),
+        (("Glossary", "ACID"), True, "ACID\n\nAtomicity, Consistency, Isolation, and Durability."),
+        (("Glossary", "Key"), True, "Key\n\nA means of identifying a row."),
+        (
+            ("Glossary", "Key", "Primary key"),
+            True,
+            "Primary key\n\nThe key chosen to identify rows.",
+        ),
+        # Closing a list hands the text back to the term or heading that encloses it.
+        (("Glossary", "Key"), False, "Keys may span columns."),
+        (("Glossary",), False, "See also the index."),
+        (("Glossary", "Next"), False, "Next\n\nMore."),
+    ]
+    for section in doc.sections:
+        assert doc.text[section.start : section.end] == section.text
+
+
+def test_a_term_is_never_the_title() -> None:
+    doc = load("t.html", b"<body><dl><dt>Alpha</dt><dd>first letter</dd></dl></body>")
+    assert doc.title == "t"
+    assert [(s.heading_path, s.entry) for s in doc.sections] == [(("Alpha",), True)]
+
+
+def test_terms_without_a_definition_are_plain_lines() -> None:
+    page = (
+        b"<h1>Index</h1><dl><dt>COMMIT, <a href='x'>Commit</a></dt><dt>ABORT, <a>Abort</a></dt>"
+        b"</dl><h1>Options</h1><dl><dt>-v</dt><dt>--verbose</dt><dd><p>Talk more.</p></dd></dl>"
+    )
+    doc = load("index.html", page)
+    assert [(s.heading_path, s.entry, s.text) for s in doc.sections] == [
+        (("Index",), False, "Index\n\nCOMMIT, Commit\n\nABORT, Abort"),
+        (("Options",), False, "Options"),
+        # Of two terms sharing one definition, the first heads the entry.
+        (("Options", "-v"), True, "-v\n\n--verbose\n\nTalk more."),
+    ]

@@ -23,11 +23,13 @@ def split_sections(
     boundaries: Sequence[tuple[int, tuple[str, ...]]],
     *,
     page: int | None = None,
+    entries: frozenset[int] = frozenset(),
 ) -> list[Section]:
     """Cut ``text`` at each ``(offset, heading_path)`` boundary (offsets ascending).
 
     Text before the first boundary becomes a section with an empty heading path. Each section is
-    stripped of surrounding whitespace; blank ones are dropped.
+    stripped of surrounding whitespace; blank ones are dropped. Sections starting at an offset
+    in ``entries`` are definition entries (:attr:`Section.entry`).
     """
     cuts: list[tuple[int, tuple[str, ...]]] = (
         [(0, ())] if not boundaries or boundaries[0][0] > 0 else []
@@ -38,7 +40,9 @@ def split_sections(
         stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
         start, end = strip_span(text, offset, stop)
         if start < end:
-            sections.append(Section(text[start:end], heading_path, page, page, start))
+            sections.append(
+                Section(text[start:end], heading_path, page, page, start, offset in entries)
+            )
     return sections
 
 
@@ -52,4 +56,10 @@ class HeadingTrail:
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
         self._stack.append((level, title))
+        return tuple(title for _, title in self._stack)
+
+    def close_below(self, level: int) -> tuple[str, ...]:
+        """Close every heading deeper than ``level``; returns the remaining trail."""
+        while self._stack and self._stack[-1][0] > level:
+            self._stack.pop()
         return tuple(title for _, title in self._stack)

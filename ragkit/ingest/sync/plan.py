@@ -62,7 +62,8 @@ FINGERPRINT_KEY: Final = "ingest_config"
 #: Keys the engine owns on documents; user metadata may not use them.
 RESERVED_KEYS: Final = frozenset({*DOCUMENT_KEYS, FINGERPRINT_KEY})
 #: Bump when the way documents or chunks are built changes, so old corpora are rebuilt.
-_FORMAT_VERSION: Final = 1
+#: 2: context lines; HTML definition entries; bare headings open their sub-section's chunk.
+_FORMAT_VERSION: Final = 2
 
 
 class Action(StrEnum):
@@ -157,6 +158,7 @@ def fingerprint(config: ChunkingConfig, metadata: Mapping[str, MetadataValue]) -
             config.chunk_tokens,
             config.overlap_tokens,
             config.max_tokens,
+            config.context,
             sorted(metadata.items()),
         ]
     )
@@ -353,7 +355,7 @@ def _plan_chunks(
                 f"chunk {chunk.index} has {chunk.token_count} tokens, over the {max_tokens}-token "
                 "ceiling (the API's limit minus a safety margin)"
             )
-        if not chunk.text.strip():
+        if not chunk.content.strip():
             problems.append(f"chunk {chunk.index} is blank")
         meta = chunk_metadata(
             source=source,
@@ -367,7 +369,10 @@ def _plan_chunks(
             problems.append(f"chunk {chunk.index} has {len(meta)} metadata entries")
         planned.append(
             PlannedChunk(
-                chunk_id(document_id, chunk.text, meta), chunk.text, meta, chunk.token_count
+                chunk_id(document_id, chunk.content, meta),
+                chunk.content,
+                meta,
+                chunk.token_count,
             )
         )
     if len({chunk.chunk_id for chunk in planned}) != len(planned):

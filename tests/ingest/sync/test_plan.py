@@ -58,6 +58,18 @@ def test_fingerprint_follows_chunking_and_metadata() -> None:
     assert fingerprint(ChunkingConfig(), {}) == FP
     assert fingerprint(ChunkingConfig(chunk_tokens=300), {}) != FP
     assert fingerprint(ChunkingConfig(), {"team": "a"}) != FP
+    assert fingerprint(ChunkingConfig(context=False), {}) != FP
+
+
+def test_chunks_are_sent_with_their_context_line() -> None:
+    chunk = TextChunk(
+        "Body text.", 0, 9, ("Guide", "Install"), None, None, 0, 10, "Guide > Install"
+    )
+    doc = prepare_document(
+        _loaded("Body text.", {}), [chunk], source="g.md", document_id="g", fingerprint=FP
+    )
+    assert doc.chunks[0].text == "Guide > Install\n\nBody text."
+    assert doc.chunks[0].token_count == 9
 
 
 def _file(source: str, digest: str = "h1") -> LocalFile:

@@ -390,3 +390,10 @@ async def test_a_64_mib_upload_of_each_form_holds_a_few_mib(served: Served) -> N
             assert peak < 8 * _MIB, f"{upload.__name__}: peak {peak / _MIB:.1f} MiB"
     finally:
         tracemalloc.stop()
+
+
+def test_embedded_server_passes_the_file_size_limit(tmp_path: Path) -> None:
+    from ragkit.server.embedded import EmbeddedServer
+
+    server = EmbeddedServer(tmp_path, embedder="hash", max_file_bytes=1234)
+    assert server.config.max_file_bytes == 1234
