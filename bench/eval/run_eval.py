@@ -6,7 +6,7 @@
     .venv/bin/python bench/eval/run_eval.py eval --chunk-tokens 400 --ranking hybrid \\
         --split tune --no-answers
 
-Corpora are named ``pg15-c{chunk tokens}`` and live in ``<cache>/data/<embedder>`` (the
+Corpora are named ``pg15-c{chunk tokens}`` (``-plain`` with ``--no-context``) and live in ``<cache>/data/<embedder>`` (the
 cache is ``~/.cache/ragkit-eval`` or ``$RAGKIT_EVAL_CACHE``); build the set first with
 ``bench/eval/build_sets.py``. Every ``eval`` prints the report table (or JSON with
 ``--json``) and appends a one-line JSON record to ``<cache>/results.jsonl``.
@@ -43,7 +43,8 @@ def _server(args: argparse.Namespace) -> EmbeddedServer:
 
 
 def _corpus(args: argparse.Namespace) -> str:
-    return f"corpora/{args.set}-c{args.chunk_tokens}"
+    plain = "-plain" if args.no_context else ""
+    return f"corpora/{args.set}-c{args.chunk_tokens}{plain}"
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -51,7 +52,9 @@ def _ingest(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         sys.exit(f"{folder} is missing: run bench/eval/build_sets.py first")
     chunking = ChunkingConfig(
-        chunk_tokens=args.chunk_tokens, overlap_tokens=min(50, args.chunk_tokens // 4)
+        chunk_tokens=args.chunk_tokens,
+        overlap_tokens=min(50, args.chunk_tokens // 4),
+        context=not args.no_context,
     )
     started = time.perf_counter()
     with _server(args) as server, ragkit.Client(base_url=server.base_url) as client:
@@ -165,7 +168,10 @@ def main() -> int:
     common.add_argument("--cache", type=Path, default=CACHE)
     common.add_argument("--set", default="pg15")
     common.add_argument("--embedder", default="minilm")
-    common.add_argument("--chunk-tokens", type=int, default=400)
+    common.add_argument("--chunk-tokens", type=int, default=ChunkingConfig().chunk_tokens)
+    common.add_argument(
+        "--no-context", action="store_true", help="chunks without context lines (corpus *-plain)"
+    )
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("ingest", help="ingest the set's corpus", parents=[common])

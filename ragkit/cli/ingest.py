@@ -92,7 +92,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--json", action="store_true", help="print the report as one JSON object (last line)"
     )
     ingest.add_argument(
-        "--chunk-tokens", type=_positive, metavar="N", help="chunk size (400, or the pipeline's)"
+        "--chunk-tokens", type=_positive, metavar="N", help="chunk size (200, or the pipeline's)"
+    )
+    ingest.add_argument(
+        "--no-context",
+        action="store_true",
+        help="send chunks without their context line (document title > section)",
     )
     ingest.add_argument(
         "--overlap-tokens",
@@ -126,6 +131,7 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         chunk_tokens=args.chunk_tokens or base.chunk_tokens,
         overlap_tokens=base.overlap_tokens if args.overlap_tokens is None else args.overlap_tokens,
         max_tokens=base.max_tokens,
+        context=base.context and not args.no_context,
     )
     # pypdf logs every oddity of a damaged PDF; the report already says what failed and why.
     logging.getLogger("pypdf").setLevel(logging.ERROR)

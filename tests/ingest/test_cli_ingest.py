@@ -79,7 +79,15 @@ def test_readable_summary_and_chunking_flags(
     assert f"{corpus}: 3 added" in out and "failed (1):" in out and "broken.pdf" in out
     with ragkit.Client(base_url=server.base_url, api_key="k") as client:
         name = f"{corpus}/documents/{document_id('long.md')}"
-        assert len(list(client.corpora.documents.chunks.list(name, page_size=100))) > 10
+        chunks = list(client.corpora.documents.chunks.list(name, page_size=100))
+        assert len(chunks) > 10
+        assert all(c.data.string_value.startswith("long\n\nSentence") for c in chunks)
+    plain = _corpus()
+    assert _ingest(server, str(docs), "--corpus", plain, "--no-context") == 0
+    with ragkit.Client(base_url=server.base_url, api_key="k") as client:
+        name = f"{plain}/documents/{document_id('long.md')}"
+        chunks = list(client.corpora.documents.chunks.list(name, page_size=100))
+        assert all(c.data.string_value.startswith("Sentence") for c in chunks)
 
 
 def test_dry_run_prints_the_plan_and_creates_nothing(

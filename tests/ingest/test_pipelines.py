@@ -198,6 +198,7 @@ def test_paths_on_the_command_line_replace_the_pipeline_sources(
         ("[source]\npath = ['docs']", "unknown key"),
         ("[chunking]\nchunk_tokens = 10", "chunk_tokens=10 is below"),
         ("[chunking]\nchunk_tokens = 'big'", "must be an integer"),
+        ("[chunking]\ncontext = 'yes'", "must be true or false"),
         ("[metadata]\nsource = 'x'", "reserved"),
         ("[metadata]\ntags = [1, 2]", "expected a string"),
         ("corpus = 'Bad Name'", "invalid"),

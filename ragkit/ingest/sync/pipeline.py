@@ -12,8 +12,9 @@ A pipeline file::
     exclude = ["**/drafts/**"]
 
     [chunking]
-    chunk_tokens = 400                 # optional; ChunkingConfig's defaults otherwise
+    chunk_tokens = 200                 # optional; ChunkingConfig's defaults otherwise
     overlap_tokens = 50
+    context = true                     # context line in front of each chunk
 
     [metadata]                         # attached to every document (at most 16 entries)
     collection = "docs"
@@ -43,7 +44,7 @@ __all__ = ["Pipeline", "PipelineError", "load_pipeline"]
 
 _TOP = {"name", "description", "corpus", "source", "chunking", "metadata"}
 _SOURCE = {"paths", "include", "exclude"}
-_CHUNKING = {"chunk_tokens", "overlap_tokens", "max_tokens"}
+_CHUNKING = {"chunk_tokens", "overlap_tokens", "max_tokens", "context"}
 
 
 class PipelineError(RagkitError, ValueError):
@@ -91,7 +92,10 @@ def _parse(file: Path, data: dict[str, Any]) -> Pipeline:
     chunking = _table(data, "chunking")
     _known(chunking, _CHUNKING, "[chunking]")
     for key, value in chunking.items():
-        if not isinstance(value, int) or isinstance(value, bool):
+        if key == "context":
+            if not isinstance(value, bool):
+                raise ValueError(f"[chunking] context must be true or false, got {value!r}")
+        elif not isinstance(value, int) or isinstance(value, bool):
             raise ValueError(f"[chunking] {key} must be an integer, got {value!r}")
     try:
         config = ChunkingConfig(**chunking)
