@@ -6,8 +6,9 @@
     .venv/bin/python bench/eval/run_eval.py eval --chunk-tokens 400 --ranking hybrid \\
         --split tune --no-answers
 
-Corpora are named ``pg15-c{chunk tokens}`` (``-plain`` with ``--no-context``) and live in ``<cache>/data/<embedder>`` (the
-cache is ``~/.cache/ragkit-eval`` or ``$RAGKIT_EVAL_CACHE``); build the set first with
+Corpora are named ``pg15-c{chunk tokens}`` (``-plain`` with ``--no-context``) and live in
+``<cache>/data/<embedder>`` (the cache is ``~/.cache/ragkit-eval`` or
+``$RAGKIT_EVAL_CACHE``); build the set first with
 ``bench/eval/build_sets.py``. Every ``eval`` prints the report table (or JSON with
 ``--json``) and appends a one-line JSON record to ``<cache>/results.jsonl``.
 """
