@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -286,3 +287,47 @@ def test_markdown_headings_are_never_quoted(answerer: Answerer) -> None:
         )  # type: ignore[arg-type]
         assert "#" not in answer.text
         assert answer.text.startswith("WAL mode is enabled")
+
+
+def test_retrieval_scores_steer_the_quoted_passage(answerer: Answerer) -> None:
+    # Two passages that answer equally well by their words: the retriever's score decides.
+    first = Passage("a", "The museum opens at nine in the morning.", 0.52)
+    second = Passage("b", "The museum opens at nine in the morning on weekdays.", 0.71)
+    answer = answerer.answer("When does the museum open?", [first, second], style="EXTRACTIVE")
+    assert answer.spans[0].passage_index == 1
+
+
+def test_retrieval_calibration_judges_answerability_from_scores() -> None:
+    from ragkit.server.models.evidence import RETRIEVAL_CALIBRATIONS
+
+    calibrated = Answerer(HashEmbedder(), retrieval_calibration=RETRIEVAL_CALIBRATIONS["minilm"])
+    question = "Who designed the Eiffel Tower?"
+    text = PASSAGES[0].text
+
+    def probability(answerer: Answerer, score: float | None) -> float:
+        return answerer.answer(question, [Passage("p", text, score)]).answerable_probability
+
+    high, low = probability(calibrated, 0.85), probability(calibrated, 0.45)
+    assert high > 0.8 > 0.2 > low
+    # Without scores (inline passages) or without a calibration, the text alone decides.
+    plain = Answerer(HashEmbedder())
+    assert probability(calibrated, None) == probability(plain, None) == probability(plain, 0.85)
+
+
+def test_only_dense_minilm_retrieval_is_calibrated(tmp_path: Path) -> None:
+    from ragkit.server.service.retriever import RetrieverService
+
+    class Named(HashEmbedder):
+        name = "minilm"
+
+    for ranking, calibrated in (("dense", True), ("hybrid", False), ("bm25", False)):
+        service = RetrieverService.open(tmp_path / ranking, embedder=Named(), ranking=ranking)
+        try:
+            assert (service._answerer.retrieval_calibration is not None) == calibrated
+        finally:
+            service.close()
+    service = RetrieverService.open(tmp_path / "hash", embedder=HashEmbedder())
+    try:
+        assert service._answerer.retrieval_calibration is None
+    finally:
+        service.close()

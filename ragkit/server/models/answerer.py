@@ -42,6 +42,7 @@ from ragkit.server.models.evidence import (
     RANK_PRIOR,
     SCORE_PRIOR,
     Evidence,
+    RetrievalCalibration,
     answer_form_terms,
     answer_type_matches,
     answerable_probability,
@@ -132,10 +133,16 @@ class Answerer:
     Args:
         embedder: supplies dense similarity; any
             :class:`~ragkit.server.models.embedding.Embedder`.
+        retrieval_calibration: how passages' retrieval scores turn into answerability
+            (:data:`~ragkit.server.models.evidence.RETRIEVAL_CALIBRATIONS`); ``None`` judges
+            from the passages' text alone.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(
+        self, embedder: Embedder, *, retrieval_calibration: RetrievalCalibration | None = None
+    ) -> None:
         self.embedder = embedder
+        self.retrieval_calibration = retrieval_calibration
 
     def answer(
         self,
@@ -166,7 +173,17 @@ class Answerer:
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
         ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
-        probability = _probability(question, question_terms, sentences, vectors, evidence, ranking)
+        scores = [p.score for p in passages if p.score is not None]
+        probability = _probability(
+            question,
+            question_terms,
+            sentences,
+            vectors,
+            evidence,
+            ranking,
+            retrieval=max(scores) if scores else None,
+            calibration=self.retrieval_calibration,
+        )
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
@@ -281,6 +298,9 @@ def _probability(
     vectors: npt.NDArray[np.float32],
     evidence: Evidence,
     ranking: list[int],
+    *,
+    retrieval: float | None,
+    calibration: RetrievalCalibration | None,
 ) -> float:
     best = ranking[0]
     runners_up = ranking[1:3]
@@ -291,6 +311,8 @@ def _probability(
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),
+        retrieval=retrieval,
+        calibration=calibration,
     )
 
 
