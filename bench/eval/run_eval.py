@@ -19,6 +19,7 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -86,6 +87,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"\n{format_groups(groups, 'kind')}")
     record = {
         "corpus": _corpus(args),
+        "commit": _commit(),
         "embedder": args.embedder,
         "ranking": args.ranking,
         "dense_weight": lexical_index.HYBRID_DENSE_WEIGHT if args.ranking == "hybrid" else None,
@@ -109,6 +111,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _commit() -> str | None:
+    """The repository's commit (``+dirty`` when ragkit/ has uncommitted changes), if known."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "ragkit"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return None
+    return f"{head}+dirty" if head and dirty else head or None
+
+
 def _fmt(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "n/a" if value is None else str(value)
 
@@ -126,6 +142,7 @@ def _table(args: argparse.Namespace) -> int:
             record.get(k)
             for k in (
                 "corpus",
+                "commit",
                 "ranking",
                 "dense_weight",
                 "split",
@@ -137,6 +154,7 @@ def _table(args: argparse.Namespace) -> int:
         latest[key] = record
     columns = [
         "corpus",
+        "commit",
         "ranking",
         "dense_weight",
         "max_chunks",
