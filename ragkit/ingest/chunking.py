@@ -75,6 +75,8 @@ MIN_CHUNK_TOKENS: Final = 16
 _MIN_FILL: Final = 0.5
 #: Sentence-aligned overlap is used only if it carries at least this share of the overlap budget.
 _MIN_SENTENCE_OVERLAP: Final = 0.5
+#: A last chunk smaller than this share of the budget is a runt (see ``_balanced``).
+_RUNT_SHARE: Final = 0.25
 #: Between a chunk's context line and its text.
 CONTEXT_SEPARATOR: Final = "\n\n"
 #: Joins the title and headings of a context line.
@@ -251,7 +253,7 @@ def _chunk_sections(
     for group in _group_sections(sections, index, config, contexts):
         group_starts = [section.start for section in group]
         budget = config.chunk_tokens - max(contexts.cost(s.heading_path) for s in group)
-        for start, end, tokens in _chunk_group(group, index, budget, config.overlap_tokens):
+        for start, end, tokens in _balanced(group, index, budget, config.overlap_tokens):
             if len(group) > 1:
                 first = max(bisect.bisect_right(group_starts, start) - 1, 0)
                 covered = group[first : bisect.bisect_left(group_starts, end, lo=first + 1)]
@@ -318,18 +320,45 @@ def _below(section: Section, parent: Section) -> bool:
     return len(section.heading_path) > depth and section.heading_path[:depth] == parent.heading_path
 
 
-def _chunk_group(
+def _balanced(
     group: list[Section], index: TokenIndex, budget: int, overlap_tokens: int
+) -> list[tuple[int, int, int]]:
+    """The group's chunks, without a runt at the end when the last two can share the text.
+
+    Filling every chunk to the budget can leave a tail of a few words (6 tokens after six
+    full chunks), which ranks well on any query matching those words while saying little.
+    Then the text of the last two chunks is cut again into two chunks of about half its size.
+    """
+    chunks = list(_chunk_group(group, index, budget, overlap_tokens, budget))
+    if len(chunks) < 2 or chunks[-1][2] >= budget * _RUNT_SHARE:
+        return chunks
+    start = chunks[-2][0]
+    half = -(-index.count(start, group[-1].end) // 2) + overlap_tokens
+    tail = list(_chunk_group(group, index, budget, overlap_tokens, min(budget, half), start))
+    covered = chunks[-3][1] if len(chunks) > 2 else start
+    if len(tail) == 2 and tail[0][1] > covered and min(tail[0][2], tail[1][2]) > chunks[-1][2]:
+        return chunks[:-2] + tail
+    return chunks
+
+
+def _chunk_group(
+    group: list[Section],
+    index: TokenIndex,
+    budget: int,
+    overlap_tokens: int,
+    target: int,
+    start: int | None = None,
 ) -> Iterator[tuple[int, int, int]]:
-    """Yield ``(start, end, token_count)`` for each chunk of one group of sections, each at
-    most ``budget`` tokens."""
+    """Yield ``(start, end, token_count)`` for each chunk of one group of sections (from
+    ``start``, by default the group's start), each at most ``budget`` tokens and cut near
+    ``target`` tokens."""
     text = index.text
     group_end = group[-1].end
-    section_ends = [section.end for section in group[:-1]]
+    pos = floor = group[0].start if start is None else start
+    section_ends = [section.end for section in group[:-1] if section.end > pos]
     end_token = index.token_at(group_end)
-    pos = floor = group[0].start
     while True:
-        found = _fit_end(index, pos, floor, (group_end, end_token), section_ends, budget)
+        found = _fit_end(index, pos, floor, (group_end, end_token), section_ends, (target, budget))
         if found is None:
             # The overlap left no room for the next word: start this chunk afresh instead.
             pos = floor = skip_space(text, floor, group_end)
@@ -349,21 +378,23 @@ def _fit_end(
     floor: int,
     group_end: tuple[int, int],
     section_ends: Sequence[int],
-    budget: int,
+    sizes: tuple[int, int],
 ) -> tuple[int, int] | None:
     """The chunk end for a chunk starting at ``pos`` and its exact token count.
 
-    ``group_end`` is the group's end offset and the index of the token there. ``None`` means
-    no word boundary fits beyond ``floor`` (only possible when ``floor > pos``, i.e. the chunk
-    opens with overlap).
+    ``group_end`` is the group's end offset and the index of the token there; ``sizes`` the
+    size to aim at and the budget never to exceed (the rest of the group is taken whole when
+    it fits the budget). ``None`` means no word boundary fits beyond ``floor`` (only possible
+    when ``floor > pos``, i.e. the chunk opens with overlap).
     """
+    target, budget = sizes
     end_offset, end_token = group_end
     pos_token = index.token_at(pos)
     if end_token - pos_token <= budget + 1:
         tokens = index.count(pos, end_offset)
         if tokens <= budget:
             return end_offset, tokens
-    allowance = budget
+    allowance = target
     while allowance > 0:
         limit = min(index.char_after(pos, allowance, pos_token), end_offset)
         fill = pos + int((limit - pos) * _MIN_FILL)

@@ -20,7 +20,7 @@ PROGRAMS = sorted(p.name for p in EXAMPLES.glob("*.py"))
 EXPECTED: dict[str, list[str]] = {
     "quickstart.py": [
         "5 added",
-        "[1] unicode-text.pdf, p. 2-3",
+        "[1] unicode-text.pdf, p. 3",
         "[1] http-caching.md, HTTP caching in practice",
         "Q: What is the boiling point of mercury?  (answerable probability 0.0",
         "Not in the documents",
@@ -87,7 +87,7 @@ def test_quickstart_with_minilm_reruns_without_uploading(tmp_path: Path) -> None
         "WAL mode is enabled per database with `PRAGMA journal_mode=WAL;`",
         "[1] sqlite-wal.md, SQLite write-ahead logging",
         "Form NFC composes characters into precomposed code points",
-        "[1] unicode-text.pdf, p. 2-3",
+        "[1] unicode-text.pdf, p. 3",
         "The golden rule is never to rebase commits that others have based work on",
         "[1] git-rebase.md, Git rebase and merge > When to rebase",
         "[1] http-caching.md, HTTP caching in practice",

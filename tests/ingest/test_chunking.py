@@ -13,6 +13,7 @@ from ragkit.ingest import (
     ChunkingConfigError,
     ChunkingError,
     LoadedDocument,
+    Section,
     TextChunk,
     chunk_document,
     chunk_text,
@@ -332,3 +333,24 @@ def test_a_context_line_never_takes_more_than_a_quarter_of_the_budget() -> None:
             assert count_tokens(chunk.context + "\n\n") <= 60 // 4
             # Outer headings go first: what is left is the end of the trail.
             assert chunk.context.endswith(chunk.heading_path[-1])
+
+
+def test_no_runt_at_the_end_when_an_even_split_avoids_it() -> None:
+    config = ChunkingConfig(chunk_tokens=60, overlap_tokens=0)
+    runts = fixed = 0
+    for seed in range(100):
+        text = prose(seed, 4)
+        section = Section(text, (), None, None, 0)
+        index = TokenIndex(text, get_encoding("cl100k_base"), 0, len(text))
+        greedy = list(chunking_module._chunk_group([section], index, 60, 0, 60))
+        even = chunk_text(text, config)
+        check_invariants(text, even, config)
+        assert len(even) <= len(greedy)
+        smallest = min(c.token_count for c in even)
+        if len(greedy) > 1 and greedy[-1][2] < 60 * 0.25:
+            runts += 1
+            fixed += smallest > greedy[-1][2]
+        else:
+            assert [c.token_count for c in even] == [t for *_, t in greedy]
+    # Best effort: sentence boundaries do not always allow an even split.
+    assert runts >= 5 and fixed >= 0.75 * runts, (runts, fixed)

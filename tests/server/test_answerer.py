@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -297,37 +296,16 @@ def test_retrieval_scores_steer_the_quoted_passage(answerer: Answerer) -> None:
     assert answer.spans[0].passage_index == 1
 
 
-def test_retrieval_calibration_judges_answerability_from_scores() -> None:
-    from ragkit.server.models.evidence import RETRIEVAL_CALIBRATIONS
-
-    calibrated = Answerer(HashEmbedder(), retrieval_calibration=RETRIEVAL_CALIBRATIONS["minilm"])
-    question = "Who designed the Eiffel Tower?"
-    text = PASSAGES[0].text
-
-    def probability(answerer: Answerer, score: float | None) -> float:
-        return answerer.answer(question, [Passage("p", text, score)]).answerable_probability
-
-    high, low = probability(calibrated, 0.85), probability(calibrated, 0.45)
-    assert high > 0.8 > 0.2 > low
-    # Without scores (inline passages) or without a calibration, the text alone decides.
-    plain = Answerer(HashEmbedder())
-    assert probability(calibrated, None) == probability(plain, None) == probability(plain, 0.85)
-
-
-def test_only_dense_minilm_retrieval_is_calibrated(tmp_path: Path) -> None:
-    from ragkit.server.service.retriever import RetrieverService
-
-    class Named(HashEmbedder):
-        name = "minilm"
-
-    for ranking, calibrated in (("dense", True), ("hybrid", False), ("bm25", False)):
-        service = RetrieverService.open(tmp_path / ranking, embedder=Named(), ranking=ranking)
-        try:
-            assert (service._answerer.retrieval_calibration is not None) == calibrated
-        finally:
-            service.close()
-    service = RetrieverService.open(tmp_path / "hash", embedder=HashEmbedder())
-    try:
-        assert service._answerer.retrieval_calibration is None
-    finally:
-        service.close()
+def test_a_passage_title_is_never_quoted(answerer: Answerer) -> None:
+    # ragkit's ingestion sends a context line in front of each chunk's text.
+    passage = Passage(
+        "p",
+        "Museum guide > Opening hours\n\nThe museum opens at nine in the morning.",
+    )
+    for style in ("EXTRACTIVE", "ABSTRACTIVE", "VERBOSE"):
+        answer = answerer.answer("What are the museum opening hours?", [passage], style=style)
+        assert answer.text == "The museum opens at nine in the morning."
+    # A lone line is the passage itself, and a first sentence with a full stop is no title.
+    for text in ("Opening hours of the museum", "Hours vary.\n\nThe museum opens at nine."):
+        answer = answerer.answer("When does the museum open?", [Passage("q", text)])
+        assert answer.spans and answer.spans[0].text in text

@@ -42,7 +42,6 @@ from ragkit.server.models.evidence import (
     RANK_PRIOR,
     SCORE_PRIOR,
     Evidence,
-    RetrievalCalibration,
     answer_form_terms,
     answer_type_matches,
     answerable_probability,
@@ -133,16 +132,10 @@ class Answerer:
     Args:
         embedder: supplies dense similarity; any
             :class:`~ragkit.server.models.embedding.Embedder`.
-        retrieval_calibration: how passages' retrieval scores turn into answerability
-            (:data:`~ragkit.server.models.evidence.RETRIEVAL_CALIBRATIONS`); ``None`` judges
-            from the passages' text alone.
     """
 
-    def __init__(
-        self, embedder: Embedder, *, retrieval_calibration: RetrievalCalibration | None = None
-    ) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.retrieval_calibration = retrieval_calibration
 
     def answer(
         self,
@@ -173,17 +166,7 @@ class Answerer:
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
         ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
-        scores = [p.score for p in passages if p.score is not None]
-        probability = _probability(
-            question,
-            question_terms,
-            sentences,
-            vectors,
-            evidence,
-            ranking,
-            retrieval=max(scores) if scores else None,
-            calibration=self.retrieval_calibration,
-        )
+        probability = _probability(question, question_terms, sentences, vectors, evidence, ranking)
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
@@ -251,15 +234,29 @@ class Answerer:
 
 
 _MARKUP_HEADING = re.compile(r"#{1,6}(?:\s|$)")
+#: A passage's title: its first paragraph when that is one line without final punctuation and
+#: more text follows (ragkit's ingestion puts the context line "Guide > Install" there).
+_TITLE = re.compile(r"\s*[^\n]*[^\s.!?\u2026:;,\"'\u201d\u2019)\]][ \t]*(?=\n[ \t]*\n\s*\S)")
+
+
+def _title_end(text: str) -> int:
+    """Where the passage's title ends (0 when it has none; see :data:`_TITLE`)."""
+    title = _TITLE.match(text)
+    return title.end() if title else 0
 
 
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     found: list[_Sentence] = []
     for passage_index, passage in enumerate(passages):
+        title_end = _title_end(passage.text)
         for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
-            # Markup headings name a topic; quoting one is never an answer.
-            if not any(c.isalnum() for c in text) or _MARKUP_HEADING.match(text):
+            # Markup headings and titles name a topic; quoting one is never an answer.
+            if (
+                not any(c.isalnum() for c in text)
+                or _MARKUP_HEADING.match(text)
+                or end <= title_end
+            ):
                 continue
             terms = frozenset(content_terms(text))
             found.append(_Sentence(passage_index, start, end, text, terms))
@@ -298,9 +295,6 @@ def _probability(
     vectors: npt.NDArray[np.float32],
     evidence: Evidence,
     ranking: list[int],
-    *,
-    retrieval: float | None,
-    calibration: RetrievalCalibration | None,
 ) -> float:
     best = ranking[0]
     runners_up = ranking[1:3]
@@ -311,8 +305,6 @@ def _probability(
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),
-        retrieval=retrieval,
-        calibration=calibration,
     )
 
 

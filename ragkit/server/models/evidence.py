@@ -32,9 +32,7 @@ from ragkit.server.models.lexical import STOPWORDS, idf_weights, stem, words, wo
 __all__ = [
     "PROBABILITY_BIAS",
     "PROBABILITY_WEIGHTS",
-    "RETRIEVAL_CALIBRATIONS",
     "Evidence",
-    "RetrievalCalibration",
     "answer_form_terms",
     "answer_type_matches",
     "answerable_probability",
@@ -82,30 +80,6 @@ PROBABILITY_WEIGHTS = {
     "novelty": 1.0,
 }
 PROBABILITY_BIAS = -8.0
-
-
-@dataclass(frozen=True)
-class RetrievalCalibration:
-    """Answerability from retrieval: ``z = bias + retrieval * r + coverage * c``.
-
-    ``r`` is the best retrieval score among the passages (a cosine similarity, so the
-    weights belong to one embedder and to dense ranking) and ``c`` the best sentence's
-    context coverage (see :data:`PROBABILITY_WEIGHTS`). Used instead of the passage-only
-    weights when passages come from a semantic retriever whose scores it was fitted on.
-    """
-
-    retrieval: float
-    coverage: float
-    bias: float
-
-
-#: Fitted by logistic regression on the tune split of the PostgreSQL evaluation set
-#: (``bench/eval``, 200-token chunks with context lines, dense ranking, 5 chunks): AUROC
-#: 0.86 there and 0.80 on the held-out split, against 0.65 / 0.73 for the passage-only
-#: weights. Only the embedders listed have one.
-RETRIEVAL_CALIBRATIONS: dict[str, RetrievalCalibration] = {
-    "minilm": RetrievalCalibration(retrieval=20.0, coverage=2.0, bias=-13.0),
-}
 
 _NUMBER_WORDS = wordset("""
     zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
@@ -242,23 +216,9 @@ def novelty(question_terms: set[str], sentence_terms: set[str]) -> float:
 
 
 def answerable_probability(
-    *,
-    dense: float,
-    coverage: float,
-    agreement: float,
-    type_match: bool,
-    novelty: float,
-    retrieval: float | None = None,
-    calibration: RetrievalCalibration | None = None,
+    *, dense: float, coverage: float, agreement: float, type_match: bool, novelty: float
 ) -> float:
-    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`.
-
-    With a ``calibration`` and the passages' best ``retrieval`` score, the
-    :class:`RetrievalCalibration` model is used instead.
-    """
-    if calibration is not None and retrieval is not None:
-        z = calibration.bias + calibration.retrieval * retrieval + calibration.coverage * coverage
-        return 1.0 / (1.0 + math.exp(-z))
+    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`."""
     w = PROBABILITY_WEIGHTS
     z = (
         PROBABILITY_BIAS

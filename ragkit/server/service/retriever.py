@@ -8,7 +8,6 @@ from pathlib import Path
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
-from ragkit.server.models.evidence import RETRIEVAL_CALIBRATIONS
 from ragkit.server.service.answer import AnswerMixin
 from ragkit.server.service.chunks import ChunksMixin
 from ragkit.server.service.corpora import CorporaMixin
@@ -75,14 +74,7 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         return cls(
             db,
             embedder=embedder,
-            answerer=answerer
-            or Answerer(
-                embedder,
-                # Calibrated on cosine scores: other rankings score on other scales.
-                retrieval_calibration=(
-                    RETRIEVAL_CALIBRATIONS.get(embedder.name) if ranking == "dense" else None
-                ),
-            ),
+            answerer=answerer or Answerer(embedder),
             quotas=quotas,
             pages=PageTokens(bytes.fromhex(secret)),
             ranking=ranking,
