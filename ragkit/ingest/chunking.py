@@ -9,8 +9,9 @@ Sections and headings:
     Sections with the same heading trail (PDF pages, text before the first heading) flow into
     each other, so a chunk may run from one page onto the next. A heading is a hard boundary,
     with one exception: small adjacent sections below a shared heading (siblings, or a section
-    and its sub-sections) are merged into one chunk when together they fit in
-    ``chunk_tokens``, so a run of short FAQ entries does not become a run of tiny chunks. The
+    and its sub-sections, each under half the budget) are merged into one chunk when together
+    they fit in ``chunk_tokens``, so a run of short FAQ entries does not become a run of tiny
+    chunks. The
     chunk's ``heading_path`` is then the trail the merged sections share. Sections under
     different top-level headings, and text before the first heading, are never merged.
     Definition entries (:attr:`Section.entry`: glossary terms, options) are never merged with
@@ -75,6 +76,9 @@ MIN_CHUNK_TOKENS: Final = 16
 _MIN_FILL: Final = 0.5
 #: Sentence-aligned overlap is used only if it carries at least this share of the overlap budget.
 _MIN_SENTENCE_OVERLAP: Final = 0.5
+#: Sibling sections merge only while the chunk so far and the next section are each under
+#: this share of the budget.
+_SMALL_SHARE: Final = 0.5
 #: A last chunk smaller than this share of the budget is a runt (see ``_balanced``).
 _RUNT_SHARE: Final = 0.25
 #: Between a chunk's context line and its text.
@@ -305,6 +309,9 @@ def _joins(
     )
     if index.token_at(section.end) - index.token_at(start) > budget + 1:
         return False
+    small = budget * _SMALL_SHARE
+    if index.count(start, last.end) > small or index.count(section.start, section.end) > small:
+        return False  # sections of substance keep a chunk (and a context line) of their own
     return index.count(start, section.end) <= budget
 
 
