@@ -62,8 +62,9 @@ FINGERPRINT_KEY: Final = "ingest_config"
 #: Keys the engine owns on documents; user metadata may not use them.
 RESERVED_KEYS: Final = frozenset({*DOCUMENT_KEYS, FINGERPRINT_KEY})
 #: Bump when the way documents or chunks are built changes, so old corpora are rebuilt.
-#: 2: context lines; HTML definition entries; bare headings open their sub-section's chunk.
-_FORMAT_VERSION: Final = 2
+#: 3: context lines; HTML definition entries; bare headings open their sub-section's chunk;
+#: no runt chunks; only small sibling sections merge.
+_FORMAT_VERSION: Final = 3
 
 
 class Action(StrEnum):
