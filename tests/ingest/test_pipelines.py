@@ -212,3 +212,12 @@ def test_invalid_pipelines_name_the_problem(tmp_path: Path, text: str, message: 
         load_pipeline(path)
     with pytest.raises(PipelineError, match="cannot read"):
         load_pipeline(tmp_path / "missing.toml")
+
+
+def test_chunking_table_sets_size_and_context(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("[chunking]\nchunk_tokens = 120\ncontext = false\n")
+    chunking = load_pipeline(path).chunking
+    assert (chunking.chunk_tokens, chunking.context) == (120, False)
+    path.write_text("[chunking]\noverlap_tokens = 10\n")
+    assert load_pipeline(path).chunking.context is True
