@@ -63,7 +63,7 @@ def _query(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     print_table(
         ("#", "SCORE", "SOURCE", "TEXT"),
         (
-            (i, f"{r.score:.3f}", r.cite(), shorten(r.text, _TEXT_WIDTH))
+            (i, f"{r.score:.3f}", r.cite(), shorten(r.body, _TEXT_WIDTH))
             for i, r in enumerate(results, start=1)
         ),
     )

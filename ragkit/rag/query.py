@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING
 
 from ragkit import limits
 from ragkit.names import corpus_name, parent_of
-from ragkit.provenance import MetadataValue, Provenance, metadata_to_dict, provenance_from_metadata
+from ragkit.provenance import (
+    SECTION_SEPARATOR,
+    MetadataValue,
+    Provenance,
+    metadata_to_dict,
+    provenance_from_metadata,
+)
 from ragkit.rag.filters import Scope, WhereInput, compile_where
 from ragkit.types import MetadataFilter, RelevantChunk
 
@@ -54,6 +60,21 @@ class SearchResult:
     def cite(self) -> str:
         """``"manual.pdf, p. 4, Setup > Install"``."""
         return self.provenance.cite()
+
+    @property
+    def body(self) -> str:
+        """:attr:`text` without the context line ragkit's ingestion puts in front of it
+        (``"Guide > Install"``, which :meth:`cite` already says)."""
+        first, separator, rest = self.text.partition("\n\n")
+        section = self.provenance.section
+        names = [
+            n
+            for n in (section and section.split(SECTION_SEPARATOR)[-1], self.provenance.title)
+            if n
+        ]
+        if separator and rest and "\n" not in first and any(first.endswith(n) for n in names):
+            return rest
+        return self.text
 
 
 def is_document(target: str) -> bool:

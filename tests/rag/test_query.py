@@ -84,3 +84,21 @@ async def test_asearch_matches_search(async_client: ragkit.AsyncClient) -> None:
     assert await asearch(async_client, "kb", "brewing tea", where="year == 1999") == []
     one = await asearch(async_client, "corpora/kb/documents/d", "tea", where='source == "a.md"')
     assert [r.text for r in one] == ["Tea is brewed at eighty degrees."]
+
+
+def test_result_body_drops_the_context_line_the_citation_repeats() -> None:
+    from ragkit.provenance import Provenance
+    from ragkit.rag.query import SearchResult
+
+    def result(text: str, section: str | None, title: str = "Guide") -> SearchResult:
+        provenance = Provenance(source="g.md", title=title, section=section)
+        return SearchResult(
+            0.5, text, "corpora/c/documents/d/chunks/k", "corpora/c/documents/d", provenance
+        )
+
+    assert result("Guide > Install\n\nRun it.", "Guide > Install").body == "Run it."
+    assert result("Guide\n\nIntro.", None).body == "Intro."
+    # Text without a context line (another client's chunk) is left alone.
+    assert result("Install\nsteps\n\nRun it.", "Guide > Install").body.startswith("Install\nsteps")
+    assert result("Something else\n\nRun it.", "Guide > Install").body.startswith("Something")
+    assert result("Guide > Install", "Guide > Install").body == "Guide > Install"
