@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from ragkit.limits import GENERATED_ID_SUFFIX_LENGTH, MAX_CHUNKS_PAGE_SIZE, MAX_CHUNKS_PER_BATCH
 from ragkit.server.errors import already_exists, invalid_argument, not_found, resource_exhausted
@@ -163,8 +164,11 @@ class ChunksMixin(ServiceCore):
 
     def _create(self, who: Principal, parent: str, plans: Sequence[_Create]) -> list[Chunk]:
         with self._db.read() as conn:
-            self._check_create(conn, who, parent, plans)
-        vectors = embed_texts(self._embedder, [p.text for p in plans])
+            corpus, _ = self._check_create(conn, who, parent, plans)
+            known = rows.known_vectors(
+                conn, corpus.id, [p.text for p in plans], self._embedder.dimensions
+            )
+        vectors = self._vectors([p.text for p in plans], known)
         with self._db.write() as conn:
             corpus, document = self._check_create(conn, who, parent, plans)
             names = self._chunk_ids(conn, document, plans)
@@ -176,6 +180,16 @@ class ChunksMixin(ServiceCore):
             ids = [r.id for r in records]
             self._db.after_commit(lambda: self._indexes.apply(corpus.id, added=(ids, vectors)))
         return [chunk_out(parent, r) for r in records]
+
+    def _vectors(self, texts: list[str], known: dict[str, bytes]) -> npt.NDArray[np.float32]:
+        """Embeddings of ``texts``: reused from chunks with the same text, else computed."""
+        vectors = np.empty((len(texts), self._embedder.dimensions), dtype=np.float32)
+        fresh = [i for i, text in enumerate(texts) if text not in known]
+        vectors[fresh] = embed_texts(self._embedder, [texts[i] for i in fresh])
+        for i, text in enumerate(texts):
+            if text in known:
+                vectors[i] = np.frombuffer(known[text], dtype="<f4")
+        return vectors
 
     @staticmethod
     def _chunk_ids(

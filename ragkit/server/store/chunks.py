@@ -20,6 +20,7 @@ import numpy.typing as npt
 from ragkit.server.store.corpora import Cursor
 from ragkit.server.store.documents import document_record
 from ragkit.server.store.metadata import FilterClause, matching_owners, replace_metadata
+from ragkit.server.store.migrations import TEXT_KEY_CHARS
 from ragkit.server.store.records import (
     ChunkRecord,
     DocumentRecord,
@@ -36,6 +37,7 @@ __all__ = [
     "fetch_hits",
     "find_chunks",
     "insert_chunks",
+    "known_vectors",
     "list_chunks",
     "missing_vectors",
     "set_vectors",
@@ -194,6 +196,27 @@ def stored_vectors(
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype="<f4")
     return ids, matrix.astype(np.float32, copy=False).reshape(len(rows), dimensions)
+
+
+def known_vectors(
+    conn: sqlite3.Connection, corpus_id: int, texts: Iterable[str], dimensions: int
+) -> dict[str, bytes]:
+    """Stored embeddings of chunks of the corpus whose text is one of ``texts``, by text.
+
+    A file that moved, or a document rebuilt with mostly the same chunks, then costs no
+    embedding for the texts the corpus already holds.
+    """
+    found: dict[str, bytes] = {}
+    for text in set(texts):
+        row = conn.execute(
+            f"SELECT vector FROM chunks WHERE corpus_id = ?"
+            f" AND substr(text, 1, {TEXT_KEY_CHARS}) = substr(?, 1, {TEXT_KEY_CHARS})"
+            " AND text = ? AND length(vector) = ? LIMIT 1",
+            (corpus_id, text, text, 4 * dimensions),
+        ).fetchone()
+        if row is not None:
+            found[text] = row[0]
+    return found
 
 
 def missing_vectors(

@@ -109,8 +109,21 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
+    """Find a corpus's chunks by text, to reuse their embeddings (see ``known_vectors``)."""
+    _run_script(
+        conn,
+        f"""
+        CREATE INDEX chunks_by_text ON chunks(corpus_id, substr(text, 1, {TEXT_KEY_CHARS}));
+        """,
+    )
+
+
+#: Characters of a chunk's text that the ``chunks_by_text`` index holds.
+TEXT_KEY_CHARS = 48
+
 #: Every migration in order; the function name is what ``_migrations`` records.
-MIGRATIONS: tuple[Migration, ...] = (_m001_initial,)
+MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_chunks_by_text)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -208,3 +209,34 @@ def test_list_chunks_pages(svc: RetrieverService) -> None:
     assert len(first.chunks or []) == 100
     second = svc.list_chunks(OWNER, DOC, page_size=500, page_token=first.next_page_token)
     assert len(second.chunks or []) == 40 and second.next_page_token is None
+
+
+def test_a_text_the_corpus_already_holds_is_not_embedded_again(
+    svc: RetrieverService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ragkit.server.service import chunks as chunk_service
+
+    embedded: list[str] = []
+    real = chunk_service.embed_texts
+
+    def counting(embedder: Any, texts: Any, **kwargs: Any) -> Any:
+        embedded.extend(texts)
+        return real(embedder, texts, **kwargs)
+
+    monkeypatch.setattr(chunk_service, "embed_texts", counting)
+    first = svc.batch_create_chunks(OWNER, DOC, batch(chunk("Moved text."), chunk("Other.")))
+    svc.create_document(OWNER, "corpora/c", Document(name="moved"))
+    moved = svc.batch_create_chunks(
+        OWNER,
+        "corpora/c/documents/moved",
+        batch(chunk("Moved text."), chunk("New text."), parent="corpora/c/documents/moved"),
+    )
+    assert embedded == ["Moved text.", "Other.", "New text."]
+    # The reused vector is the one the text was embedded to: the chunk ranks the same.
+    hits = svc.query_corpus(
+        OWNER, "corpora/c", QueryCorpusRequest(query="Moved text.", results_count=2)
+    )
+    top = {h.chunk.name for h in hits.relevant_chunks or [] if h.chunk}
+    assert top == {first.chunks[0].name, moved.chunks[0].name}
+    scores = {round(h.chunk_relevance_score or 0, 6) for h in hits.relevant_chunks or []}
+    assert len(scores) == 1
