@@ -3,28 +3,60 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
-__all__ = ["LOG_LEVELS", "port_number", "quota"]
+from ragkit import limits
+
+__all__ = [
+    "LOG_LEVELS",
+    "file_size",
+    "integer",
+    "non_negative",
+    "port_number",
+    "positive",
+    "quota",
+    "results_count",
+]
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
+def integer(
+    low: int, high: int | None, rule: str, *, noun: str = "a whole number"
+) -> Callable[[str], int]:
+    """An argparse type for integers in ``low..high`` (no upper end when ``high`` is None).
+
+    Errors read ``expected {noun}, got 'x'`` and ``{rule}, got 5``.
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{rule}, got {value}")
+        return value
+
+    return parse
+
+
+positive = integer(1, None, "must be at least 1")
+non_negative = integer(0, None, "must be >= 0")
+#: A ``--results`` value: 1..100.
+results_count = integer(
+    1, limits.MAX_RESULTS_COUNT, f"must be between 1 and {limits.MAX_RESULTS_COUNT}"
+)
+port_number = integer(1, 65_535, "must be in 1..65535", noun="a port number")
+file_size = integer(
+    1,
+    limits.MAX_FILE_BYTES,
+    f"must be between 1 and {limits.MAX_FILE_BYTES} bytes",
+    noun="a number of bytes",
+)
+_quota = integer(0, None, "must be >= 0 (0 = unlimited)")
+
+
 def quota(text: str) -> int | None:
     """A quota flag: a positive count, or 0 for unlimited."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (0 = unlimited), got {value}")
-    return value or None
-
-
-def port_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 1 <= value <= 65_535:
-        raise argparse.ArgumentTypeError(f"must be in 1..65535, got {value}")
-    return value
+    return _quota(text) or None

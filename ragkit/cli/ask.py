@@ -18,9 +18,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ragkit.cli._args import results_count
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import CommandError, add_json_argument, command, print_json, shorten
-from ragkit.cli.query import results_count
 from ragkit.rag.answer import ANSWER_STYLES, Answer, ask, reflow
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 
+from ragkit.cli._args import positive
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import add_json_argument, command, print_json, print_table, shorten
 from ragkit.provenance import provenance_from_metadata
@@ -15,16 +16,6 @@ from ragkit.provenance import provenance_from_metadata
 __all__ = ["register"]
 
 _TEXT_WIDTH = 60
-
-
-def _limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,7 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = chunks.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="the chunks of a document, oldest first")
     listing.add_argument("document", help="corpora/C/documents/D")
-    listing.add_argument("--limit", type=_limit, help="show at most this many chunks")
+    listing.add_argument("--limit", type=positive, help="show at most this many chunks")
     add_json_argument(listing)
     add_connection_arguments(listing)
     listing.set_defaults(handler=_list, command_parser=listing)

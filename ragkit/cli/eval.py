@@ -19,9 +19,9 @@ import json
 import sys
 from pathlib import Path
 
+from ragkit.cli._args import results_count
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import add_json_argument, command
-from ragkit.cli.query import results_count
 
 __all__ = ["register"]
 

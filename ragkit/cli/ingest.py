@@ -34,6 +34,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, TextIO
 
+from ragkit.cli._args import non_negative, positive
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import EXIT_FAILURE, CommandError, command, print_table
 
@@ -41,26 +42,6 @@ if TYPE_CHECKING:
     from ragkit.ingest.sync import PlannedFile, ProgressUpdate
 
 __all__ = ["ProgressBar", "register"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,7 +73,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--json", action="store_true", help="print the report as one JSON object (last line)"
     )
     ingest.add_argument(
-        "--chunk-tokens", type=_positive, metavar="N", help="chunk size (200, or the pipeline's)"
+        "--chunk-tokens", type=positive, metavar="N", help="chunk size (200, or the pipeline's)"
     )
     ingest.add_argument(
         "--no-context",
@@ -101,12 +82,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     ingest.add_argument(
         "--overlap-tokens",
-        type=_non_negative,
+        type=non_negative,
         metavar="N",
         help="overlap between chunks (50, or the pipeline's)",
     )
     ingest.add_argument(
-        "--concurrency", type=_positive, default=4, metavar="N", help="requests in flight (4)"
+        "--concurrency", type=positive, default=4, metavar="N", help="requests in flight (4)"
     )
     add_connection_arguments(ingest)
     ingest.set_defaults(handler=_ingest, command_parser=ingest)

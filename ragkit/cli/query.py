@@ -15,24 +15,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
+from ragkit.cli._args import results_count
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import add_json_argument, command, print_json, print_table, shorten
 from ragkit.rag.query import search
 
-__all__ = ["register", "results_count"]
+__all__ = ["register"]
 
 _TEXT_WIDTH = 70
-
-
-def results_count(text: str) -> int:
-    """A ``--results`` value: 1..100."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 1 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 100, got {value}")
-    return value
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from ragkit import limits
-from ragkit.cli._args import LOG_LEVELS, port_number, quota
+from ragkit.cli._args import LOG_LEVELS, file_size, port_number, quota
 
 __all__ = ["register"]
 
@@ -91,7 +91,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     serve.add_argument(
         "--max-file-bytes",
-        type=_file_size,
+        type=file_size,
         default=limits.MAX_FILE_BYTES,
         metavar="N",
         help="largest file the Files API accepts, in bytes (default and maximum "
@@ -99,19 +99,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.set_defaults(handler=_run_serve, command_parser=serve)
-
-
-def _file_size(text: str) -> int:
-    """A byte count in 1..MAX_FILE_BYTES (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of bytes, got {text!r}") from None
-    if not 0 < value <= limits.MAX_FILE_BYTES:
-        raise argparse.ArgumentTypeError(
-            f"must be between 1 and {limits.MAX_FILE_BYTES} bytes, got {value}"
-        )
-    return value
 
 
 def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
