@@ -11,9 +11,8 @@ Sections and headings:
     with one exception: small adjacent sections below a shared heading (siblings, or a section
     and its sub-sections, each under half the budget) are merged into one chunk when together
     they fit in ``chunk_tokens``, so a run of short FAQ entries does not become a run of tiny
-    chunks. The
-    chunk's ``heading_path`` is then the trail the merged sections share. Sections under
-    different top-level headings, and text before the first heading, are never merged.
+    chunks. The chunk's ``heading_path`` is then the trail the merged sections share. Sections
+    under different top-level headings, and text before the first heading, are never merged.
     Definition entries (:attr:`Section.entry`: glossary terms, options) are never merged with
     their neighbours, and a section holding nothing but its heading always opens the chunk of
     its first sub-section, whose trail the chunk keeps.
@@ -52,6 +51,7 @@ from ragkit.ingest._token_index import TokenIndex
 from ragkit.ingest.document import LoadedDocument, Section
 from ragkit.ingest.errors import ChunkingConfigError, ChunkingError
 from ragkit.limits import MAX_TOKENS_PER_CHUNK
+from ragkit.provenance import SECTION_SEPARATOR
 from ragkit.tokenizers import get_encoding
 
 __all__ = [
@@ -83,8 +83,6 @@ _SMALL_SHARE: Final = 0.5
 _RUNT_SHARE: Final = 0.25
 #: Between a chunk's context line and its text.
 CONTEXT_SEPARATOR: Final = "\n\n"
-#: Joins the title and headings of a context line.
-CONTEXT_JOINER: Final = " > "
 #: A context line takes at most this share of a chunk's token budget.
 _CONTEXT_SHARE: Final = 0.25
 
@@ -238,7 +236,7 @@ class _Contexts:
         if self._title and (not parts or parts[0] != self._title):
             parts.insert(0, self._title)
         while parts:
-            line = CONTEXT_JOINER.join(parts)
+            line = SECTION_SEPARATOR.join(parts)
             cost = len(self._encoding.encode_ordinary(line + CONTEXT_SEPARATOR))
             if cost <= self._limit:
                 return line, cost

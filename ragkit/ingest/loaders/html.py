@@ -195,14 +195,11 @@ def _demote_undefined_terms(blocks: list[_Block]) -> None:
     the others become lines of its text.
     """
     defined = False  # whether the next block that is not a term is a definition
-    heads_run = [False] * len(blocks)
-    for i in range(len(blocks) - 1, -1, -1):
-        if blocks[i].term:
-            heads_run[i] = defined and not (i > 0 and blocks[i - 1].term)
-        else:
-            defined = blocks[i].definition
-    for block, heads in zip(blocks, heads_run, strict=True):
-        if block.term and not heads:
+    for i in range(len(blocks) - 1, -1, -1):  # backwards: blocks[i - 1] is still unchanged
+        block = blocks[i]
+        if not block.term:
+            defined = block.definition
+        elif not defined or (i > 0 and blocks[i - 1].term):
             block.heading_level, block.term = None, False
 
 
