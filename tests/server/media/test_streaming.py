@@ -396,4 +396,7 @@ def test_embedded_server_passes_the_file_size_limit(tmp_path: Path) -> None:
     from ragkit.server.embedded import EmbeddedServer
 
     server = EmbeddedServer(tmp_path, embedder="hash", max_file_bytes=1234)
-    assert server.config.max_file_bytes == 1234
+    try:
+        assert server.config.max_file_bytes == 1234
+    finally:
+        server.stop()  # releases the socket it bound
