@@ -50,6 +50,7 @@ from ragkit.server.models.evidence import (
 )
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
+from ragkit.server.models.titles import title_end as passage_title_end
 
 __all__ = [
     "DENSE_BUDGET",
@@ -234,21 +235,12 @@ class Answerer:
 
 
 _MARKUP_HEADING = re.compile(r"#{1,6}(?:\s|$)")
-#: A passage's title: its first paragraph when that is one line without final punctuation and
-#: more text follows (ragkit's ingestion puts the context line "Guide > Install" there).
-_TITLE = re.compile(r"\s*[^\n]*[^\s.!?\u2026:;,\"'\u201d\u2019)\]][ \t]*(?=\n[ \t]*\n\s*\S)")
-
-
-def _title_end(text: str) -> int:
-    """Where the passage's title ends (0 when it has none; see :data:`_TITLE`)."""
-    title = _TITLE.match(text)
-    return title.end() if title else 0
 
 
 def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     found: list[_Sentence] = []
     for passage_index, passage in enumerate(passages):
-        title_end = _title_end(passage.text)
+        title_end = passage_title_end(passage.text)
         for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
             # Markup headings and titles name a topic; quoting one is never an answer.

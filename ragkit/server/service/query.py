@@ -2,8 +2,9 @@
 
 The query is embedded (``kind="query"``); candidates are the ACTIVE chunks that pass the
 metadata filters, selected in SQL *before* ranking; the server's ranking (see
-:mod:`ragkit.server.lexical_index`: cosine similarity, BM25 or both) orders them exactly
-and the best ``results_count`` come back, best first.
+:mod:`ragkit.server.lexical_index`: cosine similarity, BM25 or both) orders them exactly,
+:mod:`ragkit.server.title_boost` lifts chunks whose title names the query's subject, and
+the best ``results_count`` come back, best first.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ragkit.server.service.validation import parse_name
 from ragkit.server.service.wire import chunk_out, document_out
 from ragkit.server.store.chunks import candidate_ids, fetch_hits
 from ragkit.server.store.metadata import FilterClause
+from ragkit.server.title_boost import TITLE_CANDIDATES, boost_titles
 from ragkit.types import (
     ChunkState,
     MetadataFilter,
@@ -128,7 +130,7 @@ class QueryMixin(ServiceCore):
         ranked = rank(
             self._ranking,
             text,
-            count,
+            max(count, TITLE_CANDIDATES),
             vectors=lambda: self._indexes.get(corpus_row),
             query_vector=lambda: embed_texts(self._embedder, [text], kind="query")[0],
             lexical=lambda: self._lexical.get(corpus_row),
@@ -136,10 +138,9 @@ class QueryMixin(ServiceCore):
         )
         with self._db.read() as conn:
             found = fetch_hits(conn, [chunk_id for chunk_id, _ in ranked])
+        texts = {chunk_id: chunk.text for chunk_id, (chunk, _) in found.items()}
         hits = []
-        for chunk_id, score in ranked:
-            if chunk_id not in found:
-                continue  # deleted since the index was read
+        for chunk_id, score in boost_titles(text, ranked, texts, count):
             chunk, document = found[chunk_id]
             doc = document_out(corpus_id, document)
             hits.append(

@@ -174,3 +174,27 @@ def test_results_count_and_ranking(svc: RetrieverService) -> None:
     )
     raises(Code.INVALID_ARGUMENT, lambda: query(None, text=""), "query")
     raises(Code.INVALID_ARGUMENT, lambda: svc.query_corpus(OWNER, C, QueryCorpusRequest()))
+
+
+def test_a_chunk_titled_with_the_query_subject_is_lifted(
+    service: RetrieverService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.create_corpus(OWNER, Corpus(name="t"))
+    service.create_document(OWNER, "corpora/t", Document(name="d"))
+    service.batch_create_chunks(
+        OWNER,
+        "corpora/t/documents/d",
+        batch(
+            chunk("Maintenance\n\nRun vacuum often: vacuum keeps vacuum statistics.", name="m"),
+            chunk("Glossary > Vacuum\n\nReclaims storage held by dead row versions.", name="g"),
+        ),
+    )
+
+    def ranked() -> list[str]:
+        request = QueryCorpusRequest(query="What does vacuum mean?", results_count=2)
+        hits = service.query_corpus(OWNER, "corpora/t", request).relevant_chunks or []
+        return [(h.chunk.name if h.chunk else "").rsplit("/", 1)[-1] for h in hits]
+
+    assert ranked() == ["g", "m"]
+    monkeypatch.setattr("ragkit.server.title_boost.TITLE_WEIGHT", 0.0)
+    assert ranked() == ["m", "g"]  # the similarity alone prefers the body that repeats the word

@@ -1,0 +1,61 @@
+"""A passage's title line, and how closely it names what a question asks about.
+
+ragkit's ingestion opens every chunk with a context line, ``Guide > Install > Linux``, then
+a blank line, then the text (:attr:`ragkit.ingest.TextChunk.content`). Any chunk whose first
+paragraph is a single line without final punctuation, followed by more text, is read the
+same way, whoever wrote it.
+
+The answerer never quotes a title (:func:`title_end`). The server's ranking adds
+:func:`title_match` of the title's last section to the similarity: a chunk headed
+"Glossary > Primary key" is *about* what "What does primary key mean?" asks, which the
+embedding of a 200-token chunk only partly says.
+
+Example::
+
+    title("Appendix M. Glossary > Primary key\\n\\nA special case of a unique constraint.")
+    # 'Appendix M. Glossary > Primary key'
+    title_match(subject_terms("What does primary key mean?"), heading_terms(text))   # 1.0
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+
+from ragkit.provenance import SECTION_SEPARATOR
+from ragkit.server.models.lexical import content_terms
+
+__all__ = ["heading_terms", "title", "title_end", "title_match"]
+
+#: A passage's title: its first paragraph when that is one line without final punctuation and
+#: more text follows.
+_TITLE = re.compile(r"\s*([^\n]*[^\s.!?\u2026:;,\"'\u201d\u2019)\]])[ \t]*(?=\n[ \t]*\n\s*\S)")
+
+
+def title_end(text: str) -> int:
+    """Where the passage's title ends (0 when it has none)."""
+    found = _TITLE.match(text)
+    return found.end() if found else 0
+
+
+def title(text: str) -> str:
+    """The passage's title line ("" when it has none)."""
+    found = _TITLE.match(text)
+    return found.group(1).strip() if found else ""
+
+
+def heading_terms(text: str) -> frozenset[str]:
+    """Content terms of the last section of the passage's title (empty without a title)."""
+    line = title(text)
+    return frozenset(content_terms(line.rsplit(SECTION_SEPARATOR, 1)[-1])) if line else frozenset()
+
+
+def title_match(subject: Set[str], heading: Set[str]) -> float:
+    """Jaccard overlap of a question's subject terms and a heading's terms, in [0, 1].
+
+    1 when the heading names exactly what is asked ("primary key" / "Primary key"), less
+    when either side has words the other lacks ("key" / "Primary key": 0.5).
+    """
+    if not subject or not heading:
+        return 0.0
+    return len(subject & heading) / len(subject | heading)
