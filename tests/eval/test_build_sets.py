@@ -102,3 +102,33 @@ def test_splits_are_a_fixed_function_of_the_id(build: ModuleType) -> None:
     assert 0.0 <= build.unit("anything") < 1.0
     splits = {build.unit(f"split:q{i}") < build.HELDOUT_FRACTION for i in range(200)}
     assert splits == {True, False}
+
+
+def test_a_left_out_question_a_kept_page_answers_is_found(
+    build: ModuleType, manual: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (manual / "dump.html").write_text(
+        "<html><body><p>To extract a database into a script file, run pg_dump.</p>"
+        "<p>CREATE TABLE AS also defines a new table.</p></body></html>",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(build, "UNANSWERABLE_FRACTION", 1.0)
+    questions, left_out = build.reference_questions(build.references(manual))
+    found = build.answered_elsewhere(manual, questions, left_out)
+    # pg_dump's purpose is stated in full next to its name on a kept page...
+    assert found == {
+        "reference:app-pgdump": "dump.html: To extract a database into a script file, run pg_dump."
+    }
+    # ...while "CREATE TABLE AS" is another command, not CREATE TABLE.
+    assert not build.states_answer("CREATE TABLE AS defines a new table.", ["CREATE TABLE"],
+                                   "define a new table")  # fmt: skip
+    assert build.states_answer("Use CREATE TABLE to define a new table.", ["CREATE TABLE"],
+                               "define a new table")  # fmt: skip
+    # Index entries and table rows (no final punctuation) and run-on text are not statements.
+    (manual / "dump.html").write_text(
+        "<html><body><p>pg_dump, extract a database into a script file</p></body></html>",
+        encoding="utf-8",
+    )
+    assert build.answered_elsewhere(manual, questions, left_out) == {}
+    run_on = "pg_dump " + "word " * 40 + "extract database script file."
+    assert not build.states_answer(run_on, ["pg_dump"], "extract a database into a script file")
