@@ -20,6 +20,7 @@ from ragkit.server.models.embedders.hashed import HashEmbedder
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.models.lexical import content_terms, stem
 from ragkit.server.models.sentences import split_clauses, split_sentences
+from ragkit.server.models.titles import is_heading
 
 PASSAGES = [
     Passage(
@@ -309,3 +310,23 @@ def test_a_passage_title_is_never_quoted(answerer: Answerer) -> None:
     for text in ("Opening hours of the museum", "Hours vary.\n\nThe museum opens at nine."):
         answer = answerer.answer("When does the museum open?", [Passage("q", text)])
         assert answer.spans and answer.spans[0].text in text
+
+
+def test_an_in_text_heading_is_not_quoted_and_lends_its_words_below(answerer: Answerer) -> None:
+    glossary = Passage(
+        "g",
+        "Appendix M. Glossary > Replication\n\nReplication\n\n"
+        "The act of reproducing data on one server onto another server called a replica. "
+        "This can take the form of physical or logical copies.",
+    )
+    answer = answerer.answer("What is replication?", [glossary], style="EXTRACTIVE")
+    # The definition, which never says "replication", answers; the term line above it does not.
+    assert answer.text.startswith("The act of reproducing data")
+    assert answer.answerable_probability > 0.5
+    # Only short own-paragraph lines without final punctuation, with text below, are headings.
+    text = "Replication\n\nData is copied.\n\nShort line.\n\nA much longer line without a stop"
+    starts = {line: text.index(line) for line in text.split("\n\n")}
+    assert is_heading(text, 0, len("Replication"))
+    for line in ("Short line.", "A much longer line without a stop"):
+        assert not is_heading(text, starts[line], starts[line] + len(line))
+    assert not is_heading("Replication", 0, len("Replication"))  # nothing below it

@@ -50,6 +50,7 @@ from ragkit.server.models.evidence import (
 )
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
+from ragkit.server.models.titles import is_heading
 from ragkit.server.models.titles import title_end as passage_title_end
 
 __all__ = [
@@ -125,6 +126,8 @@ class _Sentence:
     end: int
     text: str
     terms: frozenset[str]
+    #: Terms of the in-text heading right above the sentence (see :func:`is_heading`).
+    heading: frozenset[str] = frozenset()
 
 
 class Answerer:
@@ -241,6 +244,7 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     found: list[_Sentence] = []
     for passage_index, passage in enumerate(passages):
         title_end = passage_title_end(passage.text)
+        heading: frozenset[str] = frozenset()
         for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
             # Markup headings and titles name a topic; quoting one is never an answer.
@@ -250,25 +254,33 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
                 or end <= title_end
             ):
                 continue
+            # An in-text heading ("Replication" above its definition) is not quoted either;
+            # the sentence below it inherits its words.
+            if is_heading(passage.text, start, end):
+                heading = frozenset(content_terms(text))
+                continue
             terms = frozenset(content_terms(text))
-            found.append(_Sentence(passage_index, start, end, text, terms))
+            found.append(_Sentence(passage_index, start, end, text, terms, heading))
+            heading = frozenset()
             if len(found) == MAX_SENTENCES:
                 return found
     return found
 
 
 def _antecedent_terms(sentences: list[_Sentence]) -> list[set[str]]:
-    """For a sentence opening with a pronoun: the terms of its passage's first sentence
-    and of the sentence before it, which the pronoun most likely refers to."""
+    """The words a sentence stands for without saying them: for a sentence opening with a
+    pronoun, the terms of its passage's first sentence and of the sentence before it; for
+    one right under an in-text heading, the heading's terms ("Replication" / "The act of
+    reproducing data on one server onto another")."""
     found: list[set[str]] = []
     first = 0
     for i, sentence in enumerate(sentences):
         if i == 0 or sentences[i - 1].passage_index != sentence.passage_index:
             first = i
+        terms = set(sentence.heading)
         if i > first and _LEADING_PRONOUN.match(sentence.text):
-            found.append(set(sentences[first].terms | sentences[i - 1].terms))
-        else:
-            found.append(set())
+            terms |= sentences[first].terms | sentences[i - 1].terms
+        found.append(terms)
     return found
 
 

@@ -25,7 +25,10 @@ from collections.abc import Set
 from ragkit.provenance import SECTION_SEPARATOR
 from ragkit.server.models.lexical import content_terms
 
-__all__ = ["heading_terms", "title", "title_end", "title_match"]
+__all__ = ["HEADING_MAX_WORDS", "heading_terms", "is_heading", "title", "title_end", "title_match"]
+
+#: The longest in-text heading :func:`is_heading` recognises, in words ("Replica (server)").
+HEADING_MAX_WORDS = 3
 
 #: A passage's title: its first paragraph when that is one line without final punctuation and
 #: more text follows.
@@ -42,6 +45,23 @@ def title(text: str) -> str:
     """The passage's title line ("" when it has none)."""
     found = _TITLE.match(text)
     return found.group(1).strip() if found else ""
+
+
+_PARAGRAPH_BREAK_BEFORE = re.compile(r"(?:^|\n[ \t]*\n)\s*$")
+_PARAGRAPH_BREAK_AFTER = re.compile(r"[ \t]*\n[ \t]*\n\s*\S")
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is an in-text heading: a paragraph of its own, of at most
+    :data:`HEADING_MAX_WORDS` words, without final punctuation, and followed by more text
+    (the term line of a glossary entry, "Replication", under its context line)."""
+    line = text[start:end].strip()
+    return (
+        0 < len(line.split()) <= HEADING_MAX_WORDS
+        and line[-1] not in ".!?:;,\u2026"
+        and _PARAGRAPH_BREAK_BEFORE.search(text, 0, start) is not None
+        and _PARAGRAPH_BREAK_AFTER.match(text, end) is not None
+    )
 
 
 def heading_terms(text: str) -> frozenset[str]:
