@@ -30,8 +30,10 @@ def test_title_is_the_lone_first_line_before_a_blank_line() -> None:
         ("Which SQL command would you use to drop a table?", {"sql", "command", "use"},
          {"drop", "tabl"}),
         ("What does MVCC mean?", {"mean"}, {"mvcc"}),
-        ("In PostgreSQL terminology, what is meant by WAL?", {"meant", "terminology"},
-         {"postgresql", "wal"}),
+        ("In PostgreSQL terminology, what is meant by WAL?", {"meant", "terminology", "postgresql"},
+         {"wal"}),
+        ("What does TOAST mean in PostgreSQL?", {"mean", "postgresql"}, {"toast"}),
+        ("What does it mean in practice to rebase?", {"mean"}, {"practic", "rebas"}),
         ("How long is a cached response fresh?", {"long"}, {"cach", "respons", "fresh"}),
         ("Which tool do I need to resize images?", {"tool", "need"}, {"resiz", "imag"}),
         # a question word followed by a verb names no category

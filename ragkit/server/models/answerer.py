@@ -197,7 +197,7 @@ class Answerer:
         """
         passage_terms: dict[int, set[str]] = {}
         for s in sentences:
-            passage_terms.setdefault(s.passage_index, set()).update(s.terms)
+            passage_terms.setdefault(s.passage_index, set()).update(s.terms | s.heading)
         priors = np.array(
             [
                 RANK_PRIOR / (1 + s.passage_index)
@@ -305,7 +305,7 @@ def _probability(
     agreement = float(np.mean(vectors[runners_up] @ vectors[best])) if runners_up else 0.0
     return answerable_probability(
         dense=float(evidence.dense[best]),
-        coverage=float(evidence.context_coverage[best]),
+        coverage=0.5 * float(evidence.context_coverage[best] + evidence.subject_coverage[best]),
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),

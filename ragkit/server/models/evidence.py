@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "answer_type_matches",
     "answerable_probability",
     "coverage",
+    "subject_coverage",
     "subject_terms",
 ]
 
@@ -124,6 +126,13 @@ _ASKS_CATEGORY = re.compile(
 _ASKS_ACTION = re.compile(r"\b(?:you|one|i|we)\s+(use|need|run|call|choose|pick)\b", re.IGNORECASE)
 #: "What does X mean?", "In PostgreSQL terminology, what is meant by X?": asks for a definition.
 _ASKS_DEFINITION = re.compile(r"\b(mean|means|meant|terminology)\b", re.IGNORECASE)
+#: The frame of a definition, "...mean in PostgreSQL?", "In PostgreSQL terminology, ...": the
+#: vocabulary the term belongs to, which its definition does not repeat.
+_DEFINITION_FRAME = re.compile(
+    r"\bmean\w*\s+in\s+((?:[\w-]+\s+)?[\w-]+)\s*\?*\s*$"
+    r"|\bin\s+((?:[\w-]+\s+)?[\w-]+)\s+terminology\b",
+    re.IGNORECASE,
+)
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9'\u2019-]*")
 
 
@@ -134,6 +143,8 @@ class Evidence:
     dense: npt.NDArray[np.float64]
     coverage: npt.NDArray[np.float64]
     context_coverage: npt.NDArray[np.float64]
+    #: Unweighted share of the question's subject terms found (see :func:`subject_coverage`).
+    subject_coverage: npt.NDArray[np.float64]
     relevance: npt.NDArray[np.float64]
 
 
@@ -153,6 +164,26 @@ def coverage(
     if nearby:
         hit += nearby_weight * sum(idf[t] for t in (question & nearby) - found)
     return hit / total
+
+
+def subject_coverage(
+    subject: Set[str], found: Set[str], nearby: Set[str], context: Set[str]
+) -> float:
+    """Share of ``subject`` terms the evidence holds, every term counting alike: 1 for a
+    term in ``found`` (the sentence), :data:`ANTECEDENT_WEIGHT` for one in ``nearby`` (what
+    its pronoun or heading stands for), 0.5 for one elsewhere in ``context`` (its passage).
+
+    Unlike :func:`coverage`, no IDF: the words every retrieved passage shares are the
+    question's topic, the last a grounded answer may lack, although they tell passages
+    apart least.
+    """
+    if not subject:
+        return 0.0
+    hit = sum(
+        1.0 if t in found else ANTECEDENT_WEIGHT if t in nearby else 0.5 if t in context else 0.0
+        for t in subject
+    )
+    return hit / len(subject)
 
 
 def score_sentences(
@@ -191,6 +222,17 @@ def score_sentences(
             for s, a, p in zip(sentence_terms, antecedent_terms, passage_terms, strict=True)
         ]
     )
+    subject = question_terms - form_terms
+    subject_cov = (
+        np.array(
+            [
+                subject_coverage(subject, s, a, p)
+                for s, a, p in zip(sentence_terms, antecedent_terms, passage_terms, strict=True)
+            ]
+        )
+        if subject
+        else ctx
+    )
     short = np.array([n < SHORT_SENTENCE_WORDS for n in word_counts], dtype=np.float64)
     typed = np.array(type_matches, dtype=np.float64)
     relevance = (
@@ -201,20 +243,29 @@ def score_sentences(
         - SHORT_SENTENCE_PENALTY * short
         + ANSWER_TYPE_BONUS * typed
     )
-    return Evidence(dense=dense, coverage=cov, context_coverage=ctx, relevance=relevance)
+    return Evidence(
+        dense=dense,
+        coverage=cov,
+        context_coverage=ctx,
+        subject_coverage=subject_cov,
+        relevance=relevance,
+    )
 
 
 def answer_form_terms(question: str) -> frozenset[str]:
     """Stemmed words that shape ``question`` rather than name its topic.
 
     ``{"long"}`` for "How long is...?", ``{"sql", "command", "use"}`` for "Which SQL command
-    would you use to drop a table?", ``{"mean"}`` for "What does MVCC mean?".
+    would you use to drop a table?", ``{"mean"}`` for "What does MVCC mean?", ``{"mean",
+    "postgresql"}`` for "What does MVCC mean in PostgreSQL?".
     """
     found = {stem(m.group(1).lower()) for m in _ASKS_QUANTITY.finditer(question) if m.group(1)}
     for m in _ASKS_CATEGORY.finditer(question):
         found.update(stem(w) for w in words(m.group(1)) if w not in STOPWORDS)
     for pattern in (_ASKS_ACTION, _ASKS_DEFINITION):
         found.update(stem(m.group(1).lower()) for m in pattern.finditer(question))
+    for m in _DEFINITION_FRAME.finditer(question):
+        found.update(stem(w) for w in words(m.group(1) or m.group(2)) if w not in STOPWORDS)
     return frozenset(found)
 
 
