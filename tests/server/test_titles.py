@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ragkit.server.models.evidence import answer_form_terms, subject_terms
+from ragkit.server.models.evidence import (
+    ANTECEDENT_WEIGHT,
+    answer_form_terms,
+    subject_coverage,
+    subject_terms,
+)
 from ragkit.server.models.titles import heading_terms, title, title_end, title_match
 from ragkit.server.title_boost import TITLE_WEIGHT, boost_titles
 
@@ -15,7 +20,12 @@ def test_title_is_the_lone_first_line_before_a_blank_line() -> None:
     assert title(GLOSSARY) == "Appendix M. Glossary > Primary key"
     assert GLOSSARY[title_end(GLOSSARY) :].strip() == "A special case of a unique constraint."
     assert heading_terms(GLOSSARY) == {"primary", "key"}
+    # a title may end in a bracket, unless the bracket closes a sentence
+    assert title("Glossary > Logger (process)\n\nAn auxiliary process.") == (
+        "Glossary > Logger (process)"
+    )
     for untitled in (
+        "(See the next section.)\n\nMore text.",
         "A sentence ends with a period.\n\nMore text.",  # punctuation: a sentence, not a title
         "Just a title\n\n",  # nothing follows
         "One paragraph only",
@@ -66,3 +76,12 @@ def test_boost_lifts_the_chunk_titled_with_the_subject() -> None:
     assert dict(boosted)[1] == 0.80 and dict(boosted)[3] == 0.78  # no match: unchanged
     # cut to count, deleted chunks dropped, the score never passes 1
     assert boost_titles("primary key", [(9, 0.99), (2, 0.98)], texts, 1) == [(2, 1.0)]
+
+
+def test_subject_coverage_counts_every_subject_term_alike() -> None:
+    subject = {"toast", "tabl"}
+    assert subject_coverage(subject, {"toast", "tabl", "row"}, set(), set()) == 1.0
+    assert subject_coverage(subject, {"tabl"}, {"toast"}, set()) == (1 + ANTECEDENT_WEIGHT) / 2
+    assert subject_coverage(subject, {"tabl"}, set(), {"toast"}) == 0.75
+    assert subject_coverage(subject, set(), set(), set()) == 0.0
+    assert subject_coverage(set(), {"tabl"}, set(), set()) == 0.0

@@ -31,8 +31,12 @@ __all__ = ["HEADING_MAX_WORDS", "heading_terms", "is_heading", "title", "title_e
 HEADING_MAX_WORDS = 3
 
 #: A passage's title: its first paragraph when that is one line without final punctuation and
-#: more text follows.
-_TITLE = re.compile(r"\s*([^\n]*[^\s.!?\u2026:;,\"'\u201d\u2019)\]])[ \t]*(?=\n[ \t]*\n\s*\S)")
+#: more text follows. It may end in a bracket ("Logger (process)"), but not in one closing a
+#: sentence ("(See below.)").
+_TITLE = re.compile(
+    r"\s*([^\n]*(?:[^\s.!?\u2026:;,\"'\u201d\u2019)\]]|[^\s.!?\u2026][)\]]))"
+    r"[ \t]*(?=\n[ \t]*\n\s*\S)"
+)
 
 
 def title_end(text: str) -> int:
