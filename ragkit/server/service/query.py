@@ -24,9 +24,9 @@ from ragkit.server.service.filters import parse_filters
 from ragkit.server.service.indexes import embed_texts
 from ragkit.server.service.validation import parse_name
 from ragkit.server.service.wire import chunk_out, document_out
-from ragkit.server.store.chunks import candidate_ids, fetch_hits
+from ragkit.server.store.chunks import candidate_ids, chunk_openings, fetch_hits
 from ragkit.server.store.metadata import FilterClause
-from ragkit.server.title_boost import TITLE_CANDIDATES, boost_titles
+from ragkit.server.title_boost import TITLE_CANDIDATES, TITLE_CHARS, boost_titles
 from ragkit.types import (
     ChunkState,
     MetadataFilter,
@@ -137,10 +137,13 @@ class QueryMixin(ServiceCore):
             allowed=allowed,
         )
         with self._db.read() as conn:
-            found = fetch_hits(conn, [chunk_id for chunk_id, _ in ranked])
-        texts = {chunk_id: chunk.text for chunk_id, (chunk, _) in found.items()}
+            openings = chunk_openings(conn, [chunk_id for chunk_id, _ in ranked], TITLE_CHARS)
+            best = boost_titles(text, ranked, openings, count)
+            found = fetch_hits(conn, [chunk_id for chunk_id, _ in best])
         hits = []
-        for chunk_id, score in boost_titles(text, ranked, texts, count):
+        for chunk_id, score in best:
+            if chunk_id not in found:
+                continue  # deleted between the two reads
             chunk, document = found[chunk_id]
             doc = document_out(corpus_id, document)
             hits.append(

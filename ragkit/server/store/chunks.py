@@ -32,6 +32,7 @@ from ragkit.server.store.records import (
 __all__ = [
     "NewChunk",
     "candidate_ids",
+    "chunk_openings",
     "clear_vectors",
     "delete_chunks",
     "fetch_hits",
@@ -301,6 +302,20 @@ def _intersect(
     if current is None:
         return other
     return np.intersect1d(current, other, assume_unique=True)
+
+
+def chunk_openings(
+    conn: sqlite3.Connection, chunk_ids: Sequence[int], chars: int
+) -> dict[int, str]:
+    """The first ``chars`` characters of each chunk's text, by row id (missing ids left out)."""
+    if not chunk_ids:
+        return {}
+    marks = ", ".join("?" for _ in chunk_ids)
+    rows = conn.execute(
+        f"SELECT id, substr(text, 1, ?) FROM chunks WHERE id IN ({marks})",
+        [chars, *chunk_ids],
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 def fetch_hits(
