@@ -39,10 +39,31 @@ from ragkit.types import (
     QueryCorpusRequest,
 )
 
-WORDS = (
-    "table index vacuum replica lock backup tuple page cache query planner role schema "
-    "trigger sequence cursor function view column constraint key transaction snapshot"
-).split()
+WORDS = [
+    "table",
+    "index",
+    "vacuum",
+    "replica",
+    "lock",
+    "backup",
+    "tuple",
+    "page",
+    "cache",
+    "query",
+    "planner",
+    "role",
+    "schema",
+    "trigger",
+    "sequence",
+    "cursor",
+    "function",
+    "view",
+    "column",
+    "constraint",
+    "key",
+    "transaction",
+    "snapshot",
+]
 BATCH = 100
 
 
