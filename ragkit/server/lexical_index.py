@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from ragkit.server.corpus_cache import CorpusCache
 from ragkit.server.index import VectorIndex
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.store import Database
@@ -167,40 +168,28 @@ class CorpusLexicalIndexes:
     def __init__(self, db: Database, state: int) -> None:
         self._db = db
         self._state = state
-        self._indexes: dict[int, LexicalIndex] = {}
-        self._locks: dict[int, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._cache: CorpusCache[LexicalIndex] = CorpusCache(self._load)
 
-    def _lock(self, corpus_id: int) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(corpus_id, threading.Lock())
+    def _load(self, corpus_id: int) -> LexicalIndex:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, text FROM chunks WHERE corpus_id = ? AND state = ?",
+                (corpus_id, self._state),
+            ).fetchall()
+        index = LexicalIndex()
+        index.add([row[0] for row in rows], [row[1] for row in rows])
+        return index
 
     def get(self, corpus_id: int) -> LexicalIndex:
         """The corpus's index, building it from the stored chunk texts on first use."""
-        index = self._indexes.get(corpus_id)
-        if index is not None:
-            return index
-        with self._lock(corpus_id):
-            index = self._indexes.get(corpus_id)
-            if index is None:
-                with self._db.read() as conn:
-                    rows = conn.execute(
-                        "SELECT id, text FROM chunks WHERE corpus_id = ? AND state = ?",
-                        (corpus_id, self._state),
-                    ).fetchall()
-                index = LexicalIndex()
-                index.add([row[0] for row in rows], [row[1] for row in rows])
-                self._indexes[corpus_id] = index
-            return index
+        return self._cache.get(corpus_id)
 
     def apply(
         self, corpus_id: int, *, added: Sequence[int] = (), removed: Sequence[int] = ()
     ) -> None:
         """Mirror a committed change (row ids added/changed, removed) if the index is loaded."""
-        with self._lock(corpus_id):
-            index = self._indexes.get(corpus_id)
-            if index is None:
-                return
+
+        def change(index: LexicalIndex) -> None:
             if removed:
                 index.remove(removed)
             if len(added):
@@ -213,12 +202,11 @@ class CorpusLexicalIndexes:
                     ).fetchall()
                 index.add([row[0] for row in rows], [row[1] for row in rows])
 
+        self._cache.update(corpus_id, change)
+
     def drop(self, corpus_id: int) -> None:
         """Forget a deleted corpus's index."""
-        with self._lock(corpus_id):
-            self._indexes.pop(corpus_id, None)
-        with self._guard:
-            self._locks.pop(corpus_id, None)
+        self._cache.drop(corpus_id)
 
 
 def rank(

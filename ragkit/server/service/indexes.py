@@ -6,18 +6,19 @@ chunks. Writes update loaded indexes only after their transaction commits (see
 database does not. Chunks without a usable vector (stored by a different embedder) are
 re-embedded and written back before the index is built.
 
-Locking: loading holds the corpus's lock while it reads; applying a committed change takes
-the same lock. Whichever comes first, the loaded index ends up with the change.
+Locking (:class:`~ragkit.server.corpus_cache.CorpusCache`): loading holds the corpus's lock
+while it reads; applying a committed change takes the same lock. Whichever comes first, the
+loaded index ends up with the change.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from ragkit.server.corpus_cache import CorpusCache
 from ragkit.server.index import VectorIndex
 from ragkit.server.lexical_index import CorpusLexicalIndexes
 from ragkit.server.models.embedding import Embedder
@@ -54,32 +55,25 @@ class CorpusIndexes:
         self._embedder = embedder
         # Keyword (BM25) indexes follow the same committed changes as the vector indexes.
         self.lexical = lexical
-        self._indexes: dict[int, VectorIndex] = {}
-        self._locks: dict[int, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    def _lock(self, corpus_id: int) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(corpus_id, threading.Lock())
+        self._cache: CorpusCache[VectorIndex] = CorpusCache(self._load)
 
     def get(self, corpus_id: int) -> VectorIndex:
         """The corpus's index, loading it on first use."""
-        index = self._indexes.get(corpus_id)
-        if index is not None:
-            return index
-        self._repair(corpus_id)
-        with self._lock(corpus_id):
-            index = self._indexes.get(corpus_id)
-            if index is None:
-                index = VectorIndex(self._embedder.dimensions)
-                with self._db.read() as conn:
-                    ids, vectors = stored_vectors(
-                        conn, corpus_id, _ACTIVE, self._embedder.dimensions
-                    )
-                if len(ids):
-                    index.add(ids, vectors)
-                self._indexes[corpus_id] = index
-            return index
+        if not self._cache.loaded(corpus_id):
+            self._repair(corpus_id)
+        return self._cache.get(corpus_id)
+
+    def loaded(self, corpus_id: int) -> bool:
+        """Whether the corpus's index is in memory."""
+        return self._cache.loaded(corpus_id)
+
+    def _load(self, corpus_id: int) -> VectorIndex:
+        index = VectorIndex(self._embedder.dimensions)
+        with self._db.read() as conn:
+            ids, vectors = stored_vectors(conn, corpus_id, _ACTIVE, self._embedder.dimensions)
+        if len(ids):
+            index.add(ids, vectors)
+        return index
 
     def _repair(self, corpus_id: int) -> None:
         """Embed and store vectors for chunks that lack one for this embedder."""
@@ -109,20 +103,17 @@ class CorpusIndexes:
         """Mirror a committed change into the corpus's index, if it is loaded."""
         if self.lexical is not None:
             self.lexical.apply(corpus_id, added=added[0] if added else (), removed=removed)
-        with self._lock(corpus_id):
-            index = self._indexes.get(corpus_id)
-            if index is None:
-                return
+
+        def change(index: VectorIndex) -> None:
             if removed:
                 index.remove(removed)
             if added is not None and len(added[0]):
                 index.add(added[0], added[1])
 
+        self._cache.update(corpus_id, change)
+
     def drop(self, corpus_id: int) -> None:
         """Forget a deleted corpus's index."""
         if self.lexical is not None:
             self.lexical.drop(corpus_id)
-        with self._lock(corpus_id):
-            self._indexes.pop(corpus_id, None)
-        with self._guard:
-            self._locks.pop(corpus_id, None)
+        self._cache.drop(corpus_id)
