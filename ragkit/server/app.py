@@ -106,6 +106,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         # Load model files now, so a broken install fails at startup, not on a request.
         await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
         service = await anyio.to_thread.run_sync(factory, config, embedder)
+        service.start_warming()
         state.service = service
         generation = getattr(app.state, GENERATION_STATE)
         loop = asyncio.get_running_loop()

@@ -42,6 +42,9 @@ class ServiceCore:
         self._indexes = CorpusIndexes(db, embedder, lexical=self._lexical)
         self._clock = threading.Lock()
         self._last = datetime.min.replace(tzinfo=UTC)
+        # Background loading of the vector indexes (RetrieverService.start_warming).
+        self._stop_warming = threading.Event()
+        self._warmer: threading.Thread | None = None
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

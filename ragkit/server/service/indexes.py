@@ -13,6 +13,7 @@ loaded index ends up with the change.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -117,3 +118,23 @@ class CorpusIndexes:
         if self.lexical is not None:
             self.lexical.drop(corpus_id)
         self._cache.drop(corpus_id)
+
+    def warm(self, stop: threading.Event) -> tuple[int, int]:
+        """Load every corpus's index that holds chunks, most recently changed first, until
+        ``stop`` is set; returns how many corpora and chunks were loaded.
+
+        A query that arrives meanwhile waits only if it needs the corpus being loaded.
+        """
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id FROM corpora WHERE chunk_count > 0 ORDER BY update_time DESC, id"
+            ).fetchall()
+        corpora = chunks = 0
+        for (corpus_id,) in rows:
+            if stop.is_set():
+                break
+            if self.loaded(corpus_id):
+                continue
+            chunks += len(self.get(corpus_id))
+            corpora += 1
+        return corpora, chunks

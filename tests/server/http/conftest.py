@@ -40,6 +40,9 @@ class RecordingService:
 
         return call
 
+    def start_warming(self) -> None:
+        """The app starts loading indexes at startup; nothing to load here, nothing recorded."""
+
     def close(self) -> None:
         self.closed = True
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from ragkit.server.service import RetrieverService
+from ragkit.server.store.corpora import find_corpus
 from ragkit.types import (
     Code,
     Condition,
@@ -198,3 +203,30 @@ def test_a_chunk_titled_with_the_query_subject_is_lifted(
     assert ranked() == ["g", "m"]
     monkeypatch.setattr("ragkit.server.title_boost.TITLE_WEIGHT", 0.0)
     assert ranked() == ["m", "g"]  # the similarity alone prefers the body that repeats the word
+
+
+def test_warming_loads_every_corpus_index_before_any_query(
+    open_service: Callable[..., RetrieverService], tmp_path: Path
+) -> None:
+    first = open_service(data_dir=tmp_path / "data")
+    for corpus in ("a", "b"):
+        first.create_corpus(OWNER, Corpus(name=corpus))
+        first.create_document(OWNER, f"corpora/{corpus}", Document(name="d"))
+        first.batch_create_chunks(
+            OWNER, f"corpora/{corpus}/documents/d", batch(chunk("x", name="c"), chunk("y"))
+        )
+    first.create_corpus(OWNER, Corpus(name="empty"))
+    first.close()
+    restarted = open_service(data_dir=tmp_path / "data")
+    with restarted._db.read() as conn:
+        found = {name: find_corpus(conn, name) for name in ("a", "b", "empty")}
+    rows = {name: record.id for name, record in found.items() if record is not None}
+    assert len(rows) == 3
+    assert not any(restarted._indexes.loaded(row) for row in rows.values())
+    assert restarted._indexes.warm(threading.Event()) == (2, 4)  # empty corpora are skipped
+    assert restarted._indexes.loaded(rows["a"]) and restarted._indexes.loaded(rows["b"])
+    stopped = threading.Event()
+    stopped.set()
+    assert open_service(data_dir=tmp_path / "other")._indexes.warm(stopped) == (0, 0)
+    restarted.start_warming()  # in the background; close() waits for it
+    restarted.close()
