@@ -4,7 +4,8 @@ Every route names the query parameters its method takes (``pageSize``, ``updateM
 ``force``...), in camelCase or snake_case. Standard system parameters (``key``, ``alt``,
 ``$alt``, ``fields``, ``prettyPrint``, ``quotaUser``, ``$.xgafv``, ``access_token``...) are
 accepted everywhere; ``alt``/``$alt`` is honoured (``json;enum-encoding=int`` makes enums
-integers in the response, as Google's generated REST clients ask), the rest are ignored.
+integers in the response, as Google's generated REST clients ask), ``fields`` trims the
+response (:mod:`ragkit.server.http.partial`), the rest are ignored.
 Anything else is rejected with Google's own wording, so a typo never goes unnoticed.
 """
 

@@ -108,7 +108,7 @@ async def test_timestamps_are_rfc3339_utc(
     [
         "key=k",
         "prettyPrint=false",
-        "fields=name",
+        "fields=role",  # honoured: only role comes back (see test_partial.py)
         "quotaUser=u",
         "$.xgafv=2",
         "access_token=t",
