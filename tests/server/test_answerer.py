@@ -330,3 +330,20 @@ def test_an_in_text_heading_is_not_quoted_and_lends_its_words_below(answerer: An
     for line in ("Short line.", "A much longer line without a stop"):
         assert not is_heading(text, starts[line], starts[line] + len(line))
     assert not is_heading("Replication", 0, len("Replication"))  # nothing below it
+
+
+def test_the_sentence_under_a_heading_naming_the_subject_is_preferred(
+    answerer: Answerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = Passage(
+        "g",
+        "Glossary > Tablespace\n\nTablespace\n\nA named location on the server file system. "
+        "All SQL objects which require storage must belong to a single tablespace.",
+    )
+
+    def best() -> str:
+        return answerer.answer("What is a tablespace?", [entry], style="EXTRACTIVE").text
+
+    assert best() == "A named location on the server file system."
+    monkeypatch.setattr("ragkit.server.models.answerer.HEADING_BONUS", 0.0)
+    assert best().startswith("All SQL objects")  # the sentence naming the term, otherwise

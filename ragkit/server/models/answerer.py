@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.models.evidence import (
+    HEADING_BONUS,
     RANK_PRIOR,
     SCORE_PRIOR,
     Evidence,
@@ -47,10 +48,11 @@ from ragkit.server.models.evidence import (
     answerable_probability,
     novelty,
     score_sentences,
+    subject_terms,
 )
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
-from ragkit.server.models.titles import is_heading
+from ragkit.server.models.titles import is_heading, title_match
 from ragkit.server.models.titles import title_end as passage_title_end
 
 __all__ = [
@@ -198,10 +200,12 @@ class Answerer:
         passage_terms: dict[int, set[str]] = {}
         for s in sentences:
             passage_terms.setdefault(s.passage_index, set()).update(s.terms | s.heading)
+        subject = subject_terms(question)
         priors = np.array(
             [
                 RANK_PRIOR / (1 + s.passage_index)
                 + SCORE_PRIOR * min(1.0, max(0.0, passages[s.passage_index].score or 0.0))
+                + HEADING_BONUS * title_match(subject, s.heading)
                 for s in sentences
             ]
         )
@@ -260,7 +264,7 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
                 heading = frozenset(content_terms(text))
                 continue
             terms = frozenset(content_terms(text))
-            found.append(_Sentence(passage_index, start, end, text, terms, heading))
+            found.append(_Sentence(passage_index, start, end, text, terms | heading, heading))
             heading = frozenset()
             if len(found) == MAX_SENTENCES:
                 return found
