@@ -128,7 +128,8 @@ class _Sentence:
     end: int
     text: str
     terms: frozenset[str]
-    #: Terms of the in-text heading right above the sentence (see :func:`is_heading`).
+    #: Terms of the in-text heading right above the sentence (see :func:`is_heading`); they
+    #: are part of ``terms`` too: "A named location..." under "Tablespace" is about tablespaces.
     heading: frozenset[str] = frozenset()
 
 
@@ -199,7 +200,7 @@ class Answerer:
         """
         passage_terms: dict[int, set[str]] = {}
         for s in sentences:
-            passage_terms.setdefault(s.passage_index, set()).update(s.terms | s.heading)
+            passage_terms.setdefault(s.passage_index, set()).update(s.terms)
         subject = subject_terms(question)
         priors = np.array(
             [
@@ -259,7 +260,7 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
             ):
                 continue
             # An in-text heading ("Replication" above its definition) is not quoted either;
-            # the sentence below it inherits its words.
+            # the sentence under it takes its words.
             if is_heading(passage.text, start, end):
                 heading = frozenset(content_terms(text))
                 continue
@@ -272,19 +273,17 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
 
 
 def _antecedent_terms(sentences: list[_Sentence]) -> list[set[str]]:
-    """The words a sentence stands for without saying them: for a sentence opening with a
-    pronoun, the terms of its passage's first sentence and of the sentence before it; for
-    one right under an in-text heading, the heading's terms ("Replication" / "The act of
-    reproducing data on one server onto another")."""
+    """For a sentence opening with a pronoun: the terms of its passage's first sentence
+    and of the sentence before it, which the pronoun most likely refers to."""
     found: list[set[str]] = []
     first = 0
     for i, sentence in enumerate(sentences):
         if i == 0 or sentences[i - 1].passage_index != sentence.passage_index:
             first = i
-        terms = set(sentence.heading)
         if i > first and _LEADING_PRONOUN.match(sentence.text):
-            terms |= sentences[first].terms | sentences[i - 1].terms
-        found.append(terms)
+            found.append(set(sentences[first].terms | sentences[i - 1].terms))
+        else:
+            found.append(set())
     return found
 
 
