@@ -12,8 +12,12 @@ Used by :mod:`ragkit.server.models.answerer`. A sentence's *relevance* mixes
   designed by Gustave Eiffel." covers "Eiffel Tower" from its neighbour);
 * context coverage: the same, but words found anywhere else in the sentence's passage count
   half;
-* a mild prior for passages the caller ranked first and for their retrieval score.
+* a mild prior for passages the caller ranked first and for their retrieval score, and a
+  bonus for a sentence right under an in-text heading that names the question's subject
+  (:data:`HEADING_BONUS`).
 
+Form words ("Which **SQL command** would you **use** to...", "What does X **mean**?") weigh
+less than the question's subject (:func:`answer_form_terms`, :func:`subject_terms`).
 :func:`answerable_probability` turns the best sentence's evidence into a probability with a
 logistic; its constants are documented on :data:`PROBABILITY_WEIGHTS`.
 """
@@ -87,14 +91,15 @@ ANSWER_TYPE_BONUS = 0.2
 
 #: Logistic weights for :func:`answerable_probability`:
 #: ``z = bias + dense*d + coverage*c + agreement*a + answer_type*t + novelty*n``, where for
-#: the best sentence ``d`` is its dense similarity, ``c`` its context coverage of the
-#: question, ``a`` the mean similarity of the next best sentences to it, ``t`` 1 if it has
-#: the kind of token the question asks for (a year for "when", a number for "how many", a
-#: name for "who"/"where"; 1 when the question asks for no particular kind), and ``n`` the
-#: share (capped at 1) of three words it adds beyond the question. Coverage dominates:
-#: a question whose key words appear in no passage is rarely answerable, whatever the
-#: dense score says. Chosen so that full coverage with a typed match lands near 0.9 and
-#: half coverage without one near 0.1, on the hash embedder and MiniLM alike.
+#: the best sentence ``d`` is its dense similarity, ``c`` the mean of its context coverage
+#: of the question and its :func:`subject_coverage`, ``a`` the mean similarity of the next
+#: best sentences to it, ``t`` 1 if it has the kind of token the question asks for (a year
+#: for "when", a number for "how many", a name for "who"/"where"; 1 when the question asks
+#: for no particular kind), and ``n`` the share (capped at 1) of three words it adds beyond
+#: the question. Coverage dominates: a question whose key words appear in no passage is
+#: rarely answerable, whatever the dense score says. Chosen so that full coverage with a
+#: typed match lands near 0.9 and half coverage without one near 0.1, on the hash embedder
+#: and MiniLM alike.
 PROBABILITY_WEIGHTS = {
     "dense": 3.0,
     "coverage": 7.0,
@@ -180,7 +185,7 @@ def subject_coverage(
 ) -> float:
     """Share of ``subject`` terms the evidence holds, every term counting alike: 1 for a
     term in ``found`` (the sentence), :data:`ANTECEDENT_WEIGHT` for one in ``nearby`` (what
-    its pronoun or heading stands for), 0.5 for one elsewhere in ``context`` (its passage).
+    its pronoun stands for), 0.5 for one elsewhere in ``context`` (its passage).
 
     Unlike :func:`coverage`, no IDF: the words every retrieved passage shares are the
     question's topic, the last a grounded answer may lack, although they tell passages
