@@ -23,7 +23,7 @@ Context lines:
     > Domain``, sent in front of its text (:attr:`TextChunk.content`): the embedder, a keyword
     index and the answerer all read it; the server's ranking also lifts chunks whose line names
     the query's subject. On the PostgreSQL manual it raised nDCG@10 from 0.853 to 0.891 and
-    attribution precision from 0.773 to 0.858 (held-out, ``bench/RESULTS.md``). The line is
+    attribution precision from 0.773 to 0.837 (held-out, ``bench/RESULTS.md``). The line is
     counted in the chunk's budget and kept to a quarter of it (outer headings are dropped
     first).
     ``ChunkingConfig(context=False)`` turns it off.
