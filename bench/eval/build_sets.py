@@ -124,23 +124,29 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(cache: Path) -> Path:
-    """Download (once) and unpack the pinned package; returns the HTML directory."""
+def fetch(
+    cache: Path,
+    package: str = PACKAGE,
+    version: str = VERSION,
+    sha256: str = SHA256,
+    html_dir: str = HTML_DIR,
+) -> Path:
+    """Download (once) and unpack a pinned package; returns its HTML directory."""
     debs = cache / "debs"
     debs.mkdir(parents=True, exist_ok=True)
-    deb = debs / f"{PACKAGE}_{VERSION.replace(':', '%3a')}_all.deb"
+    deb = debs / f"{package}_{version.replace(':', '%3a')}_all.deb"
     if not deb.exists():
-        subprocess.run(["apt-get", "download", f"{PACKAGE}={VERSION}"], cwd=debs, check=True)
+        subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=debs, check=True)
     digest = sha256_file(deb)
     print(f"{deb.name} sha256 {digest}")
-    if digest != SHA256:
-        sys.exit(f"sha256 mismatch: expected {SHA256}; the set would not be reproducible")
-    unpacked = cache / "unpacked" / f"{PACKAGE}_{VERSION}"
-    if not (unpacked / HTML_DIR).is_dir():
+    if digest != sha256:
+        sys.exit(f"sha256 mismatch: expected {sha256}; the set would not be reproducible")
+    unpacked = cache / "unpacked" / f"{package}_{version}"
+    if not (unpacked / html_dir).is_dir():
         shutil.rmtree(unpacked, ignore_errors=True)
         unpacked.mkdir(parents=True)
         subprocess.run(["dpkg", "-x", str(deb), str(unpacked)], check=True)
-    return unpacked / HTML_DIR
+    return unpacked / html_dir
 
 
 @dataclass(frozen=True)

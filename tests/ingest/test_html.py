@@ -157,3 +157,21 @@ def test_terms_without_a_definition_are_plain_lines() -> None:
         # Of two terms sharing one definition, the first heads the entry.
         (("Options", "-v"), True, "-v\n\n--verbose\n\nTalk more."),
     ]
+
+
+def test_texinfo_and_sphinx_navigation_and_permalinks_are_dropped() -> None:
+    page = (
+        b'<div class="header"><p>Next: <a href="b.html">B</a>, Up: <a href="i.html">Top</a>'
+        b"</p></div>"
+        b'<div class="nav-panel"><p>Previous: <a href="a.html">A</a></p></div>'
+        b'<h2>Function Application<a class="headerlink" href="#fa">\xc2\xb6</a></h2>'
+        b'<dl class="def"><dt id="index-arrayfun"><strong>arrayfun</strong> (func, A)'
+        b"<a href='#index-arrayfun' class='copiable-anchor'> &para;</a></dt>"
+        b"<dd><p>Execute a function on each element of an array.</p></dd></dl>"
+    )
+    doc = load("fa.html", page)
+    assert "Next:" not in doc.text and "Previous:" not in doc.text and "\u00b6" not in doc.text
+    assert [s.heading_path for s in doc.sections] == [
+        ("Function Application",),
+        ("Function Application", "arrayfun (func, A)"),
+    ]

@@ -33,11 +33,13 @@ _BLOCKS = frozenset(
     | {"main", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead"}
     | {"tr", "ul"}
 )
-#: ``class`` tokens of page furniture in generated documentation: tables of contents, and
-#: DocBook's, Sphinx's and most site themes' navigation bars and breadcrumbs. A table of
+#: ``class`` tokens of page furniture in generated documentation: tables of contents;
+#: DocBook's, Texinfo's, Sphinx's and most site themes' navigation bars, page headers and
+#: breadcrumbs; and the "¶" permalinks Sphinx and Texinfo put after headings. A table of
 #: contents repeats every page title in a list of tiny entries that would outrank the pages.
 _FURNITURE_CLASSES = frozenset(
     {"toc", "toctree-wrapper", "navheader", "navfooter", "navbar", "breadcrumb", "breadcrumbs"}
+    | {"header", "nav-panel", "headerlink", "copiable-anchor"}
 )
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"})
 _DECLARED_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)

@@ -63,8 +63,9 @@ FINGERPRINT_KEY: Final = "ingest_config"
 RESERVED_KEYS: Final = frozenset({*DOCUMENT_KEYS, FINGERPRINT_KEY})
 #: Bump when the way documents or chunks are built changes, so old corpora are rebuilt.
 #: 3: context lines; HTML definition entries; bare headings open their sub-section's chunk;
-#: no runt chunks; only small sibling sections merge.
-_FORMAT_VERSION: Final = 3
+#: no runt chunks; only small sibling sections merge. 4: Texinfo's and Sphinx's navigation
+#: panels, page headers and "¶" permalinks are dropped from HTML.
+_FORMAT_VERSION: Final = 4
 
 
 class Action(StrEnum):
