@@ -105,15 +105,19 @@ def questions_of(pages: dict[str, list[tuple[str, str, str]]]) -> tuple[list[Que
         for name, purpose, snippet in entries:
             groups[purpose.lower()].append((page, name, purpose, snippet))
     questions = []
+    seen: dict[str, int] = {}
     for _, group in sorted(groups.items()):
         page, name, purpose, _ = group[0]
+        # A function documented with several purposes (``gallery``) asks several questions.
+        seen[name] = seen.get(name, 0) + 1
+        qid = f"function:{name}" if seen[name] == 1 else f"function:{name}-{seen[name]}"
         # A purpose shared by a kept and a left-out page is still answerable.
         unanswerable = all(member[0] in left_out for member in group)
         names = tuple(dict.fromkeys(member[1] for member in group))
         purpose_text = purpose[0].lower() + purpose[1:]
         questions.append(
             Question(
-                id=f"function:{name}",
+                id=qid,
                 question=f"Which Octave function would you use to {purpose_text}?",
                 relevant=()
                 if unanswerable
