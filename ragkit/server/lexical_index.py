@@ -184,6 +184,10 @@ class CorpusLexicalIndexes:
         """The corpus's index, building it from the stored chunk texts on first use."""
         return self._cache.get(corpus_id)
 
+    def loaded(self, corpus_id: int) -> bool:
+        """Whether the corpus's index is in memory."""
+        return self._cache.loaded(corpus_id)
+
     def apply(
         self, corpus_id: int, *, added: Sequence[int] = (), removed: Sequence[int] = ()
     ) -> None:

@@ -119,9 +119,10 @@ class CorpusIndexes:
             self.lexical.drop(corpus_id)
         self._cache.drop(corpus_id)
 
-    def warm(self, stop: threading.Event) -> tuple[int, int]:
+    def warm(self, stop: threading.Event, *, keywords: bool = False) -> tuple[int, int]:
         """Load every corpus's index that holds chunks, most recently changed first, until
-        ``stop`` is set; returns how many corpora and chunks were loaded.
+        ``stop`` is set; returns how many corpora and chunks were loaded. With ``keywords``,
+        each corpus's BM25 index is built too (for the ``bm25`` and ``hybrid`` rankings).
 
         A query that arrives meanwhile waits only if it needs the corpus being loaded.
         """
@@ -133,6 +134,8 @@ class CorpusIndexes:
         for (corpus_id,) in rows:
             if stop.is_set():
                 break
+            if keywords and self.lexical is not None:
+                self.lexical.get(corpus_id)
             if self.loaded(corpus_id):
                 continue
             chunks += len(self.get(corpus_id))

@@ -87,8 +87,9 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
 
     def start_warming(self) -> None:
         """Load every corpus's vector index in a background thread, so that the first query
-        after a restart does not wait for it (about 6 s per 100,000 chunks). ``ragkit
-        serve`` calls this at startup; :meth:`close` stops it."""
+        after a restart does not wait for it (about 6 s per 100,000 chunks); with the
+        ``bm25`` or ``hybrid`` ranking, its keyword index too. ``ragkit serve`` calls this
+        at startup; :meth:`close` stops it."""
         if self._warmer is None:
             self._warmer = threading.Thread(
                 target=self._warm, name="ragkit-index-warm-up", daemon=True
@@ -97,14 +98,16 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
 
     def _warm(self) -> None:
         started = time.perf_counter()
+        keywords = self._ranking != "dense"
         try:
-            corpora, chunks = self._indexes.warm(self._stop_warming)
+            corpora, chunks = self._indexes.warm(self._stop_warming, keywords=keywords)
         except Exception:  # queries still load their index on first use
-            logger.exception("loading the vector indexes in the background failed")
+            logger.exception("loading the indexes in the background failed")
             return
         if corpora:
             logger.info(
-                "loaded the vector indexes of %d corpora (%d chunks) in %.1f s",
+                "loaded the %s indexes of %d corpora (%d chunks) in %.1f s",
+                "vector and keyword" if keywords else "vector",
                 corpora,
                 chunks,
                 time.perf_counter() - started,

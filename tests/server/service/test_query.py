@@ -225,6 +225,9 @@ def test_warming_loads_every_corpus_index_before_any_query(
     assert not any(restarted._indexes.loaded(row) for row in rows.values())
     assert restarted._indexes.warm(threading.Event()) == (2, 4)  # empty corpora are skipped
     assert restarted._indexes.loaded(rows["a"]) and restarted._indexes.loaded(rows["b"])
+    assert not restarted._lexical.loaded(rows["a"])  # dense ranking: no keyword index
+    restarted._indexes.warm(threading.Event(), keywords=True)  # bm25 / hybrid
+    assert restarted._lexical.loaded(rows["a"]) and restarted._lexical.loaded(rows["b"])
     stopped = threading.Event()
     stopped.set()
     assert open_service(data_dir=tmp_path / "other")._indexes.warm(stopped) == (0, 0)
