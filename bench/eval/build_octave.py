@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import re
-import shutil
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -43,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_sets as common
 
-from ragkit.eval.dataset import Question, Relevant, dump_questions, normalize_text
+from ragkit.eval.dataset import Question, Relevant, normalize_text
 from ragkit.ingest.loaders import load
 from ragkit.ingest.sync.ids import document_id
 
@@ -168,26 +166,7 @@ def main() -> int:
             for flag in (False, True)
         },
     }
-    target = common.OUT_DIR / f"{SET_NAME}.jsonl"
-    manifest_path = common.OUT_DIR / f"{SET_NAME}.manifest.json"
-    scratch = args.cache / f"{SET_NAME}.jsonl"
-    dump_questions(sample, scratch)
-    manifest_text = json.dumps(manifest, indent=2) + "\n"
-    if args.check:
-        same = (
-            target.exists()
-            and target.read_bytes() == scratch.read_bytes()
-            and manifest_path.read_text(encoding="utf-8") == manifest_text
-        )
-        print("unchanged" if same else "CHANGED")
-        return 0 if same else 1
-    shutil.copyfile(scratch, target)
-    manifest_path.write_text(manifest_text, encoding="utf-8")
-    shown = {k: v for k, v in manifest.items() if k not in ("left_out_pages", "answered_elsewhere")}
-    print(json.dumps(shown, indent=2))
-    print(f"dropped {len(elsewhere)} left-out questions the kept pages answer (see the manifest)")
-    print(f"corpus: {corpus}\nquestions: {target.relative_to(common.REPO)}")
-    return 0
+    return common.write_set(SET_NAME, sample, manifest, args.cache, corpus, check=args.check)
 
 
 if __name__ == "__main__":

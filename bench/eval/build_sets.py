@@ -54,6 +54,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ragkit.eval.dataset import Question, Relevant, dump_questions, normalize_text
 from ragkit.ingest.loaders import load
@@ -328,13 +329,27 @@ def main() -> int:
             for flag in (False, True)
         },
     }
+    return write_set(SET_NAME, questions, manifest, args.cache, corpus, check=args.check)
+
+
+def write_set(
+    name: str,
+    questions: Sequence[Question],
+    manifest: dict[str, Any],
+    cache: Path,
+    corpus: Path,
+    *,
+    check: bool,
+) -> int:
+    """Write ``bench/eval/sets/<name>.jsonl`` and its manifest, or with ``check`` only
+    compare them with what is committed; returns the exit status (1: they would change)."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    target = OUT_DIR / f"{SET_NAME}.jsonl"
-    manifest_path = OUT_DIR / f"{SET_NAME}.manifest.json"
-    scratch = args.cache / f"{SET_NAME}.jsonl"
-    dump_questions(questions, scratch)
+    target = OUT_DIR / f"{name}.jsonl"
+    manifest_path = OUT_DIR / f"{name}.manifest.json"
+    scratch = cache / f"{name}.jsonl"
+    dump_questions(list(questions), scratch)
     manifest_text = json.dumps(manifest, indent=2) + "\n"
-    if args.check:
+    if check:
         same = (
             target.exists()
             and target.read_bytes() == scratch.read_bytes()
@@ -346,7 +361,8 @@ def main() -> int:
     manifest_path.write_text(manifest_text, encoding="utf-8")
     shown = {k: v for k, v in manifest.items() if k not in ("left_out_pages", "answered_elsewhere")}
     print(json.dumps(shown, indent=2))
-    print(f"dropped {len(elsewhere)} left-out questions the kept pages answer (see the manifest)")
+    dropped = len(manifest.get("answered_elsewhere", {}))
+    print(f"dropped {dropped} left-out questions the kept pages answer (see the manifest)")
     print(f"corpus: {corpus}\nquestions: {target.relative_to(REPO)}")
     return 0
 
