@@ -44,6 +44,13 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _close_durably(handle: BinaryIO) -> None:
+    """Flush, fsync and close ``handle``: its bytes are on disk when this returns."""
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+
+
 class StagedBlob:
     """A blob being written to a temporary file; hashed as it goes.
 
@@ -72,9 +79,7 @@ class StagedBlob:
     def seal(self) -> None:
         """Flush, fsync and close the file (before it is renamed into place)."""
         if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
+            _close_durably(self._handle)
             self._handle = None
 
     def discard(self) -> None:
@@ -110,9 +115,7 @@ class PartWriter:
     def commit(self) -> int:
         """Flush and fsync the part; returns its size."""
         if self._handle is not None:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
+            _close_durably(self._handle)
             self._handle = None
         return self.size
 
