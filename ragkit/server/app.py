@@ -40,6 +40,7 @@ from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
+from ragkit.server.web import web_router
 
 __all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
 
@@ -141,4 +142,5 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.include_router(api_router())
+    app.include_router(web_router())
     return app

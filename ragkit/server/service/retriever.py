@@ -15,6 +15,7 @@ from ragkit.server.service.answer import AnswerMixin
 from ragkit.server.service.chunks import ChunksMixin
 from ragkit.server.service.corpora import CorporaMixin
 from ragkit.server.service.documents import DocumentsMixin
+from ragkit.server.service.overview import OverviewMixin
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.permissions import PermissionsMixin
 from ragkit.server.service.quotas import Quotas
@@ -31,7 +32,9 @@ _EMBEDDER_KEY = "embedder"
 _DEFAULT_QUOTAS = Quotas()
 
 
-class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMixin, AnswerMixin):
+class RetrieverService(
+    CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMixin, AnswerMixin, OverviewMixin
+):
     """Corpora, documents, chunks, permissions, queries and grounded answers, enforcing the
     API's rules (api.md §4-8) and persisting to SQLite in ``data_dir``.
 
