@@ -21,7 +21,9 @@ from ..server.http.serving import ServerProcess, serve
 
 CHROMIUM = Path(os.environ.get("RAGKIT_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(
-    os.environ.get("RAGKIT_WEB_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts" / "web")
+    os.environ.get(
+        "RAGKIT_WEB_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts" / "web"
+    )
 )
 # Headless, and nothing that phones home or needs a GPU or a sandbox (CI runs as root).
 CHROMIUM_ARGS = [
@@ -78,13 +80,15 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+UI_ARGS = ("--embedder", "hash", "--no-browser")
+
+
 class UiProcess:
     """``python -m ragkit ui --no-browser`` on ``data_dir``; ``url`` is the address it prints."""
 
     def __init__(self, data_dir: Path) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ragkit", "ui", "--data-dir", str(data_dir)]
-            + ["--embedder", "hash", "--no-browser"],
+            [sys.executable, "-m", "ragkit", "ui", "--data-dir", str(data_dir), *UI_ARGS],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

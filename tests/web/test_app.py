@@ -16,10 +16,13 @@ import httpx
 import pytest
 
 from ..server.http.serving import ServerProcess
-from .conftest import UiProcess
 from ..server.media.support import build_pdf
+from .conftest import UiProcess
 
 pytestmark = pytest.mark.slow
+
+# How the app cites the PDF below: both pages landed in one chunk (an en dash, as in print).
+PDF_PAGES = "seeds.pdf, pp. 1\N{EN DASH}2"
 
 GUIDE = """# Garden handbook
 
@@ -74,8 +77,9 @@ def _drop(page: Any, selector: str, name: str, text: str) -> None:
             const transfer = new DataTransfer();
             transfer.items.add(new File([text], name, { type: "text/markdown" }));
             const zone = document.querySelector(selector);
-            zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true }));
-            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true }));
+            for (const type of ["dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true }));
+            }
         }""",
         [selector, name, text],
     )
@@ -127,7 +131,7 @@ def test_the_whole_flow(
     # Browse: open a document's chunks, with their provenance metadata.
     alice.get_by_role("button", name="seeds", exact=True).click()
     expect(alice.get_by_role("heading", name="Chunks of seeds")).to_be_focused()
-    expect(alice.locator(".chunk-where").first).to_have_text("seeds.pdf, pp. 1–2")
+    expect(alice.locator(".chunk-where").first).to_have_text(PDF_PAGES)
     _shot(alice, artifacts, "02-documents")
 
     # Ask, with Enter; the answer cites the handbook with a numbered source.
@@ -158,7 +162,7 @@ def test_the_whole_flow(
     question.fill("When do I sow carrots?")
     question.press("Enter")
     expect(alice.locator(".msg.bot").last.locator(".answer-text")).to_contain_text("April")
-    expect(alice.locator(".msg.bot").last.locator(".sources")).to_contain_text("seeds.pdf, pp. 1–2")
+    expect(alice.locator(".msg.bot").last.locator(".sources")).to_contain_text(PDF_PAGES)
     alice.reload()
     expect(alice.locator(".msg.user")).to_have_count(2)
     _shot(alice, artifacts, "05-chat-history")

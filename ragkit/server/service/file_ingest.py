@@ -171,4 +171,3 @@ def _count_chunks(service: RetrieverService, who: Principal, name: str) -> int:
         token = page.next_page_token
         if not token:
             return count
-

@@ -161,16 +161,18 @@ function answerView(answer, ctx) {
   }
   const number = new Map(answer.sources.map((s, i) => [s.chunk, i + 1]));
   const body = h("p", { class: "answer-text" });
+  // Quotes keep their source's line wrapping; only blank lines separate paragraphs here.
+  const flow = (text) => text.replace(/([^\n])\n(?=[^\n])/g, "$1 ");
   let cursor = 0;
   for (const span of answer.spans) {
     const at = span.quote ? answer.text.indexOf(span.quote, cursor) : -1;
     if (at === -1 || !number.has(span.chunk)) continue;
-    body.append(answer.text.slice(cursor, at + span.quote.length));
+    body.append(flow(answer.text.slice(cursor, at + span.quote.length)));
     const n = number.get(span.chunk);
     body.append(citeButton(answer.sources[n - 1], n, ctx, "inline"));
     cursor = at + span.quote.length;
   }
-  body.append(answer.text.slice(cursor));
+  body.append(flow(answer.text.slice(cursor)));
   item.append(body);
   if (answer.sources.length) {
     const list = h("ol", { class: "sources", "aria-label": "Sources" });
@@ -210,8 +212,7 @@ export function openPassage(source, n) {
   document.getElementById("passage-title").textContent =
     `${n ? `[${n}] ` : ""}${meta.source || meta.title || source.chunk}`;
   document.getElementById("passage-where").textContent =
-    [pages, meta.section, meta.title && meta.title !== meta.source ? meta.title : ""].filter(Boolean).join(" · ") ||
-    source.chunk;
+    [...new Set([pages, meta.section, meta.title].filter(Boolean))].join(" · ") || source.chunk;
   const text = document.getElementById("passage-text");
   text.replaceChildren();
   const first = highlight(text, source.text || "(the passage is no longer available)", source.quotes || []);

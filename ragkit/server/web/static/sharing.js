@@ -87,6 +87,9 @@ export function renderSharing(panel, ctx) {
       await ctx.api.v1("POST", `${ctx.corpus.name}/permissions`, { body });
       const who = body.emailAddress || "everyone";
       announce(`${who} is now ${role.value.toLowerCase()}.`);
+      type.value = "USER";
+      role.value = "READER";
+      syncEmail();
       email.value = "";
       await load();
     } catch (err) {
