@@ -89,8 +89,6 @@ def test_the_whole_flow(
     browser: Any, server: ServerProcess, artifacts: Path, tmp_path: Path
 ) -> None:
     expect = _expect()
-    notes = tmp_path / "compost.txt"
-    notes.write_text(NOTES, encoding="utf-8")
     manual = tmp_path / "seeds.pdf"
     manual.write_bytes(
         build_pdf(["Seed packets", "Sow carrot seeds thinly in April, one centimetre deep."])
@@ -113,12 +111,15 @@ def test_the_whole_flow(
     expect(alice.get_by_role("heading", name="Garden", level=1)).to_be_visible()
     expect(alice.get_by_role("tab", name="Documents")).to_have_attribute("aria-selected", "true")
 
-    # Drop one file, choose three more (one unsupported): each gets its own row and outcome.
-    _drop(alice, "#dropzone", "garden.md", GUIDE)
+    # Drop a file anywhere on the page, one on the drop zone, choose two more (one unsupported):
+    # each gets its own row and outcome.
+    _drop(alice, "#corpus-title", "garden.md", GUIDE)
     summary = alice.locator("#upload-summary")
     expect(summary).to_have_text("1 file added.")
-    alice.locator("#file-input").set_input_files([str(notes), str(manual), str(broken)])
-    expect(summary).to_have_text("2 files added, 1 failed.")
+    _drop(alice, "#dropzone", "compost.txt", NOTES)
+    expect(alice.locator("#uploads li", has_text="compost.txt")).to_contain_text("Added")
+    alice.locator("#file-input").set_input_files([str(manual), str(broken)])
+    expect(summary).to_have_text("1 file added, 1 failed.")
     uploads = alice.locator("#uploads li")
     expect(uploads.filter(has_text="budget.docx")).to_contain_text(
         "Failed: Cannot ingest budget.docx: unsupported file type .docx."

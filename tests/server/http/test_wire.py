@@ -265,7 +265,7 @@ async def test_unexpected_exception_is_500_internal(
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1beta/nothing", "/v1/corpora", "/nothing", "/v1beta/corpora/a/b/c/d", "/v1beta/corpora/"]
+    "path", ["/v1beta/nothing", "/v1/corpora", "/x", "/v1beta/corpora/a/b/c/d", "/v1beta/corpora/"]
 )
 async def test_unknown_route_is_404(fake_client: httpx.AsyncClient, path: str) -> None:
     response = await fake_client.get(path)

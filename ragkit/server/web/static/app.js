@@ -2,7 +2,7 @@
 // tabs (Ask, Documents, Sharing). Routes live in the URL hash: #/c/{corpus-id}/{tab}.
 
 import { Api, ApiError } from "./api.js";
-import { renderChat } from "./chat.js";
+import { forgetHistories, renderChat } from "./chat.js";
 import { announce, confirmDelete, h, hideError, plural, shortId, showError } from "./dom.js";
 import { renderDocuments } from "./documents.js";
 import { renderSharing } from "./sharing.js";
@@ -23,6 +23,9 @@ async function boot() {
   $("sign-out").addEventListener("click", signOut);
   $("new-corpus").addEventListener("submit", createCorpus);
   window.addEventListener("hashchange", () => route());
+  // Files dropped anywhere on a corpus go to its drop zone (and never navigate the tab away).
+  document.addEventListener("dragover", (event) => event.preventDefault());
+  document.addEventListener("drop", dropAnywhere);
   try {
     state.info = await api.info();
   } catch (err) {
@@ -55,6 +58,7 @@ async function signIn(event) {
 
 function signOut() {
   api.setKey("");
+  forgetHistories();
   state.corpora = [];
   state.stats.clear();
   state.rendered = null;
@@ -275,6 +279,16 @@ function selectTab(tabId, corpus, focusTab) {
     button.tabIndex = active ? 0 : -1;
     if (active && focusTab) button.focus();
   }
+}
+
+function dropAnywhere(event) {
+  event.preventDefault();
+  const target = currentRoute();
+  const files = [...(event.dataTransfer?.files || [])];
+  if (!target || !files.length || event.target.closest?.("#dropzone")) return;
+  location.hash = `#/c/${shortId(target.name)}/documents`;
+  route({ focus: false });
+  $("dropzone")?.dispatchEvent(new CustomEvent("files", { detail: files }));
 }
 
 async function createCorpus(event) {

@@ -11,8 +11,17 @@ const STYLES = [
   ["EXTRACTIVE", "Quote only"],
 ];
 
+const HISTORY_PREFIX = "ragkit.chat.";
+
 function storageKey(ctx) {
-  return `ragkit.chat.${ctx.me.email}.${ctx.corpus.name}`;
+  return `${HISTORY_PREFIX}${ctx.me.email}.${ctx.corpus.name}`;
+}
+
+/** Forget every chat kept in this browser (on sign-out: answers quote the documents). */
+export function forgetHistories() {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(HISTORY_PREFIX)) localStorage.removeItem(key);
+  }
 }
 
 function loadHistory(ctx) {
@@ -90,10 +99,14 @@ export function renderChat(panel, ctx) {
     if (!text) return;
     const turn = { question: text, pending: true };
     const context = turns.filter((t) => t.answer).slice(-HISTORY_TURNS);
+    if (!turns.length) log.replaceChildren();
     turns.push(turn);
     question.value = "";
     submit.disabled = true;
-    draw();
+    // Append (never redraw) so that screen readers hear only the new entries of the log.
+    const [asked, pending] = turnView(turn, ctx);
+    log.append(asked, pending);
+    pending.scrollIntoView({ block: "end" });
     try {
       const response = await ctx.api.v1("POST", "models/aqa:generateAnswer", {
         body: {
@@ -117,7 +130,9 @@ export function renderChat(panel, ctx) {
     turn.pending = false;
     saveHistory(ctx, turns);
     submit.disabled = false;
-    draw();
+    const answered = turnView(turn, ctx)[1];
+    pending.replaceWith(answered);
+    answered.scrollIntoView({ block: "end" });
     question.focus();
   }
 }

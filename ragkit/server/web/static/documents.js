@@ -58,6 +58,8 @@ export function renderDocuments(panel, ctx) {
     zone.classList.remove("over");
     ingestAll([...(event.dataTransfer?.files || [])]);
   });
+  // Files dropped elsewhere on the page arrive here (see app.js).
+  zone.addEventListener("files", (event) => ingestAll(event.detail));
 
   let pageToken;
   loadDocuments(true);
