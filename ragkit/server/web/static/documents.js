@@ -21,10 +21,12 @@ const CHUNKS_PAGE = 25;
 
 export function renderDocuments(panel, ctx) {
   const extensions = ctx.info.extensions.join(", ");
+  // A real button opens the picker: a styled <label> would not be reachable by keyboard.
   const input = h("input", {
     type: "file",
     id: "file-input",
-    class: "visually-hidden",
+    hidden: true,
+    tabindex: "-1",
     multiple: true,
     accept: ctx.info.extensions.join(","),
     onchange: () => {
@@ -34,11 +36,13 @@ export function renderDocuments(panel, ctx) {
   });
   const zone = h(
     "div",
-    { class: "dropzone", id: "dropzone" },
-    h("p", { class: "dropzone-title" }, "Drop files here to add them"),
-    h("p", { class: "muted small" }, `${extensions} · up to ${formatBytes(ctx.info.maxUploadBytes)} each`),
+    { class: "dropzone", id: "dropzone", role: "group", "aria-labelledby": "dropzone-title" },
+    h("p", { class: "dropzone-title", id: "dropzone-title" }, "Drop files here to add them"),
+    h("p", { class: "muted small", id: "dropzone-hint" },
+      `${extensions} · up to ${formatBytes(ctx.info.maxUploadBytes)} each`),
     input,
-    h("label", { for: "file-input", class: "button" }, "Choose files…"),
+    h("button", { type: "button", class: "button", "aria-describedby": "dropzone-hint", onclick: () => input.click() },
+      "Choose files…"),
   );
   const summary = h("p", { class: "upload-summary", id: "upload-summary", role: "status" });
   const uploads = h("ul", { class: "uploads", id: "uploads", "aria-label": "Uploads" });
