@@ -230,3 +230,25 @@ async def test_a_quota_stops_an_upload_without_leaving_half_a_document(server: S
             "chunkCount": 0,
             "role": "OWNER",
         }
+
+
+def test_ragkit_ingest_sees_an_uploaded_file_as_current(tmp_path: Path) -> None:
+    """The seam and `ragkit ingest` build the same document: syncing the file changes nothing."""
+    from ragkit import Client
+    from ragkit.ingest import ingest
+    from ragkit.server.embedded import EmbeddedServer
+
+    source = tmp_path / "docs"
+    source.mkdir()
+    (source / "guide.md").write_bytes(GUIDE)
+    with EmbeddedServer(tmp_path / "data", embedder="hash") as server:
+        with httpx.Client(base_url=server.base_url) as http:
+            http.post("/v1beta/corpora", json={"name": "corpora/docs"}).raise_for_status()
+            uploaded = http.post(
+                "/ragkit/api/corpora/docs/files", params={"filename": "guide.md"}, content=GUIDE
+            )
+            assert uploaded.json()["status"] == "created"
+        with Client(base_url=server.base_url) as client:
+            report = ingest(source, client=client, corpus="corpora/docs")
+    assert report.documents_unchanged == 1, report.summary()
+    assert report.chunks_created == 0
