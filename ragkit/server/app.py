@@ -84,7 +84,8 @@ def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
     auth = "single user" if authenticator.single_user else f"auth file {config.auth_file}"
     return (
         f"ragkit serve: Semantic Retrieval API at {config.base_url}/v1beta "
-        f"(data {config.data_dir}, embedder {config.embedder}, {auth})"
+        f"(data {config.data_dir}, embedder {config.embedder}, {auth}); "
+        f"web app at {config.base_url}/"
     )
 
 

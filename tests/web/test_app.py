@@ -96,6 +96,7 @@ def test_the_whole_flow(
     broken = tmp_path / "budget.docx"
     broken.write_bytes(b"PK\x03\x04 not a supported document")
 
+    assert f"web app at {server.url}/" in server.log
     alice = _page(browser, server)
     alice.goto("/")
     expect(alice.get_by_role("heading", name="Sign in")).to_be_visible()
