@@ -63,8 +63,18 @@ def _run_ui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         f"{server.config.embedder}); press Ctrl-C to stop",
         flush=True,
     )
-    if not args.no_browser and not webbrowser.open(url):
-        print("ragkit ui: no browser found; open the address above yourself", flush=True)
+    try:
+        if not args.no_browser and not webbrowser.open(url):
+            print("ragkit ui: no browser found; open the address above yourself", flush=True)
+        _wait_for_stop()
+    finally:
+        print("ragkit ui: stopping...", flush=True)
+        server.stop()
+    return 0
+
+
+def _wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM (as from a service manager or ``kill``)."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -78,6 +88,3 @@ def _run_ui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        print("ragkit ui: stopping...", flush=True)
-        server.stop()
-    return 0
