@@ -210,6 +210,8 @@ async def test_roles_apply_to_uploads_and_stats(http: httpx.AsyncClient) -> None
     ).status_code == 200
     seen = (await http.get("/ragkit/api/corpora/docs/stats", headers=BOB)).json()
     assert seen["role"] == "READER"
+    assert (await upload(http, "guide.md", GUIDE)).json()["status"] == "created"
+    # Even the very same bytes: a reader is refused, not told "unchanged".
     still_refused = await upload(http, "guide.md", GUIDE, headers=BOB)
     assert still_refused.status_code == 403
     assert "needs the WRITER role" in still_refused.json()["error"]["message"]

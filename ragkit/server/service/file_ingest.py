@@ -15,6 +15,7 @@ alone when they did not.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from ragkit.ingest import ChunkingConfig, LoadError, chunk_document, load
@@ -34,6 +35,7 @@ from ragkit.types import (
     ChunkData,
     CreateChunkRequest,
     Document,
+    Role,
 )
 from ragkit.types.status import Code
 
@@ -82,6 +84,8 @@ def ingest_file(
     (corpus_id,) = parse_name(corpus, "corpora")
     parent = f"corpora/{corpus_id}"
     source = _source_name(filename)
+    # Refuse before parsing: a reader must not get "unchanged", nor make the server read PDFs.
+    service.require_role(who, parent, Role.WRITER)
     config = chunking or ChunkingConfig()
     try:
         loaded = load(source, data)
@@ -140,7 +144,8 @@ def ingest_file(
             "customMetadata",
         )
     except BaseException:
-        service.delete_document(who, name, force=True)
+        with suppress(ApiError):  # keep the original error; the document is a leftover then
+            service.delete_document(who, name, force=True)
         raise
     status = "created" if existing is None else "replaced"
     return IngestedFile(document, len(prepared.chunks), status, prepared.warnings)

@@ -1,4 +1,4 @@
-"""A corpus at a glance: how many documents and chunks it holds and the caller's role.
+"""A corpus at a glance: how many documents and chunks it holds, and the caller's role.
 
 Google's ``Corpus`` carries no counts; the web app (and ``GET /ragkit/api/corpora/{c}/stats``)
 needs them without paging through every document.
@@ -41,3 +41,15 @@ class OverviewMixin(ServiceCore):
             documents = count_documents(conn, corpus.id)
             chunks = chunk_count(conn, corpus.id)
         return CorpusStats(f"corpora/{corpus_id}", documents, chunks, role)
+
+    def require_role(self, who: Principal, name: str, needed: Role) -> Role:
+        """The caller's role on ``corpora/{c}``, if it is at least ``needed``: for work that
+        spans several calls (e.g. ingesting a file) and should be refused before it starts.
+
+        Raises:
+            ApiError: INVALID_ARGUMENT (bad name), PERMISSION_DENIED.
+        """
+        (corpus_id,) = parse_name(name, "corpora")
+        with self._db.read() as conn:
+            _, role = authorize(conn, who, corpus_id, needed)
+        return role
