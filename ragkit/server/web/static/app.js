@@ -22,6 +22,10 @@ async function boot() {
   $("signin-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
   $("new-corpus").addEventListener("submit", createCorpus);
+  $("refresh-corpora").addEventListener("click", async () => {
+    await loadCorpora();
+    announce(`${plural(state.corpora.length, "corpus", "corpora")} listed.`);
+  });
   window.addEventListener("hashchange", () => route());
   // Files dropped anywhere on a corpus go to its drop zone (and never navigate the tab away).
   document.addEventListener("dragover", (event) => event.preventDefault());
@@ -163,6 +167,12 @@ function route({ focus = true } = {}) {
   }
   const corpus = state.corpora.find((c) => c.name === target.name);
   if (!corpus) {
+    // Perhaps shared with us since the list was loaded: look again, once.
+    if (state.lookedFor !== target.name) {
+      state.lookedFor = target.name;
+      loadCorpora().then(() => route({ focus: false }));
+      return;
+    }
     state.rendered = null;
     content.replaceChildren(
       h("div", { class: "empty-state" }, h("h1", {}, "Corpus not found"),
