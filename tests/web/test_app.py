@@ -58,16 +58,34 @@ def _page(browser: Any, server: ServerProcess | UiProcess) -> Any:
         lambda request: None if request.url.startswith(server.url) else offsite.append(request.url),
     )
     page.offsite = offsite
+    # Script errors and CSP violations would otherwise pass unnoticed.
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if message.type == "error" else None,
+    )
+    page.errors = errors
     return page
+
+
+# Form controls and buttons without an accessible name (label, aria-label(ledby) or text).
+_UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, button")]
+    .filter((el) => !el.hidden && el.type !== "hidden" && el.offsetParent !== null)
+    .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+        && !el.getAttribute("aria-labelledby") && !el.textContent.trim())
+    .map((el) => el.outerHTML)"""
+
+
+def _shot(page: Any, artifacts: Path, name: str) -> None:
+    """Save the screen, after checking that everything on it can be named by a screen reader."""
+    assert page.evaluate(_UNLABELLED) == [], name
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
 
 def _sign_in(page: Any, key: str) -> None:
     page.get_by_label("API key").fill(key)
     page.get_by_role("button", name="Sign in").click()
-
-
-def _shot(page: Any, artifacts: Path, name: str) -> None:
-    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
 
 def _drop(page: Any, selector: str, name: str, text: str) -> None:
@@ -226,6 +244,8 @@ def test_the_whole_flow(
     expect(alice.get_by_role("heading", name="Ask your documents")).to_be_visible()
     assert _corpus_named(server, "alice-key", "Garden") is None
     assert alice.offsite == [] and bob.offsite == []
+    # Refused requests log "Failed to load resource" (401 at sign-in, 403 on delete): expected.
+    assert [e for e in alice.errors + bob.errors if "Failed to load resource" not in e] == []
 
 
 def test_ragkit_ui_is_single_user_and_keyboard_friendly(
@@ -257,7 +277,7 @@ def test_ragkit_ui_is_single_user_and_keyboard_friendly(
     expect(page.get_by_role("tab", name="Ask")).to_be_focused()
     expect(page.get_by_role("log", name="Conversation")).to_be_visible()
     _shot(page, artifacts, "08-ragkit-ui")
-    assert page.offsite == []
+    assert page.offsite == [] and page.errors == []
     assert "stopping" in ui.stop()
     assert ui.proc.returncode == 0
 
