@@ -329,6 +329,7 @@ async function deleteCorpus(corpus) {
   if (!ok) return;
   try {
     await api.v1("DELETE", corpus.name, { query: { force: "true" } });
+    forgetHistories(corpus.name);
     hideError();
     announce(`Deleted corpus ${corpus.displayName}.`);
     state.rendered = null;

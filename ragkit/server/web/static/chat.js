@@ -17,10 +17,13 @@ function storageKey(ctx) {
   return `${HISTORY_PREFIX}${ctx.me.email}.${ctx.corpus.name}`;
 }
 
-/** Forget every chat kept in this browser (on sign-out: answers quote the documents). */
-export function forgetHistories() {
+/** Forget the chats kept in this browser: all of them (on sign-out: answers quote the
+ * documents), or those about one corpus (when it is deleted). */
+export function forgetHistories(corpus = null) {
   for (const key of Object.keys(localStorage)) {
-    if (key.startsWith(HISTORY_PREFIX)) localStorage.removeItem(key);
+    if (key.startsWith(HISTORY_PREFIX) && (!corpus || key.endsWith(`.${corpus}`))) {
+      localStorage.removeItem(key);
+    }
   }
 }
 
