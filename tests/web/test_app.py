@@ -77,6 +77,9 @@ _UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea, b
     .map((el) => el.outerHTML)"""
 
 
+_CHATS = "Object.keys(localStorage).filter((key) => key.startsWith('ragkit.chat.'))"
+
+
 def _shot(page: Any, artifacts: Path, name: str) -> None:
     """Save the screen, after checking that everything on it can be named by a screen reader."""
     assert page.evaluate(_UNLABELLED) == [], name
@@ -237,12 +240,19 @@ def test_the_whole_flow(
     bob.reload()
     expect(bob.get_by_role("heading", name="Corpus not found")).to_be_visible()
     expect(bob.locator("#corpus-list")).to_contain_text("No corpora yet")
+    # Signing out forgets the key and the chats kept in the browser (they quote documents).
+    assert bob.evaluate(_CHATS) != []
+    bob.get_by_role("button", name="Sign out").click()
+    expect(bob.get_by_label("API key")).to_be_focused()
+    assert bob.evaluate(_CHATS) == []
+    assert bob.evaluate("sessionStorage.length") == 0
 
     # Alice deletes the corpus (after confirming); the app only ever talked to its server.
     alice.get_by_role("button", name="Delete corpus").click()
     alice.get_by_role("dialog").get_by_role("button", name="Delete corpus").click()
     expect(alice.get_by_role("heading", name="Ask your documents")).to_be_visible()
     assert _corpus_named(server, "alice-key", "Garden") is None
+    assert alice.evaluate(_CHATS) == []  # its chat history went with it
     assert alice.offsite == [] and bob.offsite == []
     # Refused requests log "Failed to load resource" (401 at sign-in, 403 on delete): expected.
     assert [e for e in alice.errors + bob.errors if "Failed to load resource" not in e] == []
