@@ -33,11 +33,11 @@ ALICE = {"x-goog-api-key": "alice-key"}
 BOB = {"x-goog-api-key": "bob-key"}
 GUIDE = b"# Guide\n\n## Install\n\nRun pip install ragkit.\n\n## Serve\n\nIt listens on 8080.\n"
 
-Server = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+StartApp = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Server:
+def start_app(tmp_path: Path) -> StartApp:
     """Start an app on ``tmp_path`` with two principals (and optional quotas)."""
     auth = tmp_path / "auth.toml"
     auth.write_text(AUTH, encoding="utf-8")
@@ -52,8 +52,8 @@ def server(tmp_path: Path) -> Server:
 
 
 @pytest.fixture
-async def http(server: Server) -> AsyncIterator[httpx.AsyncClient]:
-    async with server() as client:
+async def http(start_app: StartApp) -> AsyncIterator[httpx.AsyncClient]:
+    async with start_app() as client:
         created = await client.post(
             "/v1beta/corpora", json={"name": "corpora/docs", "displayName": "Docs"}, headers=ALICE
         )
@@ -217,11 +217,13 @@ async def test_roles_apply_to_uploads_and_stats(http: httpx.AsyncClient) -> None
     assert "needs the WRITER role" in still_refused.json()["error"]["message"]
 
 
-async def test_a_quota_stops_an_upload_without_leaving_half_a_document(server: Server) -> None:
+async def test_a_quota_stops_an_upload_without_leaving_half_a_document(
+    start_app: StartApp,
+) -> None:
     long_text = "\n\n".join(
         f"## Part {i}\n\n" + " ".join(f"word{i}x{j}" for j in range(300)) for i in range(8)
     )
-    async with server(Quotas(max_chunks_per_corpus=2)) as http:
+    async with start_app(Quotas(max_chunks_per_corpus=2)) as http:
         await http.post("/v1beta/corpora", json={"name": "corpora/docs"}, headers=ALICE)
         response = await upload(http, "long.md", long_text.encode())
         assert response.status_code == 429, response.text
