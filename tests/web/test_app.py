@@ -109,16 +109,23 @@ def _drop(page: Any, selector: str, name: str, text: str) -> None:
 def test_the_whole_flow(
     browser: Any, server: ServerProcess, artifacts: Path, tmp_path: Path
 ) -> None:
-    expect = _expect()
-    manual = tmp_path / "seeds.pdf"
-    manual.write_bytes(
-        build_pdf(["Seed packets", "Sow carrot seeds thinly in April, one centimetre deep."])
-    )
-    broken = tmp_path / "budget.docx"
-    broken.write_bytes(b"PK\x03\x04 not a supported document")
-
     assert f"web app at {server.url}/" in server.log
     alice = _page(browser, server)
+    _alice_signs_in_and_creates_a_corpus(alice, artifacts)
+    _alice_adds_files_and_browses_them(alice, artifacts, tmp_path)
+    _alice_asks_and_opens_a_citation(alice, artifacts)
+    _alice_shares_the_corpus(alice, artifacts)
+    bob = _page(browser, server)
+    _bob_sees_the_corpus_and_is_refused_its_deletion(bob, server, artifacts)
+    _alice_revokes_bob_who_loses_it(alice, bob)
+    _alice_deletes_the_corpus(alice, server)
+    assert alice.offsite == [] and bob.offsite == []  # the app only talks to its server
+    # Refused requests log "Failed to load resource" (401 at sign-in, 403 on delete): expected.
+    assert [e for e in alice.errors + bob.errors if "Failed to load resource" not in e] == []
+
+
+def _alice_signs_in_and_creates_a_corpus(alice: Any, artifacts: Path) -> None:
+    expect = _expect()
     alice.goto("/")
     expect(alice.get_by_role("heading", name="Sign in")).to_be_visible()
     _sign_in(alice, "wrong-key")
@@ -126,15 +133,23 @@ def test_the_whole_flow(
     _shot(alice, artifacts, "01-sign-in-refused")
     _sign_in(alice, "alice-key")
     expect(alice.get_by_text("Signed in as alice@example.com")).to_be_visible()
-
-    # Create a corpus; the app opens its Documents tab.
+    # The app opens the new corpus on its Documents tab.
     alice.get_by_label("New corpus").fill("Garden")
     alice.get_by_role("button", name="Create").click()
     expect(alice.get_by_role("heading", name="Garden", level=1)).to_be_visible()
     expect(alice.get_by_role("tab", name="Documents")).to_have_attribute("aria-selected", "true")
 
-    # Drop a file anywhere on the page, one on the drop zone, choose two more (one unsupported):
-    # each gets its own row and outcome.
+
+def _alice_adds_files_and_browses_them(alice: Any, artifacts: Path, tmp_path: Path) -> None:
+    """A file dropped anywhere on the page, one on the drop zone, two chosen (one
+    unsupported): each gets its own row and outcome. Then a document's chunks."""
+    expect = _expect()
+    manual = tmp_path / "seeds.pdf"
+    manual.write_bytes(
+        build_pdf(["Seed packets", "Sow carrot seeds thinly in April, one centimetre deep."])
+    )
+    broken = tmp_path / "budget.docx"
+    broken.write_bytes(b"PK\x03\x04 not a supported document")
     _drop(alice, "#corpus-title", "garden.md", GUIDE)
     summary = alice.locator("#upload-summary")
     expect(summary).to_have_text("1 file added.")
@@ -153,13 +168,16 @@ def test_the_whole_flow(
     expect(alice.locator("#corpus-facts")).to_contain_text("3 documents")
     expect(alice.locator(".corpus-link[aria-current=page]")).to_contain_text("3 documents")
 
-    # Browse: open a document's chunks, with their provenance metadata.
     alice.get_by_role("button", name="seeds", exact=True).click()
     expect(alice.get_by_role("heading", name="Chunks of seeds")).to_be_focused()
     expect(alice.locator(".chunk-where").first).to_have_text(PDF_PAGES)
     _shot(alice, artifacts, "02-documents")
 
-    # Ask, with Enter; the answer cites the handbook with a numbered source.
+
+def _alice_asks_and_opens_a_citation(alice: Any, artifacts: Path) -> None:
+    """Ask with Enter; the answer cites numbered sources; a citation opens the passage (file
+    and section, quoted text highlighted); a follow-up keeps the history across a reload."""
+    expect = _expect()
     alice.get_by_role("tab", name="Ask").click()
     question = alice.get_by_label("Ask Garden")
     question.fill("How often should I water tomatoes?")
@@ -171,7 +189,6 @@ def test_the_whole_flow(
     expect(answer.locator(".sources")).to_contain_text("1garden.md, Garden handbook")
     _shot(alice, artifacts, "03-answer")
 
-    # The citation opens the passage: file and section, quoted text highlighted.
     cite.click()
     dialog = alice.get_by_role("dialog")
     expect(dialog).to_be_visible()
@@ -183,7 +200,6 @@ def test_the_whole_flow(
     expect(dialog).to_be_hidden()
     expect(cite).to_be_focused()
 
-    # A follow-up keeps the history, which survives a reload.
     question.fill("When do I sow carrots?")
     question.press("Enter")
     expect(alice.locator(".msg.bot").last.locator(".answer-text")).to_contain_text("April")
@@ -192,7 +208,10 @@ def test_the_whole_flow(
     expect(alice.locator(".msg.user")).to_have_count(2)
     _shot(alice, artifacts, "05-chat-history")
 
-    # Share with Bob (USER), a GROUP and EVERYONE; revoke EVERYONE again.
+
+def _alice_shares_the_corpus(alice: Any, artifacts: Path) -> None:
+    """With Bob (USER), his group (GROUP, as writers) and EVERYONE, which she revokes again."""
+    expect = _expect()
     alice.get_by_role("tab", name="Sharing").click()
     alice.get_by_label("Email address").fill("bob@example.com")
     alice.get_by_role("button", name="Share").click()
@@ -213,9 +232,12 @@ def test_the_whole_flow(
     expect(grants.locator("tr")).to_have_count(3)  # alice (owner), bob, the group
     _shot(alice, artifacts, "06-sharing")
 
-    # Bob sees the shared corpus (as a writer, through his group), asks, and is refused
-    # when he tries to delete it.
-    bob = _page(browser, server)
+
+def _bob_sees_the_corpus_and_is_refused_its_deletion(
+    bob: Any, server: ServerProcess, artifacts: Path
+) -> None:
+    """Bob sees it (a writer through his group) and asks; deleting it is refused."""
+    expect = _expect()
     bob.goto("/")
     _sign_in(bob, "bob-key")
     garden = bob.get_by_role("link", name=re.compile("Garden"))
@@ -232,7 +254,12 @@ def test_the_whole_flow(
     corpus = _corpus_named(server, "alice-key", "Garden")
     assert corpus is not None, "the refused delete must leave the corpus in place"
 
-    # Alice revokes Bob and his group; after a reload the corpus is gone from his list.
+
+def _alice_revokes_bob_who_loses_it(alice: Any, bob: Any) -> None:
+    """After a reload the corpus is gone from Bob's list; signing out forgets his key and
+    the chats kept in the browser (they quote documents)."""
+    expect = _expect()
+    grants = alice.locator("#permissions tbody")
     for who in ("bob@example.com", "support@example.com"):
         alice.get_by_role("button", name=f"Revoke access of {who}").click()
         alice.get_by_role("button", name="Revoke", exact=True).click()
@@ -240,22 +267,20 @@ def test_the_whole_flow(
     bob.reload()
     expect(bob.get_by_role("heading", name="Corpus not found")).to_be_visible()
     expect(bob.locator("#corpus-list")).to_contain_text("No corpora yet")
-    # Signing out forgets the key and the chats kept in the browser (they quote documents).
     assert bob.evaluate(_CHATS) != []
     bob.get_by_role("button", name="Sign out").click()
     expect(bob.get_by_label("API key")).to_be_focused()
     assert bob.evaluate(_CHATS) == []
     assert bob.evaluate("sessionStorage.length") == 0
 
-    # Alice deletes the corpus (after confirming); the app only ever talked to its server.
+
+def _alice_deletes_the_corpus(alice: Any, server: ServerProcess) -> None:
+    expect = _expect()
     alice.get_by_role("button", name="Delete corpus").click()
     alice.get_by_role("dialog").get_by_role("button", name="Delete corpus").click()
     expect(alice.get_by_role("heading", name="Ask your documents")).to_be_visible()
     assert _corpus_named(server, "alice-key", "Garden") is None
     assert alice.evaluate(_CHATS) == []  # its chat history went with it
-    assert alice.offsite == [] and bob.offsite == []
-    # Refused requests log "Failed to load resource" (401 at sign-in, 403 on delete): expected.
-    assert [e for e in alice.errors + bob.errors if "Failed to load resource" not in e] == []
 
 
 def test_ragkit_ui_is_single_user_and_keyboard_friendly(
