@@ -4,7 +4,10 @@
 
 import { announce, citeOf, h, highlight, metadataList, metadataMap, pagesOf, showError } from "./dom.js";
 
+// Earlier turns sent as context: the last few, within about 3,000 tokens, well inside what
+// models/aqa reads (7,168 tokens for the whole conversation).
 const HISTORY_TURNS = 6;
+const HISTORY_CHARS = 12_000;
 const STYLES = [
   ["VERBOSE", "Detailed"],
   ["ABSTRACTIVE", "Concise"],
@@ -101,7 +104,7 @@ export function renderChat(panel, ctx) {
     const text = question.value.trim();
     if (!text) return;
     const turn = { question: text, pending: true };
-    const context = turns.filter((t) => t.answer).slice(-HISTORY_TURNS);
+    const context = recentContext(turns);
     if (!turns.length) log.replaceChildren();
     turns.push(turn);
     question.value = "";
@@ -138,6 +141,17 @@ export function renderChat(panel, ctx) {
     answered.scrollIntoView({ block: "end" });
     question.focus();
   }
+}
+
+function recentContext(turns) {
+  const context = [];
+  let chars = 0;
+  for (const turn of turns.filter((t) => t.answer).slice(-HISTORY_TURNS).reverse()) {
+    chars += turn.question.length + (turn.answer.text || "").length;
+    if (chars > HISTORY_CHARS) break;
+    context.unshift(turn);
+  }
+  return context;
 }
 
 /** The answer text, its attributed spans and the cited chunks (fetched for file/page/section). */
