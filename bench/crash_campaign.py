@@ -229,7 +229,8 @@ def run(work: Path, cycles: int, writers: int, seed: int, python: str) -> int:
                 half += verdict.half_applied
                 print(
                     f"cycle {cycle:>3}: acked {ledger.acked_requests:>6} of "
-                    f"{ledger.attempted_requests:>6} requests, {verdict.checked_batches} batches checked, "
+                    f"{ledger.attempted_requests:>6} requests, "
+                    f"{verdict.checked_batches} batches checked, "
                     f"lost {verdict.lost}, half-applied {verdict.half_applied}",
                     flush=True,
                 )

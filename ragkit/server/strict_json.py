@@ -73,9 +73,10 @@ def parse_json(raw: bytes | bytearray | str, where: str = "") -> Any:
         ) from None
     except ValueError as exc:  # _Rejected, or int() refusing a huge literal
         raise invalid_argument(f"{_PREFIX}{where}. {exc}.") from None
-    # Unpaired surrogates only come from \u escapes: the UTF-8 decoder refuses raw ones.
-    escaped = ("\\u" if isinstance(raw, str) else b"\\u") in raw
-    _check_tree(data, where, strings=escaped)
+    # In bytes, unpaired surrogates only come from \u escapes (UTF-8 decoding refuses raw
+    # ones), so most bodies skip the string walk; a str may hold them directly.
+    strings = isinstance(raw, str) or b"\\u" in raw
+    _check_tree(data, where, strings=strings)
     return data
 
 
