@@ -40,6 +40,9 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Not this checkout: ``-m`` would import ragkit from the working directory
+            # rather than from ``python``'s own installation.
+            cwd=log_path.parent,
         )
 
     def wait_ready(self, timeout: float = 120.0) -> None:
