@@ -3,14 +3,15 @@
 A service method commits its write transaction when it returns, and the route renders the
 result afterwards. Should rendering fail, the client saw an error but the write stayed:
 that is how a ``numericValue: 1e999`` once became a row no request could read again. The
-Semantic Retrieval routes (corpora, documents, chunks, permissions) are therefore
-:class:`CommitAfterRender` routes: each synchronous
+routers of stored resources (corpora, documents, chunks, permissions, files, cached
+contents, batches) therefore use :class:`CommitAfterRender` routes: each synchronous
 endpoint runs inside :func:`~ragkit.server.store.connection.hold_commits`, so the write
 transaction it opens stays open until the endpoint has returned its rendered response
 (``JSONResponse`` serialises when it is built), and any exception up to that point rolls
-it back. Those routes write one database only, so holding its lock a little longer cannot
-deadlock. Async endpoints (media uploads, model calls) keep committing in the service:
-they hop between threads, and a held SQLite write lock must not.
+it back. Each of those routes writes one database, and none waits on another thread while
+it holds the lock, so holding it until the response exists cannot deadlock. Async
+endpoints (media uploads, model calls) keep committing in the service: they hop between
+threads, and a held SQLite write lock must not.
 """
 
 from __future__ import annotations
