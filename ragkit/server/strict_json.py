@@ -89,10 +89,12 @@ def _too_deep(where: str) -> ApiError:
 def _check_text(text: str, where: str) -> None:
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:
+    except UnicodeEncodeError as exc:
+        around = text[max(0, exc.start - 20) : exc.start + 20]
+        shown = around.encode("utf-8", "backslashreplace").decode()
         raise invalid_argument(
-            f"{_PREFIX}{where}. A string contains an unpaired UTF-16 surrogate "
-            f"({text.encode('utf-8', 'backslashreplace')[:60].decode()!r})."
+            f"{_PREFIX}{where}. A string contains an unpaired UTF-16 surrogate at character "
+            f"{exc.start + 1} (near {shown!r})."
         ) from None
 
 
