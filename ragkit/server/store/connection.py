@@ -50,9 +50,10 @@ def hold_commits() -> Iterator[None]:
     HTTP layer runs each endpoint, rendering included, inside this block (see
     :mod:`ragkit.server.http.transactions`), so a response that fails to render leaves
     nothing committed. One database is held per block (the first one written); writes to
-    another database inside the block commit as usual, so two requests can never hold
-    each other's locks. The block must run on one thread, as the write lock is held
-    across it.
+    another database inside the block commit as usual. A block must not wait for another
+    thread that writes the held database, nor write two databases in an order another
+    block reverses: the routes that use it write one database each. It must run on one
+    thread, as the write lock is held across it.
     """
     held = _Held()
     token = _HELD.set(held)
@@ -155,10 +156,12 @@ class Database:
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         conn = self._writer
+        hooks = len(self._after_commit)
         conn.execute("SAVEPOINT joined")
         try:
             yield conn
         except BaseException:
+            del self._after_commit[hooks:]  # the undone part's hooks must not run
             conn.execute("ROLLBACK TO joined")
             conn.execute("RELEASE joined")
             raise

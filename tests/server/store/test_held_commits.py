@@ -51,15 +51,19 @@ def test_an_error_after_the_write_rolls_it_back(db: Database) -> None:
 
 
 def test_a_second_write_joins_as_a_savepoint(db: Database) -> None:
+    hooks: list[str] = []
     with hold_commits():
         with db.write() as conn:
             put_setting(conn, "a", "1")
+            db.after_commit(lambda: hooks.append("a"))
         with pytest.raises(RuntimeError), db.write() as conn:
             put_setting(conn, "b", "2")
+            db.after_commit(lambda: hooks.append("b"))
             raise RuntimeError("only this part is undone")
         with db.write() as conn:
             put_setting(conn, "c", "3")
     assert (_value(db, "a"), _value(db, "b"), _value(db, "c")) == ("1", None, "3")
+    assert hooks == ["a"]
 
 
 def test_another_database_commits_as_usual(tmp_path: Path) -> None:
