@@ -20,7 +20,6 @@ import numpy.typing as npt
 from ragkit.server.store.corpora import Cursor
 from ragkit.server.store.documents import document_record
 from ragkit.server.store.metadata import FilterClause, matching_owners, replace_metadata
-from ragkit.server.store.migrations import TEXT_KEY_CHARS
 from ragkit.server.store.records import (
     ChunkRecord,
     DocumentRecord,
@@ -28,6 +27,7 @@ from ragkit.server.store.records import (
     format_time,
     parse_time,
 )
+from ragkit.server.store.text_keys import text_key
 
 __all__ = [
     "NewChunk",
@@ -99,14 +99,15 @@ def insert_chunks(
     records = []
     for chunk in chunks:
         row = conn.execute(
-            "INSERT INTO chunks (corpus_id, document_id, name, text, custom_metadata, state,"
-            f" create_time, update_time, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO chunks (corpus_id, document_id, name, text, text_key, custom_metadata,"
+            " state, create_time, update_time, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             f" RETURNING {_COLUMNS}",
             (
                 document.corpus_id,
                 document.id,
                 chunk.name,
                 chunk.text,
+                text_key(chunk.text),
                 json.dumps(chunk.metadata),
                 state,
                 stamp,
@@ -166,12 +167,17 @@ def update_chunk(
     vector: bytes | None,
     now: datetime,
 ) -> ChunkRecord:
-    """Rewrite a chunk; ``vector=None`` keeps the stored embedding (text unchanged)."""
-    sql = "UPDATE chunks SET text = ?, custom_metadata = ?, update_time = ?"
-    params: list[Any] = [text, json.dumps(metadata), format_time(now)]
+    """Rewrite a chunk; ``vector=None`` keeps the stored embedding (text unchanged).
+
+    A new embedding also drops the chunk's pending one (by an embedder being switched to,
+    see :mod:`ragkit.server.reindex`): it was made from the old text.
+    """
+    sql = "UPDATE chunks SET text = ?, text_key = ?, custom_metadata = ?, update_time = ?"
+    params: list[Any] = [text, text_key(text), json.dumps(metadata), format_time(now)]
     if vector is not None:
         sql += ", vector = ?"
         params.append(vector)
+        conn.execute("DELETE FROM pending_vectors WHERE chunk_id = ?", (chunk.id,))
     row = conn.execute(f"{sql} WHERE id = ? RETURNING {_COLUMNS}", [*params, chunk.id]).fetchone()
     if metadata != chunk.custom_metadata:
         replace_metadata(conn, "chunk", chunk.corpus_id, [(chunk.id, metadata)])
@@ -207,16 +213,19 @@ def known_vectors(
     A file that moved, or a document rebuilt with mostly the same chunks, then costs no
     embedding for the texts the corpus already holds.
     """
+    wanted = set(texts)
+    if not wanted:
+        return {}
+    # One indexed probe per text (corpus_id, text_key); equal keys are confirmed by text.
+    rows = conn.execute(
+        "SELECT text, vector FROM chunks WHERE corpus_id = ?"
+        " AND text_key IN (SELECT value FROM json_each(?)) AND length(vector) = ?",
+        (corpus_id, json.dumps(sorted({text_key(t) for t in wanted})), 4 * dimensions),
+    )
     found: dict[str, bytes] = {}
-    for text in set(texts):
-        row = conn.execute(
-            f"SELECT vector FROM chunks WHERE corpus_id = ?"
-            f" AND substr(text, 1, {TEXT_KEY_CHARS}) = substr(?, 1, {TEXT_KEY_CHARS})"
-            " AND text = ? AND length(vector) = ? LIMIT 1",
-            (corpus_id, text, text, 4 * dimensions),
-        ).fetchone()
-        if row is not None:
-            found[text] = row[0]
+    for text, vector in rows:
+        if text in wanted:
+            found.setdefault(text, vector)
     return found
 
 
