@@ -33,7 +33,6 @@ __all__ = [
     "NewChunk",
     "candidate_ids",
     "chunk_openings",
-    "clear_vectors",
     "delete_chunks",
     "fetch_hits",
     "find_chunks",
@@ -170,7 +169,7 @@ def update_chunk(
     """Rewrite a chunk; ``vector=None`` keeps the stored embedding (text unchanged).
 
     A new embedding also drops the chunk's pending one (by an embedder being switched to,
-    see :mod:`ragkit.server.reindex`): it was made from the old text.
+    see :mod:`ragkit.server.service.reindex`): it was made from the old text.
     """
     sql = "UPDATE chunks SET text = ?, text_key = ?, custom_metadata = ?, update_time = ?"
     params: list[Any] = [text, text_key(text), json.dumps(metadata), format_time(now)]
@@ -192,13 +191,20 @@ def delete_chunks(conn: sqlite3.Connection, corpus_id: int, chunk_ids: Sequence[
 
 
 def stored_vectors(
-    conn: sqlite3.Connection, corpus_id: int, state: int, dimensions: int
+    conn: sqlite3.Connection,
+    corpus_id: int,
+    state: int,
+    dimensions: int,
+    *,
+    after: int = 0,
+    limit: int = -1,
 ) -> tuple[npt.NDArray[np.int64], FloatMatrix]:
-    """Row ids and embeddings of the corpus's chunks in ``state`` that have a vector."""
+    """Row ids (ascending) and embeddings of the corpus's chunks in ``state`` that have a
+    vector: at most ``limit`` (``-1``: all) with a row id above ``after``."""
     rows = conn.execute(
-        "SELECT id, vector FROM chunks WHERE corpus_id = ? AND state = ?"
-        " AND vector IS NOT NULL AND length(vector) = ?",
-        (corpus_id, state, 4 * dimensions),
+        "SELECT id, vector FROM chunks WHERE corpus_id = ? AND state = ? AND id > ?"
+        " AND vector IS NOT NULL AND length(vector) = ? ORDER BY id LIMIT ?",
+        (corpus_id, state, after, 4 * dimensions, limit),
     ).fetchall()
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype="<f4")
@@ -256,11 +262,6 @@ def set_vectors(
     if only_if_missing is not None:
         sql += f" AND (vector IS NULL OR length(vector) != {4 * int(only_if_missing)})"
     conn.executemany(sql, [(v, i) for i, v in vectors])
-
-
-def clear_vectors(conn: sqlite3.Connection) -> None:
-    """Forget every stored embedding (the embedder changed); they are rebuilt lazily."""
-    conn.execute("UPDATE chunks SET vector = NULL WHERE vector IS NOT NULL")
 
 
 def candidate_ids(

@@ -145,7 +145,7 @@ def _m003_chunk_text_keys(conn: sqlite3.Connection) -> None:
 
 def _m004_pending_vectors(conn: sqlite3.Connection) -> None:
     """Embeddings by a new embedder, built by ``ragkit reindex`` beside the vectors in use
-    until every chunk has one (see :mod:`ragkit.server.reindex`)."""
+    until every chunk has one (see :mod:`ragkit.server.service.reindex`)."""
     _run_script(
         conn,
         """
