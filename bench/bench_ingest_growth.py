@@ -10,6 +10,11 @@ the ratio of the last checkpoint to the first (target <= 1.3).
 Half of every timed batch repeats texts already stored (a document rebuilt), so the lookup
 that reuses their embeddings is on the measured path too.
 
+The machine may be shared: a second server on its own empty data folder serves as the
+reference, its batches interleaved with the timed ones. The load-independent figure is the
+ratio of the two at each checkpoint ("vs empty"); its growth from the first checkpoint to
+the last is printed too.
+
     .venv/bin/python bench/bench_ingest_growth.py
     .venv/bin/python bench/bench_ingest_growth.py --target 50000 --ranking hybrid
 """
@@ -20,9 +25,10 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +41,8 @@ from ragkit.server.service import Quotas
 
 _UNLIMITED = Quotas(max_corpora=None, max_documents_per_corpus=None, max_chunks_per_corpus=None)
 _CHUNKS_PER_DOCUMENT = 500
+# Batches sent and not timed before each checkpoint's timed ones (caches settle).
+_WARM_UP = 3
 _WORDS = [
     "vacuum",
     "checkpoint",
@@ -83,16 +91,42 @@ _WORDS = [
 ]
 
 
-class Corpus:
-    """Writes numbered chunks into ``corpora/growth`` through the HTTP API."""
+@asynccontextmanager
+async def server(data_dir: Path, ranking: str) -> AsyncIterator[httpx.AsyncClient]:
+    config = ServerConfig(
+        data_dir=data_dir,
+        embedder="hash",
+        quotas=_UNLIMITED,
+        ranking=ranking,  # type: ignore[arg-type]
+    )
+    app = create_app(config)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ragkit", timeout=600
+        ) as http:
+            yield http
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+
+class Corpus:
+    """Writes numbered chunks into ``corpora/growth`` of one server through its HTTP API."""
+
+    def __init__(self, http: httpx.AsyncClient, seed: int) -> None:
         self.http = http
         self.count = 0
-        self.rng = random.Random(7)
+        self.rng = random.Random(seed)
         self.document = ""
+        self.documents: list[str] = []
         # Every 4th stored text, to repeat in the timed batches.
         self.kept: list[str] = []
+
+    async def create(self) -> None:
+        response = await self.http.post("/v1beta/corpora", json={"name": "corpora/growth"})
+        response.raise_for_status()
+        # Seed texts to repeat, and load the indexes as the start-up warm-up would.
+        await self.grow(200)
+        query = {"query": "vacuum checkpoint", "resultsCount": 10}
+        (await self.http.post("/v1beta/corpora/growth:query", json=query)).raise_for_status()
 
     def text(self, n: int) -> str:
         words = " ".join(self.rng.choice(_WORDS) for _ in range(150))
@@ -106,6 +140,7 @@ class Corpus:
             )
             doc.raise_for_status()
             self.document = doc.json()["name"]
+            self.documents.append(self.document)
         body: dict[str, Any] = {
             "requests": [
                 {
@@ -133,46 +168,56 @@ class Corpus:
             size = min(MAX_CHUNKS_PER_BATCH, target - self.count)
             await self.batch([self.text(self.count + i) for i in range(size)])
 
-    async def timed(self, samples: int) -> float:
-        """Median ms of ``samples`` batches: 50 new texts and 50 already stored."""
-        times = []
-        for _ in range(samples):
-            half = MAX_CHUNKS_PER_BATCH // 2
-            fresh = [self.text(self.count + i) for i in range(half)]
-            repeated = self.rng.sample(self.kept, half)
-            times.append(await self.batch(fresh + repeated))
-        return statistics.median(times)
+    async def timed_batch(self) -> float:
+        """One batch of 50 new texts and 50 already stored; its ms."""
+        half = MAX_CHUNKS_PER_BATCH // 2
+        fresh = [self.text(self.count + i) for i in range(half)]
+        return await self.batch(fresh + self.rng.sample(self.kept, half))
+
+    async def shrink(self) -> None:
+        """Delete every document but the first (the reference corpus stays near empty)."""
+        for name in self.documents[1:]:
+            response = await self.http.delete(f"/v1beta/{name}", params={"force": "true"})
+            response.raise_for_status()
+        self.documents = self.documents[:1]
+        self.document = ""
+        self.count = 200
 
 
-async def run(args: argparse.Namespace, data_dir: Path) -> list[tuple[int, float]]:
-    config = ServerConfig(
-        data_dir=data_dir, embedder="hash", quotas=_UNLIMITED, ranking=args.ranking
-    )
-    app = create_app(config)
+async def measure(big: Corpus, empty: Corpus, samples: int) -> tuple[float, float]:
+    """Median ms per batch of ``big`` and of ``empty``, their batches interleaved."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(samples + _WARM_UP):
+        for corpus, bucket in ((big, times[0]), (empty, times[1])):
+            elapsed = await corpus.timed_batch()
+            if i >= _WARM_UP:
+                bucket.append(elapsed)
+    await empty.shrink()
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+async def run(args: argparse.Namespace, root: Path) -> list[tuple[int, float, float]]:
     results = []
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://ragkit", timeout=600
-        ) as http:
-            (await http.post("/v1beta/corpora", json={"name": "corpora/growth"})).raise_for_status()
-            corpus = Corpus(http)
-            # Seed texts to repeat, and load the indexes as the start-up warm-up would.
-            await corpus.grow(200)
-            query = {"query": "vacuum checkpoint", "resultsCount": 10}
-            (await http.post("/v1beta/corpora/growth:query", json=query)).raise_for_status()
-            for checkpoint in args.checkpoints:
-                started = time.perf_counter()
-                await corpus.grow(checkpoint)
-                grown = time.perf_counter() - started
-                ms = await corpus.timed(args.samples)
-                results.append((corpus.count, ms))
-                print(
-                    f"{checkpoint:>8,} chunks (timed from {corpus.count - 100 * args.samples:,}):"
-                    f" {ms:7.1f} ms per 100-chunk batch"
-                    f" (median of {args.samples}; grown in {grown:.0f} s)",
-                    flush=True,
-                )
+    async with (
+        server(root / "growth", args.ranking) as http,
+        server(root / "empty", args.ranking) as reference,
+    ):
+        big, empty = Corpus(http, 7), Corpus(reference, 8)
+        await big.create()
+        await empty.create()
+        for checkpoint in args.checkpoints:
+            started = time.perf_counter()
+            await big.grow(checkpoint)
+            grown = time.perf_counter() - started
+            at = big.count
+            ms, reference_ms = await measure(big, empty, args.samples)
+            results.append((at, ms, reference_ms))
+            print(
+                f"{checkpoint:>8,} chunks (timed from {at:,}): {ms:6.1f} ms per 100-chunk batch;"
+                f" empty corpus meanwhile {reference_ms:6.1f} ms; x{ms / reference_ms:.2f}"
+                f" (median of {args.samples}; grown in {grown:.0f} s)",
+                flush=True,
+            )
     return results
 
 
@@ -181,16 +226,17 @@ def main() -> None:
     parser.add_argument("--target", type=int, default=200_000)
     parser.add_argument("--samples", type=int, default=15)
     parser.add_argument("--ranking", choices=("dense", "bm25", "hybrid"), default="dense")
-    parser.add_argument("--data-dir", type=Path, help="keep the database here (default: temp)")
+    parser.add_argument("--data-dir", type=Path, help="keep the databases here (default: temp)")
     args = parser.parse_args()
     args.checkpoints = sorted({0, args.target // 4, args.target // 2, args.target})
     with tempfile.TemporaryDirectory() as tmp:
         results = asyncio.run(run(args, args.data_dir or Path(tmp)))
-    first, last = results[0][1], results[-1][1]
+    (first, first_ms, first_ref), (last, last_ms, last_ref) = results[0], results[-1]
     print(
-        f"ratio {results[-1][0]:,} / {results[0][0]:,} chunks: {last / first:.2f} (target <= 1.3)"
+        f"ratio {last:,} / {first:,} chunks: {last_ms / first_ms:.2f} raw,"
+        f" {(last_ms / last_ref) / (first_ms / first_ref):.2f} against the empty corpus"
+        " (target <= 1.3)"
     )
-    sys.exit(0)
 
 
 if __name__ == "__main__":

@@ -180,10 +180,14 @@ class Reindexer:
         self._progress = progress
         self._batch = batch_size or max(16, target.batch_size)
 
-    def needed(self) -> bool:
-        """Whether the store's vectors are not (all) by the target embedder yet."""
+    def status(self) -> str:
+        """``"1,200 of 20,000 chunks already done"`` (by an earlier, stopped run for the
+        same embedder), or ``"20,000 chunks"``."""
         with self._db.read() as conn:
-            return get_setting(conn, EMBEDDER_SETTING) != self._identity
+            total = count_chunks(conn)
+            resumed = get_setting(conn, TARGET_SETTING) == self._identity
+            done = count_pending(conn) if resumed else 0
+        return f"{done:,} of {total:,} chunks already done" if done else f"{total:,} chunks"
 
     def run(
         self,

@@ -24,6 +24,7 @@ from ragkit.server.service.reindex import (
     EmbedderMismatchError,
     Reindexer,
     ReindexProgress,
+    describe_embedder,
     embedder_identity,
     embedder_spec,
 )
@@ -166,6 +167,13 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
                 logger.info("%s", state)
 
         reindexer = Reindexer(self._db, target, progress=progress)
+        logger.info(
+            "re-embedding every chunk from %s to %s in the background; the old vectors serve"
+            " queries until it is done (%s)",
+            describe_embedder(embedder_identity(self._embedder)),
+            describe_embedder(embedder_identity(target)),
+            reindexer.status(),
+        )
         try:
             switched = reindexer.run(self._stop_warming, on_switch=lambda: self._use(target))
         except Exception:
