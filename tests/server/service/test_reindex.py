@@ -216,3 +216,43 @@ def test_closing_stops_a_reindex_between_batches(tmp_path: Path) -> None:
     service.close()
     assert time.monotonic() - started < 5
     assert stored_embedder(tmp_path) == "hash:64"
+
+
+class _SetAfter(threading.Event):
+    """An event that reads as set from its ``n``-th check on."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.checks, self.n = 0, n
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        return self.checks >= self.n or super().is_set()
+
+
+def test_closing_stops_an_index_load_midway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ragkit.server.errors import ApiError
+    from ragkit.server.lexical_index import CorpusLexicalIndexes
+    from ragkit.server.service import indexes as indexes_module
+    from ragkit.types import Code
+
+    _store(tmp_path, 120)
+    monkeypatch.setattr(indexes_module, "_LOAD_PAGE", 25)
+    monkeypatch.setattr("ragkit.server.lexical_index._LOAD_PAGE", 25)
+    db = Database.open(tmp_path)
+    try:
+        stop = _SetAfter(3)  # two pages read, then the server closes
+        lexical = CorpusLexicalIndexes(db, 2, stop=stop)
+        vectors = indexes_module.CorpusIndexes(db, load_embedder(OLD), lexical=lexical, stop=stop)
+        with pytest.raises(ApiError) as stopped:
+            vectors.get(1)
+        assert stopped.value.code is Code.UNAVAILABLE and stop.checks == 3
+        assert not vectors.loaded(1)  # nothing half-loaded is kept
+        assert vectors.warm(stop, keywords=True) == (0, 0)
+        assert not lexical.loaded(1)
+        running = indexes_module.CorpusIndexes(db, load_embedder(OLD))
+        assert len(running.get(1)) == 120
+    finally:
+        db.close()
