@@ -75,6 +75,7 @@ def _reindex(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         stored_embedder,
     )
     from ragkit.server.store import Database
+    from ragkit.server.store.folder_lock import FolderLock
     from ragkit.server.store.pending_vectors import any_without_vector, count_pending
     from ragkit.server.store.settings import get_setting
 
@@ -84,6 +85,7 @@ def _reindex(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     target = embedder_identity(embedder)
     if stored_embedder(data_dir) is None:
         raise CommandError(f"{data_dir} holds no ragkit data to re-embed")
+    lock = FolderLock(data_dir, exclusive=True)
     db = Database.open(data_dir)
     try:
         with db.read() as conn:
@@ -112,4 +114,5 @@ def _reindex(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return EXIT_INTERRUPTED
     finally:
         db.close()
+        lock.release()
     return 0

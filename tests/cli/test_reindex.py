@@ -82,3 +82,22 @@ def test_reindex_needs_a_data_folder(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, _, err = run(capsys, "reindex", "--data-dir", str(tmp_path / "none"))
     assert code == 1 and "holds no ragkit data" in err
     assert not (tmp_path / "none").exists()
+
+
+def test_reindex_waits_for_no_server_and_an_empty_folder_takes_any_embedder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    _folder(data)
+    serving = RetrieverService.open(data, embedder=load_embedder("hash"))
+    try:
+        code, _, err = run(capsys, "reindex", "--data-dir", str(data), "--embedder", "hash:32")
+        assert code == 1 and "in use by a ragkit server" in err
+        assert stored_embedder(data) == "hash:384"
+    finally:
+        serving.close()
+    empty = tmp_path / "empty"
+    RetrieverService.open(empty, embedder=load_embedder("hash")).close()
+    RetrieverService.open(empty, embedder=load_embedder("hash:32")).close()  # nothing to lose
+    code, _, err = run(capsys, "corpora", "list", "--data-dir", str(empty), "--embedder", "hash")
+    assert code == 0, err

@@ -12,6 +12,7 @@ from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
+from ragkit.server.store.folder_lock import FolderLock
 from ragkit.types import ChunkState
 
 __all__ = ["ServiceCore"]
@@ -51,6 +52,8 @@ class ServiceCore:
         # Background re-embedding with another embedder (RetrieverService.start_reindex).
         self._reindex_to: Embedder | None = None
         self._reindexer: threading.Thread | None = None
+        # Shared lock on the data folder (RetrieverService.open), released by close().
+        self._folder_lock: FolderLock | None = None
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

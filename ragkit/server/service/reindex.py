@@ -41,6 +41,7 @@ from ragkit.server.store.pending_vectors import (
     clear_pending,
     count_chunks,
     count_pending,
+    has_chunks,
     promote_pending,
     put_pending,
     unembedded_chunks,
@@ -103,7 +104,8 @@ class EmbedderMismatchError(ValueError):
 
 def stored_embedder(data_dir: Path) -> str | None:
     """The embedder identity recorded in ``data_dir``'s store, without creating or
-    migrating anything (``None``: no store, or one that has no vectors yet)."""
+    migrating anything (``None``: no store, or one that holds no chunk yet, which any
+    embedder may take)."""
     path = Path(data_dir) / DATABASE_FILENAME
     if not path.is_file():
         return None
@@ -112,11 +114,13 @@ def stored_embedder(data_dir: Path) -> str | None:
         row = conn.execute(
             "SELECT value FROM settings WHERE key = ?", (EMBEDDER_SETTING,)
         ).fetchone()
+        if row is None or not has_chunks(conn):
+            return None
     except sqlite3.OperationalError:  # not migrated yet: no settings table
         return None
     finally:
         conn.close()
-    return None if row is None else str(row[0])
+    return str(row[0])
 
 
 def check_embedder(data_dir: Path, embedder: Embedder) -> None:

@@ -29,6 +29,8 @@ from ragkit.server.service.reindex import (
     embedder_spec,
 )
 from ragkit.server.store import Database
+from ragkit.server.store.folder_lock import FolderLock
+from ragkit.server.store.pending_vectors import has_chunks
 from ragkit.server.store.settings import get_setting, put_setting
 
 __all__ = ["RetrieverService"]
@@ -85,22 +87,28 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         """
         db = Database.open(Path(data_dir))
         identity = embedder_identity(embedder)
+        lock: FolderLock | None = None
         try:
+            lock = FolderLock(Path(data_dir), exclusive=False)
             with db.write() as conn:
                 secret = get_setting(conn, _SECRET_KEY)
                 if secret is None:
                     secret = secrets.token_hex(32)
                     put_setting(conn, _SECRET_KEY, secret)
                 stored = get_setting(conn, EMBEDDER_SETTING)
-                if stored is None:
+                if stored is None or (stored != identity and not has_chunks(conn)):
+                    # Nothing embedded yet: the folder simply takes this embedder.
                     put_setting(conn, EMBEDDER_SETTING, identity)
-            if stored is not None and stored != identity and not reindex:
+                    stored = identity
+            if stored != identity and not reindex:
                 raise EmbedderMismatchError(Path(data_dir), stored, identity)
         except BaseException:
+            if lock is not None:
+                lock.release()
             db.close()
             raise
         serving = embedder
-        if stored is not None and stored != identity:
+        if stored != identity:
             serving = load_embedder(embedder_spec(stored))
         service = cls(
             db,
@@ -112,6 +120,7 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         )
         if serving is not embedder:
             service._reindex_to = embedder
+        service._folder_lock = lock
         return service
 
     def start_warming(self) -> None:
@@ -208,3 +217,5 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
             if worker is not None:
                 worker.join()
         self._db.close()
+        if self._folder_lock is not None:
+            self._folder_lock.release()

@@ -18,6 +18,7 @@ __all__ = [
     "clear_pending",
     "count_chunks",
     "count_pending",
+    "has_chunks",
     "promote_pending",
     "put_pending",
     "unembedded_chunks",
@@ -30,6 +31,10 @@ def clear_pending(conn: sqlite3.Connection) -> None:
 
 def count_chunks(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+
+def has_chunks(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
 
 def count_pending(conn: sqlite3.Connection) -> int:
