@@ -85,6 +85,8 @@ async def _seed(http: httpx.AsyncClient) -> None:
 
 
 async def _hot_path(http: httpx.AsyncClient) -> None:
+    await _ok(await http.get("/v1beta/corpora"))
+    await _ok(await http.get("/v1beta/corpora/c"))
     await _ok(await http.post(DOCS, json={"name": "corpora/c/documents/n"}))
     await _ok(await http.get(f"{DOCS}/a"))
     await _ok(await http.get(DOCS, params={"pageSize": 1}))
