@@ -117,8 +117,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
         service = await anyio.to_thread.run_sync(factory, config, embedder)
         service.start_warming()
-        if config.reindex:
-            service.start_reindex()
+        if config.reindex and not service.start_reindex():
+            logger.info("--reindex: the data is embedded with %s already", config.embedder)
         state.service = service
         generation = getattr(app.state, GENERATION_STATE)
         loop = asyncio.get_running_loop()
