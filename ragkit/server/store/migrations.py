@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from ragkit.server.store.repairs import repair_unrenderable_metadata
 from ragkit.server.store.text_keys import text_key
 
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
@@ -125,7 +126,13 @@ def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
 TEXT_KEY_CHARS = 48
 
 
-def _m003_chunk_text_keys(conn: sqlite3.Connection) -> None:
+def _m003_renderable_metadata(conn: sqlite3.Connection) -> None:
+    """Repair custom metadata older versions stored but could not render (NaN, ±Infinity,
+    unpaired surrogates): see :mod:`ragkit.server.store.repairs`."""
+    repair_unrenderable_metadata(conn)
+
+
+def _m004_chunk_text_keys(conn: sqlite3.Connection) -> None:
     """Find a corpus's chunks by a hash of their whole text (see ``store/text_keys.py``).
 
     ``chunks_by_text`` (a 48-character prefix) was no help to SQLite: looking up a text
@@ -143,7 +150,7 @@ def _m003_chunk_text_keys(conn: sqlite3.Connection) -> None:
     )
 
 
-def _m004_pending_vectors(conn: sqlite3.Connection) -> None:
+def _m005_pending_vectors(conn: sqlite3.Connection) -> None:
     """Embeddings by a new embedder, built by ``ragkit reindex`` beside the vectors in use
     until every chunk has one (see :mod:`ragkit.server.service.reindex`)."""
     _run_script(
@@ -157,7 +164,7 @@ def _m004_pending_vectors(conn: sqlite3.Connection) -> None:
     )
 
 
-def _m005_document_counts(conn: sqlite3.Connection) -> None:
+def _m006_document_counts(conn: sqlite3.Connection) -> None:
     """Keep each corpus's document count in its row, like ``chunk_count``, so the document
     quota costs one row read instead of a count over the corpus's documents."""
     _run_script(
@@ -174,9 +181,10 @@ def _m005_document_counts(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_initial,
     _m002_chunks_by_text,
-    _m003_chunk_text_keys,
-    _m004_pending_vectors,
-    _m005_document_counts,
+    _m003_renderable_metadata,
+    _m004_chunk_text_keys,
+    _m005_pending_vectors,
+    _m006_document_counts,
 )
 
 

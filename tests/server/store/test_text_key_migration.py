@@ -1,4 +1,4 @@
-"""Migrations 3-5 on a store written before them: text keys and document counts backfilled."""
+"""Migrations 4-6 on a store written before them: text keys and document counts backfilled."""
 
 from __future__ import annotations
 
