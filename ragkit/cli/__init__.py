@@ -23,6 +23,7 @@ from ragkit.cli import (
     eval,
     ingest,
     query,
+    reindex,
     serve,
     ui,
 )
@@ -30,7 +31,7 @@ from ragkit.cli import (
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``ragkit --help`` lists them.
-_COMMANDS = (serve, ui, ingest, corpora, documents, chunks, query, ask, chat, access, eval)
+_COMMANDS = (serve, ui, reindex, ingest, corpora, documents, chunks, query, ask, chat, access, eval)
 
 
 def build_parser() -> argparse.ArgumentParser:

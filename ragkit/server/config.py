@@ -109,6 +109,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        reindex: If the data was embedded by another embedder than ``embedder``, serve it
+            with its own embedder while re-embedding everything with ``embedder`` in the
+            background, then switch (``ragkit serve --reindex``). Without it, such data
+            is refused at startup.
     """
 
     data_dir: Path
@@ -121,6 +125,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    reindex: bool = False
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
