@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import httpx
 import pytest
 
 from .conftest import ALICE_KEY, BOB_KEY, GrpcServer
@@ -122,8 +123,15 @@ def test_retriever_permission_generative_model_services_sync(grpc_server: GrpcSe
 
 def test_error_statuses_match_rest(grpc_server: GrpcServer) -> None:
     retriever = glm.RetrieverServiceClient(**options(grpc_server))
-    with pytest.raises(exceptions.InvalidArgument, match="display_name|displayName"):
+    rest = httpx.post(
+        f"{grpc_server.url}/v1beta/corpora",
+        json={"displayName": "x" * 600},
+        headers={"x-goog-api-key": ALICE_KEY},
+    )
+    assert rest.status_code == 400
+    with pytest.raises(exceptions.InvalidArgument) as caught:
         retriever.create_corpus(corpus=glm.Corpus(display_name="x" * 600))
+    assert caught.value.message == rest.json()["error"]["message"]
     with pytest.raises(exceptions.InvalidArgument, match="name like corpora/"):
         retriever.get_corpus(name="documents/nope")
     stranger = glm.RetrieverServiceClient(**options(grpc_server, "no-such-key"))
