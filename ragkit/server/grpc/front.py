@@ -39,6 +39,8 @@ logger = logging.getLogger("ragkit.server")
 #: Largest request or response message (Google's limit on a request with inline data).
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024
 
+_INTERNAL = GrpcError(grpc.StatusCode.INTERNAL, "Internal error encountered.")
+
 #: Metadata that describes the gRPC transport itself, not the call.
 _TRANSPORT_METADATA = frozenset({"content-type", "content-length", "te", "host", "user-agent"})
 
@@ -89,23 +91,16 @@ class GrpcFront:
         self._server: aio.Server | None = None
         self.port: int | None = None
 
-    def _request(
-        self, method: GrpcMethod, message: Message, context: aio.ServicerContext[Any, Any]
-    ) -> HttpRequest:
-        verb, path, query, body = to_http(method, message)
-        return HttpRequest(verb, path, query, _headers(context), body, _peer(context))
-
     def _unary(self, method: GrpcMethod) -> Callable[..., Awaitable[Message]]:
         async def handle(message: Message, context: aio.ServicerContext[Any, Any]) -> Message:
             try:
-                request = self._request(method, message, context)
-            except NoBinding as exc:
-                await _abort(context, GrpcError(grpc.StatusCode.INVALID_ARGUMENT, str(exc)))
-            async with exchange(self._app, request) as response:
-                body = await response.read()
-            if response.status != 200:
-                await _abort(context, error_from_body(response.status, body))
-            return await self._parse(method, json.loads(body), context)
+                return await self._answer(method, message, context)
+            except aio.AbortError:
+                raise
+            except Exception:
+                # The REST front renders its own failures; this is the front's own bug.
+                logger.exception("Unhandled error serving gRPC %s", method.path)
+                await _abort(context, _INTERNAL)
 
         return handle
 
@@ -114,24 +109,54 @@ class GrpcFront:
             message: Message, context: aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Message]:
             try:
-                request = self._request(method, message, context)
-            except NoBinding as exc:
-                await _abort(context, GrpcError(grpc.StatusCode.INVALID_ARGUMENT, str(exc)))
-            async with exchange(self._app, request) as response:
-                if response.status != 200:
-                    await _abort(context, error_from_body(response.status, await response.read()))
-                pending = b""
-                async for chunk in response.body:
-                    pending = (pending + chunk).replace(b"\r\n", b"\n")
-                    *events, pending = pending.split(b"\n\n")
-                    for event in events:
-                        payload = _sse_payload(event)
-                        if isinstance(payload, dict) and "error" in payload:
-                            await _abort(context, error_from_payload(payload, 500))
-                        if payload is not None:
-                            yield await self._parse(method, payload, context)
+                async for reply in self._stream(method, message, context):
+                    yield reply
+            except aio.AbortError:
+                raise
+            except Exception:
+                logger.exception("Unhandled error serving gRPC %s", method.path)
+                await _abort(context, _INTERNAL)
 
         return handle
+
+    async def _answer(
+        self, method: GrpcMethod, message: Message, context: aio.ServicerContext[Any, Any]
+    ) -> Message:
+        request = await self._transcode(method, message, context)
+        async with exchange(self._app, request) as response:
+            body = await response.read()
+        if response.status != 200:
+            await _abort(context, error_from_body(response.status, body))
+        return await self._parse(method, json.loads(body), context)
+
+    async def _stream(
+        self, method: GrpcMethod, message: Message, context: aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Message]:
+        """Each server-sent event of the REST answer as one message, as it arrives."""
+        request = await self._transcode(method, message, context)
+        async with exchange(self._app, request) as response:
+            if response.status != 200:
+                await _abort(context, error_from_body(response.status, await response.read()))
+            pending = b""
+            async for chunk in response.body:
+                pending = (pending + chunk).replace(b"\r\n", b"\n")
+                *events, pending = pending.split(b"\n\n")
+                for event in events:
+                    payload = _sse_payload(event)
+                    if isinstance(payload, dict) and "error" in payload:
+                        # An error after the stream started ends it, as over REST.
+                        await _abort(context, error_from_payload(payload, 500))
+                    if payload is not None:
+                        yield await self._parse(method, payload, context)
+
+    async def _transcode(
+        self, method: GrpcMethod, message: Message, context: aio.ServicerContext[Any, Any]
+    ) -> HttpRequest:
+        try:
+            verb, path, query, body = to_http(method, message)
+        except NoBinding as exc:
+            await _abort(context, GrpcError(grpc.StatusCode.INVALID_ARGUMENT, str(exc)))
+        return HttpRequest(verb, path, query, _headers(context), body, _peer(context))
 
     async def _parse(
         self, method: GrpcMethod, payload: Any, context: aio.ServicerContext[Any, Any]
@@ -140,9 +165,7 @@ class GrpcFront:
             return parse_response(method, payload)
         except json_format.ParseError:
             logger.exception("The REST answer to %s does not fit its proto", method.path)
-            await _abort(
-                context, GrpcError(grpc.StatusCode.INTERNAL, "Internal error encountered.")
-            )
+            await _abort(context, _INTERNAL)
 
     def handlers(self) -> list[grpc.GenericRpcHandler]:
         """One generic handler per gRPC service."""

@@ -49,12 +49,17 @@ def _field(request: Message, name: str) -> Any:
 
 
 def _describe_binding(method: GrpcMethod, request: Message) -> str:
-    uri = method.http[0]["uri"]
-    fields = _VARIABLE.finditer(uri)
+    """``GetPermission needs name like corpora/*/permissions/* or tunedModels/*/...``."""
+    shapes: dict[str, list[str]] = {}
+    for rule in method.http:
+        for match in _VARIABLE.finditer(rule["uri"]):
+            templates = shapes.setdefault(match.group("name"), [])
+            template = match.group("template") or "*"
+            if template not in templates:
+                templates.append(template)
     wanted = ", ".join(
-        f"{m.group('name')} like {m.group('template') or '*'} "
-        f"(got {_field(request, m.group('name'))!r})"
-        for m in fields
+        f"{field} like {' or '.join(templates)} (got {_field(request, field)!r})"
+        for field, templates in shapes.items()
     )
     return f"{method.name} needs {wanted}."
 

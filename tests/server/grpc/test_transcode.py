@@ -1,0 +1,91 @@
+"""gRPC requests to REST requests (Google's http rules) and REST errors to gRPC statuses."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import grpc
+import pytest
+
+from ragkit.server.grpc.methods import GrpcMethod, load_methods
+from ragkit.server.grpc.status import error_from_body
+from ragkit.server.grpc.transcode import NoBinding, to_http
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", FutureWarning)
+    from google.ai import generativelanguage_v1beta as glm
+
+V1BETA = "/google.ai.generativelanguage.v1beta."
+
+
+@pytest.fixture(scope="module")
+def methods() -> dict[str, GrpcMethod]:
+    return load_methods()
+
+
+def test_every_service_the_rest_front_serves_is_there(methods: dict[str, GrpcMethod]) -> None:
+    services = {path.rsplit("/", 1)[0] for path in methods}
+    for name in (
+        "RetrieverService",
+        "PermissionService",
+        "GenerativeService",
+        "ModelService",
+        "FileService",
+        "CacheService",
+        "TextService",
+        "DiscussService",
+    ):
+        assert f"{V1BETA}{name}" in services
+    assert "/google.ai.generativelanguage.v1.GenerativeService/GenerateContent" in methods
+    stream = methods[f"{V1BETA}GenerativeService/StreamGenerateContent"]
+    assert stream.server_streaming
+    assert stream.response is glm.GenerateContentResponse.pb()
+
+
+def test_body_path_and_query_fields(methods: dict[str, GrpcMethod]) -> None:
+    create = methods[f"{V1BETA}RetrieverService/CreateDocument"]
+    request = glm.CreateDocumentRequest(parent="corpora/c", document={"display_name": "D"})
+    verb, path, query, body = to_http(create, request._pb)
+    assert (verb, path, json.loads(body)) == (
+        "POST",
+        "/v1beta/corpora/c/documents",
+        {"displayName": "D"},
+    )
+    assert query == [("$alt", "json;enum-encoding=int")]
+
+    update = methods[f"{V1BETA}RetrieverService/UpdateChunk"]
+    request = glm.UpdateChunkRequest(
+        chunk={"name": "corpora/c/documents/d/chunks/x", "data": {"string_value": "t"}},
+        update_mask={"paths": ["data.string_value"]},
+    )
+    verb, path, query, body = to_http(update, request._pb)
+    assert (verb, path) == ("PATCH", "/v1beta/corpora/c/documents/d/chunks/x")
+    assert ("updateMask", "data.stringValue") in query
+
+    delete = methods[f"{V1BETA}RetrieverService/DeleteCorpus"]
+    _, path, query, body = to_http(
+        delete, glm.DeleteCorpusRequest(name="corpora/c", force=True)._pb
+    )
+    assert (path, body) == ("/v1beta/corpora/c", b"")
+    assert ("force", "true") in query
+
+    stream = methods[f"{V1BETA}GenerativeService/StreamGenerateContent"]
+    _, path, query, _ = to_http(stream, glm.GenerateContentRequest(model="models/m")._pb)
+    assert path == "/v1beta/models/m:streamGenerateContent"
+    assert ("$alt", "sse;enum-encoding=int") in query
+
+
+def test_a_name_that_fits_no_binding(methods: dict[str, GrpcMethod]) -> None:
+    get = methods[f"{V1BETA}PermissionService/GetPermission"]
+    with pytest.raises(NoBinding, match=r"corpora/\*/permissions/\*"):
+        to_http(get, glm.GetPermissionRequest(name="corpora/c")._pb)
+
+
+def test_rest_errors_become_the_same_status_and_message() -> None:
+    body = {"error": {"code": 429, "message": "Slow down.", "status": "RESOURCE_EXHAUSTED"}}
+    error = error_from_body(429, json.dumps(body).encode())
+    assert (error.code, error.message) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "Slow down.")
+    streamed = error_from_body(404, json.dumps([{"error": {"message": "gone"}}]).encode())
+    assert (streamed.code, streamed.message) == (grpc.StatusCode.NOT_FOUND, "gone")
+    assert error_from_body(503, b"<html>").code == grpc.StatusCode.UNAVAILABLE
