@@ -203,12 +203,18 @@ class GrpcFront:
         )
         server.add_generic_rpc_handlers(self.handlers())
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        if credentials is None:
-            bound = server.add_insecure_port(address)
-        else:
-            bound = server.add_secure_port(address, credentials)
+        try:
+            if credentials is None:
+                bound = server.add_insecure_port(address)
+            else:
+                bound = server.add_secure_port(address, credentials)
+        except RuntimeError:
+            bound = 0
         if not bound:
-            raise RuntimeError(f"cannot listen for gRPC on {address}")
+            raise RuntimeError(
+                f"cannot listen for gRPC on {address} (is the port in use?); "
+                "choose another with --grpc-port, or serve REST only with --no-grpc"
+            )
         await server.start()
         self._server, self.port = server, int(bound)
         return int(bound)

@@ -93,10 +93,10 @@ class _RecordingChannel(aio.Channel):  # type: ignore[misc]
         return self._record(True, method, request_serializer, response_deserializer)
 
     def stream_unary(self, *args: Any, **kwargs: Any) -> Any:
-        return None  # client-streaming methods (none served) are not recorded
+        return _unusable_stub  # client-streaming methods (none served) are not recorded
 
     def stream_stream(self, *args: Any, **kwargs: Any) -> Any:
-        return None  # BidiGenerateContent (the Live API) is not served
+        return _unusable_stub  # BidiGenerateContent (the Live API) is not served
 
     def get_state(self, try_to_connect: bool = False) -> Any:
         return None
