@@ -1,7 +1,8 @@
 """The REST front's error bodies as gRPC statuses: same canonical code, same message.
 
 ``{"error": {"code": 404, "message": "...", "status": "NOT_FOUND"}}`` becomes status
-``NOT_FOUND`` with that message, and the ``google.rpc.Status`` in the
+``NOT_FOUND`` with that message, and the ``google.rpc.Status`` (with the body's
+``details``, e.g. the ``ErrorInfo`` of an authentication failure) in the
 ``grpc-status-details-bin`` trailer, where Google's clients read rich errors from.
 """
 
@@ -12,13 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from google.rpc import status_pb2
+from google.protobuf import json_format
+from google.rpc import error_details_pb2, status_pb2
 
 from ragkit.types.status import Code
 
 __all__ = ["GrpcError", "error_from_body", "error_from_payload"]
 
 _DETAILS_KEY = "grpc-status-details-bin"
+#: Imported so that ``ErrorInfo``, ``BadRequest``... details parse from their ``@type``.
+_DETAIL_TYPES = error_details_pb2
 
 
 @dataclass(frozen=True)
@@ -27,10 +31,15 @@ class GrpcError:
 
     code: grpc.StatusCode
     message: str
+    details: tuple[dict[str, Any], ...] = ()
 
     @property
     def trailers(self) -> tuple[tuple[str, bytes], ...]:
         status = status_pb2.Status(code=self.code.value[0], message=self.message)
+        try:
+            json_format.ParseDict({"details": list(self.details)}, status)
+        except json_format.ParseError:
+            del status.details[:]  # a detail type unknown here: the code and message remain
         return ((_DETAILS_KEY, status.SerializeToString()),)
 
 
@@ -49,7 +58,9 @@ def error_from_payload(payload: dict[str, Any], http_status: int) -> GrpcError:
     message = error.get("message")
     if not isinstance(message, str):
         message = f"HTTP {http_status}"
-    return GrpcError(grpc.StatusCode[code.name], message)
+    details = error.get("details")
+    kept = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
+    return GrpcError(grpc.StatusCode[code.name], message, kept)
 
 
 def error_from_body(http_status: int, body: bytes) -> GrpcError:

@@ -135,8 +135,9 @@ def test_error_statuses_match_rest(grpc_server: GrpcServer) -> None:
     with pytest.raises(exceptions.InvalidArgument, match="name like corpora/"):
         retriever.get_corpus(name="documents/nope")
     stranger = glm.RetrieverServiceClient(**options(grpc_server, "no-such-key"))
-    with pytest.raises(exceptions.Unauthenticated):
+    with pytest.raises(exceptions.Unauthenticated) as denied:
         stranger.list_corpora()
+    assert denied.value.reason == "API_KEY_INVALID"  # the REST body's ErrorInfo detail
     generative = glm.GenerativeServiceClient(**options(grpc_server))
     with pytest.raises(exceptions.NotFound):
         list(
