@@ -14,7 +14,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     import google.generativeai as genai
     from google.api_core import exceptions
-    from google.generativeai import answer, retriever
+    from google.generativeai import answer, permission, retriever
 
 pytestmark = pytest.mark.slow
 
@@ -48,12 +48,13 @@ def test_retriever_answer_and_permissions(configured: None) -> None:
     )
     assert "sunlight" in reply.answer.content.parts[0].text
 
-    permission = corpus.permissions.create(
+    granted = corpus.permissions.create(
         role="READER", grantee_type="USER", email_address="bob@example.com"
     )
-    assert permission.email_address == "bob@example.com"
-    assert any(p.name == permission.name for p in corpus.permissions.list())
-    permission.delete()
+    assert granted.email_address == "bob@example.com"
+    assert any(p.name == granted.name for p in corpus.permissions.list())
+    assert permission.get_permission(granted.name).role == granted.role
+    granted.delete()
     retriever.delete_corpus(corpus.name, force=True)
     with pytest.raises(exceptions.PermissionDenied):
         retriever.get_corpus(corpus.name)
