@@ -21,6 +21,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from ragkit.server.grpc.methods import GrpcMethod
+from ragkit.server.grpc.protojson import fill
 
 __all__ = ["NoBinding", "json_bytes", "parse_response", "to_http"]
 
@@ -94,5 +95,10 @@ def parse_response(method: GrpcMethod, payload: Any) -> Message:
         json_format.ParseError: the JSON does not fit the message.
     """
     message = method.response()
-    json_format.ParseDict(payload, message, ignore_unknown_fields=True)
+    try:
+        fill(message, payload)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        # Something the fast path does not map: json_format decides (and names the problem).
+        message = method.response()
+        json_format.ParseDict(payload, message, ignore_unknown_fields=True)
     return message

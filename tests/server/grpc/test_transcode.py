@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import warnings
+from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import json_format
 
 from ragkit.server.grpc.methods import GrpcMethod, load_methods
+from ragkit.server.grpc.protojson import fill
 from ragkit.server.grpc.status import error_from_body
 from ragkit.server.grpc.transcode import NoBinding, to_http
 
@@ -89,3 +92,57 @@ def test_rest_errors_become_the_same_status_and_message() -> None:
     streamed = error_from_body(404, json.dumps([{"error": {"message": "gone"}}]).encode())
     assert (streamed.code, streamed.message) == (grpc.StatusCode.NOT_FOUND, "gone")
     assert error_from_body(503, b"<html>").code == grpc.StatusCode.UNAVAILABLE
+
+
+CHUNK = {
+    "name": "corpora/c/documents/d/chunks/x",
+    "data": {"stringValue": "text"},
+    "customMetadata": [
+        {"key": "n", "numericValue": 2.5},
+        {"key": "tags", "stringListValue": {"values": ["a", "b"]}},
+        {"key": "s", "stringValue": "v"},
+    ],
+    "createTime": "2026-01-02T03:04:05.123456789Z",
+    "updateTime": "2026-01-02T03:04:05Z",
+    "state": 2,
+    "futureField": {"ignored": True},
+}
+PAYLOADS = [
+    (glm.QueryCorpusResponse, {"relevantChunks": [{"chunkRelevanceScore": 0.5, "chunk": CHUNK}]}),
+    (glm.Chunk, {**CHUNK, "state": "STATE_FAILED", "createTime": "2026-01-02T03:04:05.5+01:00"}),
+    (glm.Permission, {"name": "corpora/c/permissions/p", "role": "NOT_A_ROLE", "granteeType": 3}),
+    (
+        glm.File,
+        {"name": "files/f", "sizeBytes": "1234", "sha256Hash": "q83vEjRWeJA=", "state": "ACTIVE"},
+    ),
+    (glm.CachedContent, {"name": "cachedContents/c", "ttl": "3600.5s", "usageMetadata": {}}),
+    (
+        glm.GenerateContentResponse,
+        {
+            "candidates": [
+                {
+                    "content": {
+                        "role": "model",
+                        "parts": [
+                            {"text": "hi"},
+                            {"functionCall": {"name": "f", "args": {"a": [1, "x", None]}}},
+                        ],
+                    },
+                    "finishReason": "STOP",
+                    "safetyRatings": [],
+                }
+            ],
+            "usageMetadata": {"promptTokenCount": 3, "totalTokenCount": "7"},
+        },
+    ),
+    (glm.Model, {"name": "models/m", "temperature": 1, "topK": 40, "inputTokenLimit": "8192"}),
+]
+
+
+@pytest.mark.parametrize(("message_type", "payload"), PAYLOADS)
+def test_the_fast_json_path_equals_json_format(message_type: Any, payload: dict[str, Any]) -> None:
+    fast = message_type.pb()()
+    fill(fast, payload)
+    reference = message_type.pb()()
+    json_format.ParseDict(payload, reference, ignore_unknown_fields=True)
+    assert fast == reference
