@@ -21,7 +21,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from ragkit.server.grpc.methods import GrpcMethod
-from ragkit.server.grpc.protojson import fill
+from ragkit.server.grpc.protojson import fill, to_dict
 
 __all__ = ["NoBinding", "json_bytes", "parse_response", "to_http"]
 
@@ -37,8 +37,7 @@ class NoBinding(ValueError):
 
 
 def _wire(message: Message) -> dict[str, Any]:
-    wire: dict[str, Any] = json_format.MessageToDict(message)
-    return wire
+    return to_dict(message)
 
 
 def json_bytes(payload: Any) -> bytes:

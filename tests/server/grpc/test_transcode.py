@@ -11,7 +11,7 @@ import pytest
 from google.protobuf import json_format
 
 from ragkit.server.grpc.methods import GrpcMethod, load_methods
-from ragkit.server.grpc.protojson import fill
+from ragkit.server.grpc.protojson import fill, to_dict
 from ragkit.server.grpc.status import error_from_body
 from ragkit.server.grpc.transcode import NoBinding, to_http
 
@@ -146,3 +146,60 @@ def test_the_fast_json_path_equals_json_format(message_type: Any, payload: dict[
     reference = message_type.pb()()
     json_format.ParseDict(payload, reference, ignore_unknown_fields=True)
     assert fast == reference
+
+
+REQUESTS = [
+    glm.BatchCreateChunksRequest(
+        parent="corpora/c/documents/d",
+        requests=[
+            glm.CreateChunkRequest(
+                chunk=glm.Chunk(
+                    data=glm.ChunkData(string_value="t"),
+                    custom_metadata=[
+                        glm.CustomMetadata(key="n", numeric_value=0.7),
+                        glm.CustomMetadata(key="l", string_list_value={"values": ["a"]}),
+                    ],
+                )
+            )
+        ],
+    ),
+    glm.QueryCorpusRequest(
+        name="corpora/c",
+        query="q",
+        results_count=3,
+        metadata_filters=[
+            glm.MetadataFilter(
+                key="author", conditions=[glm.Condition(string_value="x", operation="EQUAL")]
+            )
+        ],
+    ),
+    glm.UpdateChunkRequest(chunk={"name": "n"}, update_mask={"paths": ["data.string_value"]}),
+    glm.GenerateContentRequest(
+        model="models/m",
+        contents=[
+            glm.Content(
+                parts=[
+                    glm.Part(text="hi"),
+                    glm.Part(inline_data={"mime_type": "a/b", "data": b"\x00\xff"}),
+                ]
+            )
+        ],
+        generation_config=glm.GenerationConfig(temperature=0.7, top_k=3, candidate_count=1),
+        tools=[
+            glm.Tool(
+                function_declarations=[
+                    glm.FunctionDeclaration(name="f", parameters={"type_": "OBJECT"})
+                ]
+            )
+        ],
+    ),
+    glm.CreateCachedContentRequest(
+        cached_content={"model": "models/m", "ttl": {"seconds": 60, "nanos": 5}}
+    ),
+]
+
+
+@pytest.mark.parametrize("request_message", REQUESTS, ids=lambda r: type(r).__name__)
+def test_the_fast_dict_path_equals_message_to_dict(request_message: Any) -> None:
+    message = type(request_message).pb(request_message)
+    assert to_dict(message) == json_format.MessageToDict(message)
