@@ -55,6 +55,15 @@ def _fields(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
 
 
 @cache
+def _is_repeated(field: FieldDescriptor) -> bool:
+    # protobuf 6+ has ``is_repeated`` (and dropped ``label``); protobuf 5 only ``label``.
+    flag = getattr(field, "is_repeated", None)
+    if flag is not None:
+        return bool(flag)
+    return bool(field.label == FieldDescriptor.LABEL_REPEATED)
+
+
+@cache
 def _is_map(descriptor: Descriptor) -> bool:
     return bool(descriptor.GetOptions().map_entry)
 
@@ -132,7 +141,7 @@ def fill(message: Message, payload: dict[str, Any]) -> None:
         target = getattr(message, field.name) if field.type == _MESSAGE else None
         if field.type == _MESSAGE and _is_map(field.message_type):
             _map(field, target, value)
-        elif field.is_repeated:
+        elif _is_repeated(field):
             if field.type == _MESSAGE:
                 for item in value:
                     _message(target.add(), item)  # type: ignore[union-attr]
@@ -192,7 +201,7 @@ def to_dict(message: Message) -> dict[str, Any]:
                 str(k).lower() if isinstance(k, bool) else str(k): _value_out(value_field, v)
                 for k, v in value.items()
             }
-        elif field.is_repeated:
+        elif _is_repeated(field):
             out[field.json_name] = [_value_out(field, item) for item in value]
         else:
             out[field.json_name] = _value_out(field, value)
