@@ -26,7 +26,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "serve",
         help="run the self-hosted Semantic Retrieval API",
         description="Serve Google's v1beta Semantic Retrieval API (corpora, documents, "
-        "chunks, permissions, models/aqa:generateAnswer) over HTTP.",
+        "chunks, permissions, models/aqa:generateAnswer) over HTTP, and over gRPC (TLS) for "
+        "Google's gRPC clients.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
