@@ -2,7 +2,7 @@
 
 One server process (``--embedder hash``, gRPC over TLS with its generated CA, as Google's
 clients use it) is timed, one call at a time, interleaved REST/gRPC so both see the same
-machine load:
+machine load (the eight calls of a run go in a fresh random order):
 
 * ``corpora:query``: a query (10 results) over a corpus of ``--chunks`` chunks;
 * ``chunks:batchCreate``: 100 chunks per call.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -159,16 +160,24 @@ def main() -> None:
             k: [] for k in ("q_rest", "q_grpc", "q_gr", "q_gg", "b_rest", "b_grpc", "b_gr", "b_gg")
         }
         query_path, batch_path = f"/v1beta/{corpus}:query", f"/v1beta/{doc}/chunks:batchCreate"
+        calls: dict[str, Callable[[int], float]] = {
+            "q_rest": lambda n: timed(http.post, query_path, json=query_json),
+            "q_grpc": lambda n: timed(query_stub, query_pb),
+            "q_gr": lambda n: timed(gapic_rest.query_corpus, query_glm),
+            "q_gg": lambda n: timed(gapic_grpc.query_corpus, query_glm),
+            "b_rest": lambda n: timed(http.post, batch_path, json=batch_json(n)),
+            "b_grpc": lambda n: timed(batch_stub, batch_glm(n)._pb),
+            "b_gr": lambda n: timed(gapic_rest.batch_create_chunks, batch_glm(n)),
+            "b_gg": lambda n: timed(gapic_grpc.batch_create_chunks, batch_glm(n)),
+        }
+        # A fresh random order each run: a write's after-effects (index updates, WAL
+        # checkpoints) must not always land on the same front's next call.
+        shuffler = random.Random(7)
         for run in range(args.runs):
-            n = 1000 + run * 4
-            results["q_rest"].append(timed(http.post, query_path, json=query_json))
-            results["q_grpc"].append(timed(query_stub, query_pb))
-            results["q_gr"].append(timed(gapic_rest.query_corpus, query_glm))
-            results["q_gg"].append(timed(gapic_grpc.query_corpus, query_glm))
-            results["b_rest"].append(timed(http.post, batch_path, json=batch_json(n)))
-            results["b_grpc"].append(timed(batch_stub, batch_glm(n + 1)._pb))
-            results["b_gr"].append(timed(gapic_rest.batch_create_chunks, batch_glm(n + 2)))
-            results["b_gg"].append(timed(gapic_grpc.batch_create_chunks, batch_glm(n + 3)))
+            order = list(calls)
+            shuffler.shuffle(order)
+            for k, name in enumerate(order):
+                results[name].append(calls[name](1000 + run * len(order) + k))
 
         print(f"{args.runs} runs, corpus of {args.chunks} chunks, hash embedder, gRPC over TLS")
         report("corpora:query      httpx vs bare grpc stub", results["q_rest"], results["q_grpc"])
