@@ -112,6 +112,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        reindex: If the data was embedded by another embedder than ``embedder``, serve it
+            with its own embedder while re-embedding everything with ``embedder`` in the
+            background, then switch (``ragkit serve --reindex``). Without it, such data
+            is refused at startup.
         grpc_port: TCP port of the gRPC front, on ``host`` (``0`` picks a free one);
             ``None`` (the default here; ``ragkit serve`` uses :data:`DEFAULT_GRPC_PORT`)
             serves REST only. See :mod:`ragkit.server.grpc`.
@@ -135,6 +139,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    reindex: bool = False
     grpc_port: int | None = None
     grpc_plaintext: bool = False
     tls_cert_file: Path | None = None
