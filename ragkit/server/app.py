@@ -32,6 +32,7 @@ from ragkit.server.caching import CacheService
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
+from ragkit.server.http.body_limit import BodyLimitMiddleware
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.partial import PartialResponseMiddleware
@@ -140,5 +141,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     )
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
+    # Outermost, so an oversized body is refused before anything else reads it.
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_request_bytes)
     app.include_router(api_router())
     return app

@@ -17,7 +17,10 @@ from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
 from ragkit.server.service.quotas import Quotas
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_HEADER_TIMEOUT",
     "DEFAULT_HOST",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_PORT",
     "GOOGLE_API_BASE_URL",
     "ServerConfig",
@@ -27,6 +30,13 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
+#: Seconds a client has to send a request's headers (``ragkit serve --header-timeout``).
+DEFAULT_HEADER_TIMEOUT = 10.0
+#: Seconds a request body may stall between reads (``ragkit serve --body-timeout``).
+DEFAULT_BODY_TIMEOUT = 30.0
+#: Open connections at most (``ragkit serve --max-connections``); keep it under the
+#: process's open-file limit (``ulimit -n``).
+DEFAULT_MAX_CONNECTIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,15 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        max_request_bytes: The largest request body, in bytes, enforced while the body is
+            read (default :data:`ragkit.limits.DEFAULT_MAX_REQUEST_BYTES`, 64 MiB, above a
+            batchCreate of 100 largest chunks); media uploads have ``max_file_bytes``.
+        header_timeout: Seconds a connection has to send a request's line and headers,
+            from its first byte (or the end of the previous response); then it is closed.
+        body_timeout: Seconds a request body may pause between two reads before the
+            connection is closed (time the app itself spends not reading does not count).
+        max_connections: Open connections the server holds at most; one more is answered
+            503 UNAVAILABLE and closed at once.
     """
 
     data_dir: Path
@@ -121,6 +140,10 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    max_request_bytes: int = limits.DEFAULT_MAX_REQUEST_BYTES
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -135,6 +158,13 @@ class ServerConfig:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
             )
+        if self.max_request_bytes < 1:
+            raise ValueError(f"max_request_bytes must be at least 1, got {self.max_request_bytes}.")
+        for name in ("header_timeout", "body_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive number of seconds.")
+        if self.max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {self.max_connections}.")
 
     @property
     def base_url(self) -> str:
