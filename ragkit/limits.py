@@ -109,3 +109,13 @@ LARGEST_CHUNK_JSON_BYTES: Final = (
 #: of 100 largest chunks (100 x LARGEST_CHUNK_JSON_BYTES = 47.9 MB). Media uploads
 #: (``/upload/v1beta/files``) stream to disk under the file size limit instead.
 DEFAULT_MAX_REQUEST_BYTES: Final = 64 * 1024 * 1024
+
+# --- How ``ragkit serve`` listens (see ragkit.server.runner) ------------------------------
+
+#: Seconds a client has to send a request's headers (``ragkit serve --header-timeout``).
+DEFAULT_HEADER_TIMEOUT: Final = 10.0
+#: Seconds a request body may stall between reads (``ragkit serve --body-timeout``).
+DEFAULT_BODY_TIMEOUT: Final = 30.0
+#: Open connections at most (``ragkit serve --max-connections``); keep it under the
+#: process's open-file limit (``ulimit -n``).
+DEFAULT_MAX_CONNECTIONS: Final = 1000

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from ragkit import limits
-from ragkit.cli._args import LOG_LEVELS, file_size, port_number, quota
+from ragkit.cli._args import LOG_LEVELS, file_size, port_number, positive, quota, seconds
 
 __all__ = ["register"]
 
@@ -98,15 +98,44 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "%(default)s, Google's 2 GB)",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    serve.add_argument(
+        "--max-request-bytes",
+        type=positive,
+        default=limits.DEFAULT_MAX_REQUEST_BYTES,
+        metavar="N",
+        help="largest request body, refused while it is read (default %(default)s = 64 MiB, "
+        "above a batchCreate of 100 largest chunks; file uploads use --max-file-bytes)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=seconds,
+        default=limits.DEFAULT_HEADER_TIMEOUT,
+        metavar="S",
+        help="seconds a connection has to send a request's headers (default %(default)s)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=seconds,
+        default=limits.DEFAULT_BODY_TIMEOUT,
+        metavar="S",
+        help="seconds a request body may stall between reads (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=positive,
+        default=limits.DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections at most; more are answered 503 (default %(default)s; keep "
+        "it under ulimit -n)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
 def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    import uvicorn
-
     from ragkit.server.app import create_app
     from ragkit.server.auth import AuthFileError
     from ragkit.server.config import ServerConfig, UpstreamConfig
+    from ragkit.server.runner import serve
     from ragkit.server.service.quotas import Quotas
 
     if args.data_dir.exists() and not args.data_dir.is_dir():
@@ -134,10 +163,14 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             log_level=args.log_level,
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
+            max_request_bytes=args.max_request_bytes,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
             **({"ranking": args.ranking} if args.ranking else {}),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:
         parser.exit(2, f"ragkit serve: error: {exc}\n")
-    uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+    serve(app, config)
     return 0

@@ -30,13 +30,9 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
-#: Seconds a client has to send a request's headers (``ragkit serve --header-timeout``).
-DEFAULT_HEADER_TIMEOUT = 10.0
-#: Seconds a request body may stall between reads (``ragkit serve --body-timeout``).
-DEFAULT_BODY_TIMEOUT = 30.0
-#: Open connections at most (``ragkit serve --max-connections``); keep it under the
-#: process's open-file limit (``ulimit -n``).
-DEFAULT_MAX_CONNECTIONS = 1000
+DEFAULT_HEADER_TIMEOUT = limits.DEFAULT_HEADER_TIMEOUT
+DEFAULT_BODY_TIMEOUT = limits.DEFAULT_BODY_TIMEOUT
+DEFAULT_MAX_CONNECTIONS = limits.DEFAULT_MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
