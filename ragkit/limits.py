@@ -45,6 +45,10 @@ MAX_CANDIDATE_COUNT: Final = 8
 MAX_EMBED_TEXT_BATCH: Final = 100
 #: Largest file the Files API accepts (2 GB per file, as Google).
 MAX_FILE_BYTES: Final = 2 * 1024**3
+#: Bytes of files one user (Google: one project) may store at a time: 20 GB, as Google.
+MAX_FILE_STORAGE_BYTES: Final = 20 * 1024**3
+#: Unfinished resumable upload sessions one user may hold open (ragkit's choice).
+MAX_OPEN_UPLOAD_SESSIONS: Final = 100
 #: Default lifetime of a cached content when neither ``ttl`` nor ``expireTime`` is given.
 DEFAULT_CACHE_TTL_SECONDS: Final = 3600
 #: Requests per batch job (inline or file input) this server accepts.

@@ -51,7 +51,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--max-corpora",
         type=quota,
         default=limits.MAX_CORPORA_PER_PROJECT,
-        help="corpora the server holds (default %(default)s; 0 = unlimited)",
+        help="corpora each user may create (default %(default)s, Google's per-project "
+        "quota; 0 = unlimited)",
     )
     serve.add_argument(
         "--max-documents-per-corpus",
@@ -128,6 +129,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="open connections at most; more are answered 503 (default %(default)s; keep "
         "it under ulimit -n)",
     )
+    serve.add_argument(
+        "--max-file-bytes-per-user",
+        type=quota,
+        default=limits.MAX_FILE_STORAGE_BYTES,
+        metavar="N",
+        help="bytes of files each user may store, open uploads included (default "
+        "%(default)s = 20 GiB, Google's per-project quota; 0 = unlimited)",
+    )
+    serve.add_argument(
+        "--max-upload-sessions-per-user",
+        type=quota,
+        default=limits.MAX_OPEN_UPLOAD_SESSIONS,
+        metavar="N",
+        help="unfinished resumable uploads each user may hold open (default %(default)s; "
+        "0 = unlimited)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -157,6 +174,8 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                 max_corpora=args.max_corpora,
                 max_documents_per_corpus=args.max_documents_per_corpus,
                 max_chunks_per_corpus=args.max_chunks_per_corpus,
+                max_file_bytes_per_user=args.max_file_bytes_per_user,
+                max_upload_sessions_per_user=args.max_upload_sessions_per_user,
             ),
             host=args.host,
             port=args.port,

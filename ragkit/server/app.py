@@ -64,7 +64,9 @@ def open_content(
     """Open files, cached contents and batch jobs over ``state.config.data_dir``, and let
     generation read files and caches; :func:`close_content` undoes it."""
     data_dir = state.config.data_dir
-    state.files = FileService.open(data_dir, max_file_bytes=state.config.max_file_bytes)
+    state.files = FileService.open(
+        data_dir, max_file_bytes=state.config.max_file_bytes, quotas=state.config.quotas
+    )
     state.caches = CacheService.open(data_dir, files=state.files)
     models = GenerationBatchModels(generation, loop)
     state.batches = BatchService.open(data_dir, files=state.files, models=models)

@@ -104,8 +104,9 @@ class ServerConfig:
             any or no credentials.
         embedder: Embedder spec for :func:`ragkit.server.models.embedding.load_embedder`:
             ``"minilm"`` (default), ``"wordllama"``, ``"hash"`` or ``"hash:DIM"``.
-        quotas: Capacity limits (corpora, documents and chunks per corpus); the server
-            as a whole plays Google's "project". Defaults are Google's limits.
+        quotas: Capacity quotas, per principal (corpora, file storage, open upload
+            sessions) and per corpus (documents, chunks); each principal plays Google's
+            "project". Defaults are Google's limits.
         host: Interface uvicorn binds to.
         port: TCP port uvicorn binds to (``0`` picks a free one).
         log_level: uvicorn/ragkit log level name (``"info"``, ``"warning"``...).

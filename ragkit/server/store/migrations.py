@@ -122,8 +122,30 @@ def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
 #: Characters of a chunk's text that the ``chunks_by_text`` index holds.
 TEXT_KEY_CHARS = 48
 
+
+def _m003_corpus_creators(conn: sqlite3.Connection) -> None:
+    """Record who created each corpus: the corpus quota is per principal. Existing corpora
+    go to the holder of their oldest USER OWNER permission (the creator's, unless removed)."""
+    _run_script(
+        conn,
+        """
+        ALTER TABLE corpora ADD COLUMN creator TEXT COLLATE NOCASE;
+        UPDATE corpora SET creator = (
+            SELECT email FROM permissions
+            WHERE permissions.corpus_id = corpora.id AND grantee_type = 1 AND role = 1
+            ORDER BY permissions.id LIMIT 1
+        );
+        CREATE INDEX corpora_by_creator ON corpora(creator)
+        """,
+    )
+
+
 #: Every migration in order; the function name is what ``_migrations`` records.
-MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_chunks_by_text)
+MIGRATIONS: tuple[Migration, ...] = (
+    _m001_initial,
+    _m002_chunks_by_text,
+    _m003_corpus_creators,
+)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:

@@ -6,22 +6,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from ragkit import limits
 from ragkit.cli import build_parser, main
+from ragkit.server import runner
 from ragkit.server.config import ServerConfig
 from ragkit.server.http.deps import ServerState
 
 
 @pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What ``ragkit serve`` hands the runner, which would start uvicorn."""
     calls: list[dict[str, Any]] = []
 
-    def fake_run(app: Any, **kwargs: Any) -> None:
-        calls.append({"app": app, **kwargs})
+    def fake_serve(app: Any, config: ServerConfig) -> None:
+        calls.append(
+            {"app": app, "host": config.host, "port": config.port, "log_level": config.log_level}
+        )
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(runner, "serve", fake_serve)
     return calls
 
 
