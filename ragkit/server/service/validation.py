@@ -25,7 +25,7 @@ from ragkit.limits import (
     MAX_STRING_LIST_VALUES,
     MAX_TOKENS_PER_CHUNK,
 )
-from ragkit.names import split_name, validate_id
+from ragkit.names import shown, split_name, validate_id
 from ragkit.server.errors import invalid_argument
 from ragkit.server.store.records import Metadata
 from ragkit.tokenizers import count_tokens
@@ -54,7 +54,7 @@ def parse_name(name: str, *collections: str) -> list[str]:
     try:
         return split_name(name, *collections)
     except ResourceNameError as error:
-        raise invalid_argument(f"Invalid resource name {name!r}: {error}") from None
+        raise invalid_argument(f"Invalid resource name {shown(name)}: {error}") from None
 
 
 def child_id(requested: str | None, parent: str, collection: str, kind: str) -> str | None:
@@ -67,7 +67,7 @@ def child_id(requested: str | None, parent: str, collection: str, kind: str) -> 
     prefix = f"{parent}/{collection}/" if parent else f"{collection}/"
     value = requested.removeprefix(prefix)
     if "/" in value:
-        raise invalid_argument(f"{kind} name {requested!r} must be of the form {prefix}ID.")
+        raise invalid_argument(f"{kind} name {shown(requested)} must be of the form {prefix}ID.")
     try:
         return validate_id(value, kind=kind)
     except ResourceNameError as error:

@@ -193,3 +193,12 @@ async def test_filter_values_and_emails_are_bounded(client: httpx.AsyncClient) -
     _is_google_error(response, 400, "email_address", "the limit is 254 characters")
     listed = (await client.get(f"/v1beta/{corpus}/permissions")).json()["permissions"]
     assert len(listed) == 1  # only the owner's
+
+
+async def test_errors_do_not_echo_huge_values(client: httpx.AsyncClient) -> None:
+    document = await _document(client)
+    response = await client.post(
+        f"/v1beta/{document}/chunks", json={"name": "x" * 1_000_000, "data": {"stringValue": "a"}}
+    )
+    assert response.status_code == 400
+    assert len(response.content) < 1000
