@@ -27,7 +27,7 @@ import asyncio
 import json
 import socket
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import h11
 import uvicorn
@@ -76,6 +76,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
+        # uvicorn closes the transport itself after a Connection: close answer (a body
+        # over the limit, say); closing with the body unread must linger too.
+        self.transport = cast(asyncio.Transport, _LingeringTransport(self.transport, self))
         # super() registered this connection: more than the limit means one too many.
         if len(self.connections) > self.max_connections:
             error = ApiError(
@@ -112,7 +115,11 @@ class GuardedH11Protocol(H11Protocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+        if (
+            not self._closing
+            and not self.transport.is_closing()
+            and self.conn.their_state is h11.IDLE
+        ):
             self._arm("headers")  # the next request's headers are due
 
     def _follow(self) -> None:
@@ -140,7 +147,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def _expired(self) -> None:
         self._deadline = None
-        if self.transport.is_closing():
+        if self._closing or self.transport.is_closing():
             return
         if self._phase == "body":
             if self.conn.their_state is not h11.SEND_BODY:
@@ -181,11 +188,35 @@ class GuardedH11Protocol(H11Protocol):
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True  # the app's own answer, if any, is dropped
         self.transport.write(_error_bytes(status, error))
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-            self.loop.call_later(_LINGER_SECONDS, self.transport.close)
+        self._linger()
+
+    def _linger(self) -> None:
+        transport = self.transport
+        raw = transport._transport if isinstance(transport, _LingeringTransport) else transport
+        self._closing = True
+        if raw.is_closing() or not raw.can_write_eof():
+            raw.close()
+            return
+        raw.write_eof()
+        self.loop.call_later(_LINGER_SECONDS, raw.close)
+
+
+class _LingeringTransport:
+    """The connection's transport, whose ``close()`` lingers (half-closed, dropping input)
+    while the client may still be sending a body nobody will read."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: GuardedH11Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def close(self) -> None:
+        if self._protocol.conn.their_state is h11.SEND_BODY:
+            self._protocol._linger()
         else:
-            self.transport.close()
+            self._transport.close()
 
 
 def _protocol_for(config: ServerConfig) -> type[GuardedH11Protocol]:
