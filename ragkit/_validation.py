@@ -46,8 +46,9 @@ def check_batch_size(
 
 def check_custom_metadata(entries: Sequence[CustomMetadata] | None) -> None:
     """At most ``MAX_CUSTOM_METADATA`` entries per document or chunk, keys of at most
-    ``MAX_METADATA_KEY_LENGTH`` characters and string values of at most
-    ``MAX_METADATA_VALUE_LENGTH``."""
+    ``MAX_METADATA_KEY_LENGTH`` characters, string values of at most
+    ``MAX_METADATA_VALUE_LENGTH`` and string-list values of at most
+    ``MAX_METADATA_LIST_VALUE_LENGTH``."""
     if entries is None:
         return
     if len(entries) > limits.MAX_CUSTOM_METADATA:
@@ -62,14 +63,19 @@ def check_custom_metadata(entries: Sequence[CustomMetadata] | None) -> None:
                 f"a custom_metadata key is {len(key)} characters; the limit is "
                 f"MAX_METADATA_KEY_LENGTH={limits.MAX_METADATA_KEY_LENGTH}"
             )
-        values = [entry.string_value or ""]
-        if entry.string_list_value is not None:
-            values.extend(entry.string_list_value.values or [])
-        longest = max(map(len, values))
-        if longest > limits.MAX_METADATA_VALUE_LENGTH:
+        value = entry.string_value or ""
+        if len(value) > limits.MAX_METADATA_VALUE_LENGTH:
             raise LimitError(
-                f"a string value of custom_metadata {key!r} is {longest} characters; the "
-                f"limit is MAX_METADATA_VALUE_LENGTH={limits.MAX_METADATA_VALUE_LENGTH}"
+                f"the string_value of custom_metadata {key!r} is {len(value)} characters; "
+                f"the limit is MAX_METADATA_VALUE_LENGTH={limits.MAX_METADATA_VALUE_LENGTH}"
+            )
+        listed = entry.string_list_value.values or [] if entry.string_list_value else []
+        longest = max(map(len, listed), default=0)
+        if longest > limits.MAX_METADATA_LIST_VALUE_LENGTH:
+            raise LimitError(
+                f"a string_list_value value of custom_metadata {key!r} is {longest} "
+                "characters; the limit is "
+                f"MAX_METADATA_LIST_VALUE_LENGTH={limits.MAX_METADATA_LIST_VALUE_LENGTH}"
             )
 
 

@@ -83,9 +83,11 @@ MAX_INLINE_PASSAGES_CHARS: Final = 100_000
 MAX_PASSAGE_ID_LENGTH: Final = 256
 #: Longest custom metadata key, in characters (ragkit's choice; Google documents none).
 MAX_METADATA_KEY_LENGTH: Final = 128
-#: Longest custom metadata ``stringValue``, each ``stringListValue`` value and each
-#: metadata filter ``stringValue``, in characters (ragkit's choice; Google documents none).
-MAX_METADATA_VALUE_LENGTH: Final = 256
+#: Longest custom metadata ``stringValue`` and metadata filter ``stringValue``, in
+#: characters (ragkit's choice; Google documents none).
+MAX_METADATA_VALUE_LENGTH: Final = 1_024
+#: Longest value of a custom metadata ``stringListValue``, in characters (ragkit's choice).
+MAX_METADATA_LIST_VALUE_LENGTH: Final = 256
 #: Longest permission ``emailAddress`` (RFC 5321's limit for an address path).
 MAX_EMAIL_LENGTH: Final = 254
 
@@ -97,12 +99,18 @@ _UTF8_BYTES_PER_CHAR: Final = 4
 _METADATA_ENTRY_SYNTAX_BYTES: Final = 100
 #: The largest chunk a batchCreate can legitimately carry, as JSON: 2,043 tokens of text
 #: (each token at most LONGEST_TOKEN_BYTES bytes), 20 metadata entries each with a key of
-#: 128 characters and ten values of 256, and 1 KiB for name, state and syntax.
+#: 128 characters and the larger of a 1,024-character string or ten list values of 256,
+#: and 1 KiB for name, state and syntax.
 LARGEST_CHUNK_JSON_BYTES: Final = (
     MAX_TOKENS_PER_CHUNK * LONGEST_TOKEN_BYTES
     + MAX_CUSTOM_METADATA
     * (
-        (MAX_METADATA_KEY_LENGTH + MAX_STRING_LIST_VALUES * MAX_METADATA_VALUE_LENGTH)
+        (
+            MAX_METADATA_KEY_LENGTH
+            + max(
+                MAX_METADATA_VALUE_LENGTH, MAX_STRING_LIST_VALUES * MAX_METADATA_LIST_VALUE_LENGTH
+            )
+        )
         * _UTF8_BYTES_PER_CHAR
         + _METADATA_ENTRY_SYNTAX_BYTES
     )

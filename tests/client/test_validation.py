@@ -70,7 +70,7 @@ BROKEN_LIMITS = [
     ),
     (
         lambda c: c.corpora.documents.update(DOC, custom_metadata={"k": ["v", "w" * 257]}),
-        "MAX_METADATA_VALUE_LENGTH=256",
+        "MAX_METADATA_LIST_VALUE_LENGTH=256",
     ),
     (
         lambda c: c.corpora.documents.chunks.batch_create(
@@ -78,11 +78,11 @@ BROKEN_LIMITS = [
             [
                 {
                     "data": {"string_value": "a"},
-                    "custom_metadata": [{"key": "k", "string_value": "v" * 300}],
+                    "custom_metadata": [{"key": "k", "string_value": "v" * 1025}],
                 }
             ],
         ),
-        "MAX_METADATA_VALUE_LENGTH",
+        "MAX_METADATA_VALUE_LENGTH=1024",
     ),
     (lambda c: c.corpora.documents.chunks.batch_create(DOC, ["a"] * 101), "MAX_CHUNKS_PER_BATCH"),
     (lambda c: c.corpora.documents.chunks.batch_create(DOC, []), "MAX_CHUNKS_PER_BATCH"),

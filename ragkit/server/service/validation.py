@@ -19,6 +19,7 @@ from ragkit.limits import (
     MAX_INLINE_PASSAGES,
     MAX_INLINE_PASSAGES_CHARS,
     MAX_METADATA_KEY_LENGTH,
+    MAX_METADATA_LIST_VALUE_LENGTH,
     MAX_METADATA_VALUE_LENGTH,
     MAX_PASSAGE_ID_LENGTH,
     MAX_QUERY_TOKENS,
@@ -188,13 +189,13 @@ def check_metadata(entries: Sequence[CustomMetadata] | None) -> Metadata:
 
 
 def _check_values(entry: CustomMetadata) -> None:
-    values = [entry.string_value] if entry.string_value is not None else []
+    if entry.string_value is not None:
+        what = f"The string_value of custom_metadata {entry.key!r}"
+        check_length(entry.string_value, MAX_METADATA_VALUE_LENGTH, what)
     if entry.string_list_value is not None:
-        values.extend(entry.string_list_value.values or [])
-    for value in values:
-        check_length(
-            value, MAX_METADATA_VALUE_LENGTH, f"A string value of custom_metadata {entry.key!r}"
-        )
+        what = f"A string_list_value value of custom_metadata {entry.key!r}"
+        for value in entry.string_list_value.values or []:
+            check_length(value, MAX_METADATA_LIST_VALUE_LENGTH, what)
 
 
 def check_chunk_text(chunk: Chunk | None) -> str:

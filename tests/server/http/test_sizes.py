@@ -70,7 +70,7 @@ async def test_bodies_within_the_limit_pass(small: httpx.AsyncClient) -> None:
 
 def test_the_default_limit_fits_the_largest_batch_create() -> None:
     key = "k" * limits.MAX_METADATA_KEY_LENGTH
-    value = "\U0001f600" * limits.MAX_METADATA_VALUE_LENGTH  # 4 UTF-8 bytes a character
+    value = "\U0001f600" * limits.MAX_METADATA_LIST_VALUE_LENGTH  # 4 UTF-8 bytes a character
     metadata = [
         {"key": f"{key[:-2]}{i:02d}", "stringListValue": {"values": [value] * 10}}
         for i in range(limits.MAX_CUSTOM_METADATA)
@@ -100,7 +100,7 @@ def _metadata(key: str = "k", value: str = "v") -> list[dict[str, Any]]:
     ("key", "value", "words"),
     [
         ("k" * (limits.MAX_METADATA_KEY_LENGTH + 1), "v", "the limit is 128 characters"),
-        ("k", "v" * (limits.MAX_METADATA_VALUE_LENGTH + 1), "the limit is 256 characters"),
+        ("k", "v" * (limits.MAX_METADATA_VALUE_LENGTH + 1), "the limit is 1024 characters"),
     ],
 )
 async def test_metadata_keys_and_values_are_bounded(
@@ -112,13 +112,13 @@ async def test_metadata_keys_and_values_are_bounded(
         json={"data": {"stringValue": "hi"}, "customMetadata": _metadata(key, value)},
     )
     _is_google_error(response, 400, words)
-    listed = [{"key": "k", "stringListValue": {"values": ["ok", value]}}]
+    listed = [{"key": "k", "stringListValue": {"values": ["ok", value[:257]]}}]
     response = await client.patch(
         f"/v1beta/{document}",
         params={"updateMask": "customMetadata"},
         json={"customMetadata": listed if key == "k" else _metadata(key)},
     )
-    _is_google_error(response, 400, words)
+    _is_google_error(response, 400, "the limit is 256" if key == "k" else words)
     assert "customMetadata" not in (await client.get(f"/v1beta/{document}")).json()
 
 
@@ -178,7 +178,7 @@ async def test_filter_values_and_emails_are_bounded(client: httpx.AsyncClient) -
     response = await client.post(
         f"/v1beta/{corpus}:query", json={"query": "q", "metadataFilters": filters}
     )
-    _is_google_error(response, 400, "the limit is 256 characters")
+    _is_google_error(response, 400, "the limit is 1024 characters")
     filters = [{"key": "chunk.custom_metadata." + "k" * 10_000, "conditions": [condition]}]
     response = await client.post(
         f"/v1beta/{corpus}:query", json={"query": "q", "metadataFilters": filters}
