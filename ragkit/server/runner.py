@@ -152,8 +152,9 @@ class GuardedH11Protocol(H11Protocol):
         if self._phase == "body":
             if self.conn.their_state is not h11.SEND_BODY:
                 return
-            if self.flow.read_paused:
-                self._arm("body")  # the app is not reading: not the client's delay
+            waiting = self.cycle is not None and self.cycle.waiting_for_100_continue
+            if self.flow.read_paused or waiting:
+                self._arm("body")  # the app is not reading yet: not the client's delay
                 return
             message = (
                 f"The request body stalled for more than {self.body_timeout:g} s "
