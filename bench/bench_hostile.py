@@ -132,6 +132,22 @@ async def _parallel_uploads(url: str, count: int, size: int) -> list[int]:
     return [r.status_code for r in responses]
 
 
+async def _oversized_at_once(url: str, corpus: str, megabytes: int) -> list[int]:
+    """Four queries and two generateAnswer questions of ``megabytes`` each, all at once."""
+    text = b"word " * (megabytes * _MB // 5)
+    query = b'{"query": "' + text + b'"}'
+    answer = (
+        b'{"answerStyle": "EXTRACTIVE", "contents": [{"parts": [{"text": "' + text + b'"}]}],'
+        b' "inlinePassages": {"passages": [{"id": "p", "content": {"parts": [{"text": "a"}]}}]}}'
+    )
+    headers = {"x-goog-api-key": "alice", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300) as http:
+        calls = [http.post(f"/v1beta/{corpus}:query", content=query) for _ in range(4)]
+        calls += [http.post("/v1beta/models/aqa:generateAnswer", content=answer) for _ in range(2)]
+        responses = await asyncio.gather(*calls)
+    return [r.status_code for r in responses]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slow-clients", type=int, default=500)
@@ -198,6 +214,11 @@ def main() -> None:
                 server,
                 lambda: http.post(f"{v}/{corpus}/permissions", json=grant),
             )
+            for megabytes in (10, 60):
+                started = time.perf_counter()
+                codes = asyncio.run(_oversized_at_once(server.url, corpus, megabytes))
+                what = f"4 queries + 2 questions of {megabytes} MB at once"
+                _row(what, str(codes), time.perf_counter() - started, server)
             started = time.perf_counter()
             _row(
                 "300 MB body (Content-Length)",
