@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from ragkit.server.store.repairs import repair_unrenderable_metadata
+
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -123,7 +125,13 @@ def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
 TEXT_KEY_CHARS = 48
 
 
-def _m003_corpus_creators(conn: sqlite3.Connection) -> None:
+def _m003_renderable_metadata(conn: sqlite3.Connection) -> None:
+    """Repair custom metadata older versions stored but could not render (NaN, ±Infinity,
+    unpaired surrogates): see :mod:`ragkit.server.store.repairs`."""
+    repair_unrenderable_metadata(conn)
+
+
+def _m004_corpus_creators(conn: sqlite3.Connection) -> None:
     """Record who created each corpus: the corpus quota is per principal. Existing corpora
     go to the holder of their oldest USER OWNER permission (the creator's, unless removed)."""
     _run_script(
@@ -144,7 +152,8 @@ def _m003_corpus_creators(conn: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_initial,
     _m002_chunks_by_text,
-    _m003_corpus_creators,
+    _m003_renderable_metadata,
+    _m004_corpus_creators,
 )
 
 
