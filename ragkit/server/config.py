@@ -116,6 +116,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        reindex: If the data was embedded by another embedder than ``embedder``, serve it
+            with its own embedder while re-embedding everything with ``embedder`` in the
+            background, then switch (``ragkit serve --reindex``). Without it, such data
+            is refused at startup.
         max_request_bytes: The largest request body, in bytes, enforced while the body is
             read (default :data:`ragkit.limits.DEFAULT_MAX_REQUEST_BYTES`, 64 MiB, above a
             batchCreate of 100 largest chunks); media uploads have ``max_file_bytes``.
@@ -137,6 +141,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    reindex: bool = False
     max_request_bytes: int = limits.DEFAULT_MAX_REQUEST_BYTES
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
