@@ -24,8 +24,10 @@ Every one of these answers is ``{"error": {"code", "message", "status"}}`` with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+import sys
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -40,6 +42,8 @@ from ragkit.types.status import Code
 
 __all__ = ["GuardedH11Protocol", "build_server", "serve"]
 
+#: uvicorn's exit status for a server that could not start (a port in use...).
+_STARTUP_FAILURE = 3
 #: How long a refused connection stays half-closed, so the client reads its answer.
 _LINGER_SECONDS = 1.0
 #: What uvicorn says of any request h11 cannot parse.
@@ -252,5 +256,11 @@ def build_server(
 def serve(
     app: FastAPI, config: ServerConfig, *, sockets: list[socket.socket] | None = None
 ) -> None:
-    """Serve ``app`` until interrupted (SIGINT/SIGTERM), as ``ragkit serve`` does."""
-    build_server(app, config).run(sockets=sockets)
+    """Serve ``app`` until interrupted (SIGINT/SIGTERM), as ``ragkit serve`` does; like
+    ``uvicorn.run``, an interrupt ends it quietly and a failed startup exits with status 3."""
+    server = build_server(app, config)
+    # uvicorn re-raises the signal it handled (KeyboardInterrupt); the shutdown has run.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=sockets)
+    if not server.started:
+        sys.exit(_STARTUP_FAILURE)
