@@ -32,6 +32,7 @@ from ragkit.server.caching import CacheService
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
+from ragkit.server.http.body_limit import BodyLimitMiddleware
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.head import HeadAsGetMiddleware
@@ -69,7 +70,9 @@ def open_content(
     """Open files, cached contents and batch jobs over ``state.config.data_dir``, and let
     generation read files and caches; :func:`close_content` undoes it."""
     data_dir = state.config.data_dir
-    state.files = FileService.open(data_dir, max_file_bytes=state.config.max_file_bytes)
+    state.files = FileService.open(
+        data_dir, max_file_bytes=state.config.max_file_bytes, quotas=state.config.quotas
+    )
     state.caches = CacheService.open(data_dir, files=state.files)
     models = GenerationBatchModels(generation, loop)
     state.batches = BatchService.open(data_dir, files=state.files, models=models)
@@ -161,5 +164,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
+    # Outermost, so an oversized body is refused before anything else reads it.
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_request_bytes)
     app.include_router(api_router())
     return app

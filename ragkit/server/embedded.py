@@ -19,12 +19,11 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import uvicorn
-
 from ragkit.limits import MAX_FILE_BYTES
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
+from ragkit.server.runner import build_server
 from ragkit.server.service.quotas import Quotas
 
 __all__ = ["EmbeddedServer"]
@@ -80,7 +79,7 @@ class EmbeddedServer:
             grpc_plaintext=grpc_plaintext,
         )
         self._app = create_app(self.config)
-        self._server = uvicorn.Server(uvicorn.Config(self._app, log_level="warning", lifespan="on"))
+        self._server = build_server(self._app, self.config)
         self._thread: threading.Thread | None = None
 
     @property

@@ -25,6 +25,11 @@ from ragkit.server.models.answerer import AnswerStyleName, Passage
 from ragkit.server.principal import Principal
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.query import QueryMixin
+from ragkit.server.service.validation import (
+    check_conversation,
+    check_inline_passages,
+    check_query,
+)
 from ragkit.types import (
     AnswerStyle,
     AttributionSourceId,
@@ -103,6 +108,7 @@ def _check_safety(settings: Sequence[SafetySetting] | None) -> None:
 def _check_request(request: GenerateAnswerRequest) -> tuple[str, AnswerStyleName, float]:
     if not request.contents:
         raise invalid_argument("contents is required: the last content holds the question.")
+    check_conversation(request.contents)
     question = _text(request.contents[-1])
     if not question.strip():
         raise invalid_argument("The last content must contain the question text.")
@@ -129,6 +135,7 @@ def _inline(passages: GroundingPassages) -> tuple[list[Passage], list[Attributio
     sources: list[AttributionSourceId] = []
     if not passages.passages:
         raise invalid_argument("inline_passages.passages must contain at least one passage.")
+    check_inline_passages(passages)
     for i, passage in enumerate(passages.passages):
         if not passage.id:
             raise invalid_argument(f"inline_passages.passages[{i}].id is required.")
@@ -188,6 +195,7 @@ class AnswerMixin(QueryMixin, ServiceCore):
         query = _text(config.query)
         if not query.strip():
             raise invalid_argument("semantic_retriever.query must contain text.")
+        check_query(query, "semantic_retriever.query")
         count = config.max_chunks_count or DEFAULT_MAX_CHUNKS
         if not 1 <= count <= MAX_RESULTS_COUNT:
             raise invalid_argument(
