@@ -43,16 +43,19 @@ from ragkit.server.models.evidence import (
     RANK_PRIOR,
     SCORE_PRIOR,
     Evidence,
+    answer_form_matches,
     answer_form_terms,
     answer_type_matches,
     answerable_probability,
+    asks_procedure,
+    asks_yes_no,
     novelty,
     score_sentences,
     subject_terms,
 )
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
-from ragkit.server.models.titles import is_heading, title_match
+from ragkit.server.models.titles import introduced, is_heading, title_match
 from ragkit.server.models.titles import title_end as passage_title_end
 
 __all__ = [
@@ -85,6 +88,11 @@ _VERBOSE_MARGIN = 0.3
 _VERBOSE_MIN, _VERBOSE_MAX = 3, 5
 #: At temperature 1, sentence scores are jittered by up to this much (ties and near-ties).
 _TEMPERATURE_JITTER = 0.03
+#: The code block, list or table a sentence introduces is quoted with it, up to this many
+#: characters (cut at a line end).
+BLOCK_MAX_CHARS = 800
+_BLOCK_MAX_PARAGRAPHS = 6
+_YES_NO_SENTENCE = re.compile(r"^\W*(?:yes|no)\b[^.!?]{0,60}[.!?]?$", re.IGNORECASE)
 _LEADING_PRONOUN = re.compile(
     r"^(it|its|this|that|these|those|they|their|them|he|his|she|her|such|there)\b", re.IGNORECASE
 )
@@ -131,6 +139,11 @@ class _Sentence:
     #: Terms of the in-text heading right above the sentence (see :func:`is_heading`); they
     #: are part of ``terms`` too: "A named location..." under "Tablespace" is about tablespaces.
     heading: frozenset[str] = frozenset()
+    #: What is quoted when the sentence is picked: the sentence and the code block, list or
+    #: table it introduces ("...execute the command" and the command below it).
+    shown: str = ""
+    #: Where ``shown`` ends in the passage.
+    shown_end: int = 0
 
 
 class Answerer:
@@ -177,7 +190,7 @@ class Answerer:
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
-            spans = _abstract(sentences, vectors, relevance, ranking)
+            spans = _abstract(question, sentences, vectors, relevance, ranking)
         else:
             spans = _verbose(sentences, vectors, relevance, ranking)
         separator = "\n\n" if style == "VERBOSE" else " "
@@ -202,6 +215,7 @@ class Answerer:
         for s in sentences:
             passage_terms.setdefault(s.passage_index, set()).update(s.terms)
         subject = subject_terms(question)
+        procedure = asks_procedure(question)
         priors = np.array(
             [
                 RANK_PRIOR / (1 + s.passage_index)
@@ -222,6 +236,10 @@ class Answerer:
                 [len(s.text.split()) for s in sentences],
                 [answer_type_matches(question, s.text) for s in sentences],
                 form_terms=answer_form_terms(question),
+                form_matches=[
+                    answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
+                    for s in sentences
+                ],
             )
 
         lexical = score(np.zeros(len(sentences)))
@@ -259,17 +277,89 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
                 or end <= title_end
             ):
                 continue
-            # An in-text heading ("Replication" above its definition) is not quoted either;
-            # the sentence under it takes its words.
+            # An in-text heading ("Replication" above its definition, an FAQ's question above
+            # its answer) is not quoted either; the sentence under it takes its words.
             if is_heading(passage.text, start, end):
                 heading = frozenset(content_terms(text))
                 continue
+            # A question is never its own answer, nor is a sentence that only quotes a
+            # title ('Section 6.10, "What is in the pool directory?".').
+            if _is_question(text) or _quotes_only(text):
+                continue
             terms = frozenset(content_terms(text))
-            found.append(_Sentence(passage_index, start, end, text, terms | heading, heading))
+            shown_end = _introduced_end(passage.text, end)
+            found.append(
+                _Sentence(
+                    passage_index,
+                    start,
+                    end,
+                    text,
+                    terms | heading,
+                    heading,
+                    passage.text[start:shown_end],
+                    shown_end,
+                )
+            )
             heading = frozenset()
             if len(found) == MAX_SENTENCES:
                 return found
     return found
+
+
+_QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"|`[^`']*'")
+_CLOSERS = " \t\n\"'\u201d\u2019)]*_"
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip(_CLOSERS).endswith("?")
+
+
+def _quotes_only(text: str) -> bool:
+    """A sentence whose words are almost all inside quotation marks quotes a title."""
+    if not _QUOTED.search(text):
+        return False
+    return len(_QUOTED.sub(" ", text).split()) < 4
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_PROSE_PARAGRAPH = re.compile(r"^[A-Z][^\n]*[.!?][\"'\u201d\u2019)]*$")
+
+
+def _introduced_end(text: str, end: int) -> int:
+    """Where the block the sentence ending at ``end`` introduces ends (``end`` if none).
+
+    A sentence introduces what follows when it is the last of its paragraph and ends with
+    a colon or stops without final punctuation ("...execute the command"): then the next
+    paragraph is shown with it, and, after a colon, the paragraphs after it as long as
+    they are not prose (items, code, table rows), up to :data:`BLOCK_MAX_CHARS`.
+    """
+    rest = text[end:]
+    after = rest.lstrip(" \t")
+    if not after.startswith("\n"):
+        return end
+    if not introduced(text, len(text) - len(after)):
+        return end
+    colon = text[:end].rstrip().endswith(":")
+    position = len(text) - len(after.lstrip())
+    shown = end
+    for count in range(_BLOCK_MAX_PARAGRAPHS):
+        if position >= len(text):
+            break
+        gap = _BLANK_LINE.search(text, position)
+        stop = gap.start() if gap else len(text)
+        paragraph = text[position:stop]
+        if count and (not colon or _PROSE_PARAGRAPH.match(paragraph.strip())):
+            break
+        if stop - end > BLOCK_MAX_CHARS:
+            cut = text.rfind("\n", position, end + BLOCK_MAX_CHARS)
+            if cut > position:
+                shown = cut
+            break
+        shown = stop
+        if gap is None:
+            break
+        position = gap.end()
+    return len(text[:shown].rstrip())
 
 
 def _antecedent_terms(sentences: list[_Sentence]) -> list[set[str]]:
@@ -340,16 +430,27 @@ def _pick(
     for i in ranking[1:]:
         if len(picked) >= maximum or (relevance[i] < floor and len(picked) >= minimum):
             break
-        if not any(_is_duplicate(sentences[i], sentences[j], vectors, i, j) for j in picked):
+        if not any(
+            _is_duplicate(sentences[i], sentences[j], vectors, i, j)
+            or _inside(sentences[i], sentences[j])
+            or _inside(sentences[j], sentences[i])
+            for j in picked
+        ):
             picked.append(i)
     return picked
 
 
 def _span(sentence: _Sentence) -> AnswerSpan:
-    return AnswerSpan(passage_index=sentence.passage_index, text=sentence.text)
+    return AnswerSpan(passage_index=sentence.passage_index, text=sentence.shown or sentence.text)
+
+
+def _inside(a: _Sentence, b: _Sentence) -> bool:
+    """Whether ``a`` is already quoted as part of what ``b`` shows (its introduced block)."""
+    return a.passage_index == b.passage_index and b.start <= a.start < max(b.end, b.shown_end)
 
 
 def _abstract(
+    question: str,
     sentences: list[_Sentence],
     vectors: npt.NDArray[np.float32],
     relevance: npt.NDArray[np.float64],
@@ -357,12 +458,14 @@ def _abstract(
 ) -> list[AnswerSpan]:
     best = sentences[ranking[0]]
     previous = ranking[0] - 1
-    if (
-        _LEADING_PRONOUN.match(best.text)
-        and previous >= 0
-        and sentences[previous].passage_index == best.passage_index
-    ):
-        return [_span(sentences[previous]), _span(best)]
+    before = sentences[previous] if previous >= 0 else None
+    if before is not None and before.passage_index == best.passage_index:
+        # "It ..." needs what "it" is; "Yes." / "No." right before the best sentence is the
+        # direct answer to a yes/no question, which the sentence then explains.
+        if _LEADING_PRONOUN.match(best.text) or (
+            asks_yes_no(question) and _YES_NO_SENTENCE.match(before.text)
+        ):
+            return [_span(before), _span(best)]
     picked = _pick(
         sentences, vectors, relevance, ranking, margin=_ABSTRACTIVE_MARGIN, minimum=1, maximum=2
     )
