@@ -176,7 +176,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dump", help="store the retrieval of a split", parents=[common])
-    run = commands.add_parser("run", help="run the answerer over a stored retrieval", parents=[common])
+    run = commands.add_parser(
+        "run", help="run the answerer over a stored retrieval", parents=[common]
+    )
     run.add_argument("--style", default="ABSTRACTIVE")
     run.add_argument("--show", type=int, default=0)
     run.add_argument("--sample", action="store_true")

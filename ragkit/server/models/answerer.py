@@ -459,13 +459,17 @@ def _abstract(
     best = sentences[ranking[0]]
     previous = ranking[0] - 1
     before = sentences[previous] if previous >= 0 else None
-    if before is not None and before.passage_index == best.passage_index:
-        # "It ..." needs what "it" is; "Yes." / "No." right before the best sentence is the
-        # direct answer to a yes/no question, which the sentence then explains.
-        if _LEADING_PRONOUN.match(best.text) or (
-            asks_yes_no(question) and _YES_NO_SENTENCE.match(before.text)
-        ):
-            return [_span(before), _span(best)]
+    # "It ..." needs what "it" is; "Yes." / "No." right before the best sentence is the
+    # direct answer to a yes/no question, which the sentence then explains.
+    if (
+        before is not None
+        and before.passage_index == best.passage_index
+        and (
+            _LEADING_PRONOUN.match(best.text)
+            or (asks_yes_no(question) and _YES_NO_SENTENCE.match(before.text))
+        )
+    ):
+        return [_span(before), _span(best)]
     picked = _pick(
         sentences, vectors, relevance, ranking, margin=_ABSTRACTIVE_MARGIN, minimum=1, maximum=2
     )

@@ -101,7 +101,9 @@ def introduced(text: str, start: int) -> bool:
         return True
     paragraphs = re.split(r"\n[ \t]*\n", before)
     last = paragraphs[-1].strip()
-    if (len(paragraphs) < 2 and SECTION_SEPARATOR in last) or not last or last[-1] in ".!?;,\u2026)]\"'\u201d\u2019":
+    if not last or last[-1] in ".!?;,\u2026)]\"'\u201d\u2019":
+        return False
+    if len(paragraphs) < 2 and SECTION_SEPARATOR in last:
         return False
     words = last.split()
     return len(words) > HEADING_MAX_WORDS + 1 and words[-1][:1].islower()
