@@ -23,7 +23,7 @@ import uvicorn
 
 from ragkit.limits import MAX_FILE_BYTES
 from ragkit.server.app import create_app
-from ragkit.server.config import ServerConfig
+from ragkit.server.config import DEFAULT_ANSWERER_TIMEOUT, ServerConfig, UpstreamConfig
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
 from ragkit.server.service.quotas import Quotas
 
@@ -43,6 +43,9 @@ class EmbeddedServer:
         ranking: ``"dense"``, ``"bm25"`` or ``"hybrid"``, as for ``ragkit serve --ranking``.
         max_file_bytes: Largest file the Files API accepts, as for
             ``ragkit serve --max-file-bytes`` (Google's 2 GB unless given).
+        answerer: The answer model, as for ``ragkit serve --answerer`` (``None``: the local
+            answerer); see :func:`ragkit.server.config.answerer_config`.
+        answerer_timeout: As for ``ragkit serve --answerer-timeout``.
 
     Raises:
         RuntimeError: from :meth:`start` if the server does not come up.
@@ -57,6 +60,8 @@ class EmbeddedServer:
         auth_file: str | Path | None = None,
         ranking: Ranking = DEFAULT_RANKING,
         max_file_bytes: int = MAX_FILE_BYTES,
+        answerer: UpstreamConfig | None = None,
+        answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT,
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -71,6 +76,8 @@ class EmbeddedServer:
             log_level="warning",
             ranking=ranking,
             max_file_bytes=max_file_bytes,
+            answerer=answerer,
+            answerer_timeout=answerer_timeout,
         )
         self._server = uvicorn.Server(
             uvicorn.Config(create_app(self.config), log_level="warning", lifespan="on")

@@ -53,6 +53,7 @@ from ragkit.server.models.evidence import (
     score_sentences,
     subject_terms,
 )
+from ragkit.server.models.followup import resolve_followup
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
 from ragkit.server.models.titles import introduced, is_heading, title_match
@@ -122,11 +123,19 @@ class AnswerSpan:
 
 @dataclass(frozen=True)
 class Answer:
-    """A grounded answer: ``text`` is the ``spans`` joined, every span quoted from a passage."""
+    """A grounded answer: ``text`` is the ``spans`` joined, every span quoted from a passage.
+
+    Answers a language model composed (:mod:`~ragkit.server.models.llm_answerer`) are the
+    model's text, and their spans are the passages it cited.
+    """
 
     text: str
     spans: list[AnswerSpan]
     answerable_probability: float
+    #: Who composed the answer: ``"local"`` (this module) or the model, ``"openai:NAME"``.
+    composed_by: str = "local"
+    #: Why the local answerer answered although a model was configured (``None``: it was not).
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,15 @@ class Answerer:
             spans=spans,
             answerable_probability=probability,
         )
+
+    def close(self) -> None:
+        """Release what the answerer holds (nothing here; a model client for subclasses)."""
+
+    def resolve(self, question: str, turns: Sequence[tuple[str, str]]) -> str:
+        """``question`` made standalone against the earlier ``turns`` (``(role, text)``,
+        oldest first): the conversation's subject is carried into a follow-up ("How do I
+        clear it?"); see :func:`~ragkit.server.models.followup.resolve_followup`."""
+        return resolve_followup(question, [text for role, text in turns if role == "user"])
 
     def _evidence(
         self,

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from ragkit.server.errors import ApiError, internal, not_found
+from ragkit.server.service.answer import ANSWERER_HEADER
 from ragkit.server.generation import GenerationService
 from ragkit.server.generation.streaming import array_error_response, stream_response
 from ragkit.server.http.deps import Caller, Catalog, Service
@@ -128,8 +129,13 @@ async def generate_answer(
         return await _forward(generation, request)
     catalog.require(name, "generateAnswer")
     body = await _body(request, GenerateAnswerRequest)
-    answer = await anyio.to_thread.run_sync(service.generate_answer, who, name, body)
-    return render(answer, enum_int=q.enum_int)
+    answer, composed_by = await anyio.to_thread.run_sync(
+        service.generate_answer_composed, who, name, body
+    )
+    response = render(answer, enum_int=q.enum_int)
+    # Who composed the answer (README: "Answers composed by a language model").
+    response.headers[ANSWERER_HEADER] = composed_by.encode("ascii", "replace").decode()
+    return response
 
 
 @router.post("/models/{model:rid}:generateContent")

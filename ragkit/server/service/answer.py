@@ -44,10 +44,13 @@ from ragkit.types import (
     SemanticRetrieverConfig,
 )
 
-__all__ = ["AQA_MODEL", "DEFAULT_MAX_CHUNKS", "AnswerMixin"]
+__all__ = ["ANSWERER_HEADER", "AQA_MODEL", "DEFAULT_MAX_CHUNKS", "AnswerMixin"]
 
 #: The only model that answers ``generateAnswer``.
 AQA_MODEL = "models/aqa"
+#: Response header naming who composed a generateAnswer answer: ``local``, the answer model
+#: (``openai:NAME``, ``google:NAME``), or ``local; fallback="..."`` when the model failed.
+ANSWERER_HEADER = "X-Ragkit-Answerer"
 #: Chunks retrieved for a ``semantic_retriever`` source when ``max_chunks_count`` is unset.
 DEFAULT_MAX_CHUNKS = 5
 
@@ -152,14 +155,35 @@ class AnswerMixin(QueryMixin, ServiceCore):
             ApiError: NOT_FOUND (model other than ``models/aqa``), INVALID_ARGUMENT,
                 PERMISSION_DENIED (semantic retriever source the caller cannot read).
         """
+        return self.generate_answer_composed(who, model, request)[0]
+
+    def generate_answer_composed(
+        self, who: Principal, model: str, request: GenerateAnswerRequest
+    ) -> tuple[GenerateAnswerResponse, str]:
+        """:meth:`generate_answer`, and who composed the answer: ``"local"``, the answer
+        model (``"openai:NAME"``), or ``'local; fallback="why"'`` when the model failed.
+
+        A follow-up question (earlier turns in ``contents``) is first made standalone
+        (:meth:`Answerer.resolve`); the standalone question is answered, and retrieved for
+        when the retriever's query is the question itself.
+
+        Raises:
+            ApiError: as :meth:`generate_answer`.
+        """
         _check_model(model)
         question, style, temperature = _check_request(request)
+        turns = [(c.role or "user", _text(c)) for c in (request.contents or [])[:-1]]
+        standalone = self._answerer.resolve(question, turns) if turns else question
         if request.inline_passages is not None:
             passages, sources = _inline(request.inline_passages)
         else:
             assert request.semantic_retriever is not None
-            passages, sources = self._retrieved(who, request.semantic_retriever)
-        answer = self._answerer.answer(question, passages, style=style, temperature=temperature)
+            passages, sources = self._retrieved(
+                who, request.semantic_retriever, asked=(question, standalone)
+            )
+        answer = self._answerer.answer(
+            standalone, passages, style=style, temperature=temperature
+        )
         attributions = [
             GroundingAttribution(
                 source_id=sources[span.passage_index], content=Content(parts=[Part(text=span.text)])
@@ -172,18 +196,30 @@ class AnswerMixin(QueryMixin, ServiceCore):
             grounding_attributions=attributions,
             index=0,
         )
-        return GenerateAnswerResponse(
+        composed_by = answer.composed_by
+        if answer.fallback is not None:
+            reason = " ".join(answer.fallback.split()).replace('"', "'")
+            composed_by = f'local; fallback="{reason}"'
+        response = GenerateAnswerResponse(
             answer=candidate, answerable_probability=answer.answerable_probability
         )
+        return response, composed_by
 
     def _retrieved(
-        self, who: Principal, config: SemanticRetrieverConfig
+        self,
+        who: Principal,
+        config: SemanticRetrieverConfig,
+        *,
+        asked: tuple[str, str] | None = None,
     ) -> tuple[list[Passage], list[AttributionSourceId]]:
         if not config.source:
             raise invalid_argument("semantic_retriever.source is required.")
         query = _text(config.query)
         if not query.strip():
             raise invalid_argument("semantic_retriever.query must contain text.")
+        # The query is the (follow-up) question itself: search for its standalone form.
+        if asked is not None and query.strip() == asked[0].strip():
+            query = asked[1]
         count = config.max_chunks_count or DEFAULT_MAX_CHUNKS
         if not 1 <= count <= MAX_RESULTS_COUNT:
             raise invalid_argument(

@@ -118,4 +118,5 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         self._stop_warming.set()
         if self._warmer is not None:
             self._warmer.join()
+        self._answerer.close()
         self._db.close()
