@@ -3,7 +3,8 @@
 ragkit ask "How do I enable WAL mode?" --docs examples/docs      # ingest the folder, then ask
 ragkit ask "How do I enable WAL mode?" --corpus corpora/docs     # an existing corpus
 ragkit ask "..." --corpus corpora/docs --base-url http://127.0.0.1:8080 --mode passages
-ragkit ask "..." --docs examples/docs --answerer openai:http://127.0.0.1:11434/v1 --answerer-model llama3
+ragkit ask "..." --docs examples/docs --answerer openai:http://127.0.0.1:11434/v1 \
+    --answerer-model llama3                                      # an LLM composes the answer
 
 Below --threshold (answerable probability, default 0.5) the answer is "Not in the
 documents" rather than a guess; with --cascade the other answer styles are tried before

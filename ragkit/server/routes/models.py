@@ -19,12 +19,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from ragkit.server.errors import ApiError, internal, not_found
-from ragkit.server.service.answer import ANSWERER_HEADER
 from ragkit.server.generation import GenerationService
 from ragkit.server.generation.streaming import array_error_response, stream_response
 from ragkit.server.http.deps import Caller, Catalog, Service
 from ragkit.server.http.params import ListParams, Params, PlainParams, query_params
 from ragkit.server.http.wire import body_of, json_body, parse_body, render
+from ragkit.server.service.answer import ANSWERER_HEADER
 from ragkit.types import (
     BatchEmbedContentsRequest,
     BatchEmbedTextRequest,
