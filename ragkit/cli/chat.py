@@ -17,6 +17,7 @@ file; set it empty to keep none).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -67,10 +68,9 @@ def line_editing() -> Callable[[], None] | None:
         return None
     path = history_file()
     if path is not None:
-        try:
+        # The first run has no file yet; an unreadable one starts the history empty.
+        with contextlib.suppress(OSError):
             readline.read_history_file(path)
-        except OSError:
-            pass  # first run, or unreadable: start empty
     readline.set_history_length(_HISTORY_LENGTH)
 
     def save() -> None:

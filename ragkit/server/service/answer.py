@@ -181,9 +181,7 @@ class AnswerMixin(QueryMixin, ServiceCore):
             passages, sources = self._retrieved(
                 who, request.semantic_retriever, asked=(question, standalone)
             )
-        answer = self._answerer.answer(
-            standalone, passages, style=style, temperature=temperature
-        )
+        answer = self._answerer.answer(standalone, passages, style=style, temperature=temperature)
         attributions = [
             GroundingAttribution(
                 source_id=sources[span.passage_index], content=Content(parts=[Part(text=span.text)])
