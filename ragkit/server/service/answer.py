@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import PrivateAttr
+
 from ragkit._exceptions import ResourceNameError
 from ragkit.limits import MAX_RESULTS_COUNT
 from ragkit.names import model_name
@@ -44,7 +46,13 @@ from ragkit.types import (
     SemanticRetrieverConfig,
 )
 
-__all__ = ["ANSWERER_HEADER", "AQA_MODEL", "DEFAULT_MAX_CHUNKS", "AnswerMixin"]
+__all__ = [
+    "ANSWERER_HEADER",
+    "AQA_MODEL",
+    "DEFAULT_MAX_CHUNKS",
+    "AnswerMixin",
+    "ComposedAnswerResponse",
+]
 
 #: The only model that answers ``generateAnswer``.
 AQA_MODEL = "models/aqa"
@@ -145,30 +153,32 @@ def _inline(passages: GroundingPassages) -> tuple[list[Passage], list[Attributio
     return units, sources
 
 
+class ComposedAnswerResponse(GenerateAnswerResponse):
+    """A GenerateAnswerResponse that also knows who composed it (never sent in the body;
+    the route sends it as the :data:`ANSWERER_HEADER` header)."""
+
+    _composed_by: str = PrivateAttr(default="local")
+
+    @property
+    def composed_by(self) -> str:
+        """``"local"``, the answer model (``"openai:NAME"``), or ``'local; fallback="why"'``."""
+        return self._composed_by
+
+
 class AnswerMixin(QueryMixin, ServiceCore):
     def generate_answer(
         self, who: Principal, model: str, request: GenerateAnswerRequest
-    ) -> GenerateAnswerResponse:
+    ) -> ComposedAnswerResponse:
         """Answer the last content's question, grounded on the request's source.
+
+        A follow-up question (earlier turns in ``contents``) is first made standalone
+        (:meth:`Answerer.resolve`); the standalone question is answered, and retrieved for
+        when the retriever's query is the question itself. The response also says who
+        composed the answer (:attr:`ComposedAnswerResponse.composed_by`).
 
         Raises:
             ApiError: NOT_FOUND (model other than ``models/aqa``), INVALID_ARGUMENT,
                 PERMISSION_DENIED (semantic retriever source the caller cannot read).
-        """
-        return self.generate_answer_composed(who, model, request)[0]
-
-    def generate_answer_composed(
-        self, who: Principal, model: str, request: GenerateAnswerRequest
-    ) -> tuple[GenerateAnswerResponse, str]:
-        """:meth:`generate_answer`, and who composed the answer: ``"local"``, the answer
-        model (``"openai:NAME"``), or ``'local; fallback="why"'`` when the model failed.
-
-        A follow-up question (earlier turns in ``contents``) is first made standalone
-        (:meth:`Answerer.resolve`); the standalone question is answered, and retrieved for
-        when the retriever's query is the question itself.
-
-        Raises:
-            ApiError: as :meth:`generate_answer`.
         """
         _check_model(model)
         question, style, temperature = _check_request(request)
@@ -198,10 +208,11 @@ class AnswerMixin(QueryMixin, ServiceCore):
         if answer.fallback is not None:
             reason = " ".join(answer.fallback.split()).replace('"', "'")
             composed_by = f'local; fallback="{reason}"'
-        response = GenerateAnswerResponse(
+        response = ComposedAnswerResponse(
             answer=candidate, answerable_probability=answer.answerable_probability
         )
-        return response, composed_by
+        response._composed_by = composed_by
+        return response
 
     def _retrieved(
         self,
