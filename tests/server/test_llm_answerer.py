@@ -44,11 +44,12 @@ QUESTION = "Why are there separate tuple and list types?"
 
 
 def completion(text: str | None) -> Reply:
+    message = {"role": "assistant", "content": text}
     body = {
         "id": "cmpl-1",
         "model": "scripted",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-    }  # fmt: skip
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+    }
     return lambda: JSONResponse(body)
 
 
