@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig, UpstreamConfig, answerer_config
+from ragkit.server.generation.openai import OpenAIUpstream
 from ragkit.server.models.answerer import Passage
 from ragkit.server.models.embedders.hashed import HashEmbedder
 from ragkit.server.models.llm_answerer import REFUSAL, LLMAnswerer, parse_reply
@@ -117,7 +118,7 @@ def scripted(upstream: tuple[Scripted, str]) -> Scripted:
     return upstream[0]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def answerer(upstream: tuple[Scripted, str]) -> Iterator[LLMAnswerer]:
     config = UpstreamConfig("openai", f"{upstream[1]}/v1", model="scripted")
     llm = LLMAnswerer(HashEmbedder(), config, timeout=2.0)
@@ -369,11 +370,6 @@ async def test_generate_answer_with_an_answer_model_over_http(
         assert "answerableProbability" in response.json()
 
 
-def test_httpx_is_the_client_in_use() -> None:
-    # The answerer reuses the server's upstream clients (no HTTP code of its own).
-    config = UpstreamConfig("openai", "http://127.0.0.1:9/v1", model="m")
-    llm = LLMAnswerer(HashEmbedder(), config)
-    try:
-        assert isinstance(llm._client._client, httpx.AsyncClient)
-    finally:
-        llm.close()
+def test_the_answerer_reuses_the_server_upstream_client(answerer: LLMAnswerer) -> None:
+    assert isinstance(answerer._client, OpenAIUpstream)
+    assert isinstance(answerer._client._client, httpx.AsyncClient)
