@@ -37,6 +37,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from ragkit.provenance import SECTION_SEPARATOR
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.models.evidence import (
     HEADING_BONUS,
@@ -286,6 +287,11 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     for passage_index, passage in enumerate(passages):
         title_end = passage_title_end(passage.text)
         heading: frozenset[str] = frozenset()
+        title = passage.text[:title_end].strip()
+        if title.endswith("?"):
+            # A question title ("Why is x slow?" above its answer) heads the answer's first
+            # sentence as an in-text question heading would.
+            heading = frozenset(content_terms(title.rsplit(SECTION_SEPARATOR, 1)[-1]))
         for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
             # Markup headings and titles name a topic; quoting one is never an answer.
