@@ -196,7 +196,9 @@ class Answerer:
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
         ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
-        probability = _probability(question, question_terms, sentences, vectors, evidence, ranking)
+        probability = _probability(
+            question, question_terms, sentences, vectors, evidence, ranking, passages
+        )
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
@@ -416,6 +418,7 @@ def _probability(
     vectors: npt.NDArray[np.float32],
     evidence: Evidence,
     ranking: list[int],
+    passages: Sequence[Passage],
 ) -> float:
     best = ranking[0]
     runners_up = ranking[1:3]
@@ -426,6 +429,7 @@ def _probability(
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),
+        retrieval=passages[sentences[best].passage_index].score,
     )
 
 

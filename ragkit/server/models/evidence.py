@@ -113,8 +113,19 @@ PROBABILITY_WEIGHTS = {
     "agreement": 0.5,
     "answer_type": 1.5,
     "novelty": 1.0,
+    "retrieval": 8.0,
 }
 PROBABILITY_BIAS = -8.0
+#: The retrieval score (``chunkRelevanceScore``) of the best sentence's passage counts as
+#: ``retrieval * (score - RETRIEVAL_CENTER)``: how well the whole passage matched the
+#: question, which sentence scores alone cannot say. Prose answers rarely repeat the
+#: question's words (an FAQ answers "How do I put a package on hold?" with "With apt, ...
+#: apt-mark hold"), so coverage tells answerable from unanswerable poorly there. On the
+#: Debian FAQ set's tune split (``bench/RESULTS.md``, section 3) weights 0 / 4 / 8 / 16 gave
+#: AUROC 0.588 / 0.604 / 0.614 / 0.614 (answer chunks only) and 0.791 / 0.843 / 0.865 / 0.894
+#: (question lines kept); 8 was taken as the smaller step. Centred on a typical MiniLM
+#: score so that passages without a score (inline passages) are unaffected.
+RETRIEVAL_CENTER = 0.6
 
 _NUMBER_WORDS = wordset("""
     zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
@@ -393,10 +404,21 @@ def novelty(question_terms: set[str], sentence_terms: set[str]) -> float:
 
 
 def answerable_probability(
-    *, dense: float, coverage: float, agreement: float, type_match: bool, novelty: float
+    *,
+    dense: float,
+    coverage: float,
+    agreement: float,
+    type_match: bool,
+    novelty: float,
+    retrieval: float | None = None,
 ) -> float:
-    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`."""
+    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`.
+
+    ``retrieval``: the retrieval score of the best sentence's passage (``None``: unknown,
+    counted as :data:`RETRIEVAL_CENTER`).
+    """
     w = PROBABILITY_WEIGHTS
+    score = RETRIEVAL_CENTER if retrieval is None else min(1.0, max(0.0, retrieval))
     z = (
         PROBABILITY_BIAS
         + w["dense"] * dense
@@ -404,5 +426,6 @@ def answerable_probability(
         + w["agreement"] * agreement
         + w["answer_type"] * float(type_match)
         + w["novelty"] * novelty
+        + w["retrieval"] * (score - RETRIEVAL_CENTER)
     )
     return 1.0 / (1.0 + math.exp(-z))
