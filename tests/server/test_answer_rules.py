@@ -175,3 +175,22 @@ def test_the_on_topic_sentence_that_answers_beats_the_one_that_mentions(
     )
 
     assert "namedtuple('Point'" in answer.text
+
+
+def test_a_pointer_to_another_section_is_not_an_answer(answerer: Answerer) -> None:
+    # The quoted title names the question exactly, but the sentence only points at it.
+    pointer = Passage(
+        "p1",
+        "If this page does not help, be sure to read Section 3.4, \u201cHow do I reset "
+        "the router password?\u201d.",
+        0.8,
+    )
+    answering = Passage(
+        "p2",
+        "Hold the reset button for ten seconds; the password becomes the one printed on "
+        "the label under the router.",
+        0.75,
+    )
+    answer = answerer.answer("How do I reset the router password?", [pointer, answering])
+
+    assert answer.spans[0].passage_index == 1

@@ -312,7 +312,9 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
             # title ('Section 6.10, "What is in the pool directory?".').
             if _is_question(text) or _quotes_only(text):
                 continue
-            terms = frozenset(content_terms(text))
+            # Words of a quoted title ('see Section 12.1, "What other documentation
+            # exists?"') name another section; they say nothing about this sentence.
+            terms = frozenset(content_terms(_QUOTED_TITLE.sub(" ", text)))
             shown_end = _introduced_end(passage.text, end)
             found.append(
                 _Sentence(
@@ -340,11 +342,20 @@ def _is_question(text: str) -> bool:
     return text.rstrip(_CLOSERS).endswith("?")
 
 
+#: A quoted question, or a quotation right after a section number: another section's title.
+_QUOTED_TITLE = re.compile(
+    r"(?:\b(?:Section|Chapter|Appendix)\s+[\w.]+,?\s*)?(?:\u201c[^\u201d]*\?[^\u201d]{0,3}\u201d"
+    r"|\"[^\"]*\?[^\"]{0,3}\")"
+    r"|\b(?:Section|Chapter|Appendix)\s+[\w.]+,?\s*(?:\u201c[^\u201d]*\u201d|\"[^\"]*\")"
+)
+
+
 def _quotes_only(text: str) -> bool:
     """A sentence whose words are almost all inside quotation marks quotes a title."""
     if not _QUOTED.search(text):
         return False
-    return len(_QUOTED.sub(" ", text).split()) < 4
+    outside = _QUOTED.sub(" ", text).split()
+    return sum(1 for word in outside if any(c.isalnum() for c in word)) < 4
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
