@@ -1,7 +1,8 @@
 """The answerer alone, on retrieval computed once: the cheap loop for answerer changes.
 
     # once per corpus and split: run the server's retrieval (the 5 chunks generateAnswer
-    # grounds on, with their scores and relevance labels) and store it
+    # grounds on, with their scores and relevance labels) and store it; --embedder and
+    # --ranking choose the stored corpus and the ranking (e.g. --embedder hash --ranking bm25)
     .venv/bin/python bench/eval/answer_loop.py dump --set debfaq --split tune
     # then any number of answerer runs over it (no server, no retrieval; sentence
     # embeddings are cached on disk, so a rerun embeds only sentences it has not seen)
@@ -66,7 +67,12 @@ class CachedEmbedder:
 
 def _dump_path(args: argparse.Namespace) -> Path:
     name = run_eval._corpus(args).split("/")[-1]
-    return args.cache / "loops" / f"{name}-{args.split}.json"
+    retrieval = (
+        ""
+        if (args.embedder, args.ranking) == ("minilm", "dense")
+        else (f"-{args.embedder}-{args.ranking}")
+    )
+    return args.cache / "loops" / f"{name}{retrieval}-{args.split}.json"
 
 
 def _dump(args: argparse.Namespace) -> int:
@@ -116,7 +122,10 @@ def _sampled(qid: str) -> float:
 
 def _run(args: argparse.Namespace) -> int:
     rows = json.loads(_dump_path(args).read_text(encoding="utf-8"))
-    embedder = CachedEmbedder(load_embedder(args.embedder), args.cache / "loops" / "vectors.pkl")
+    embedder = CachedEmbedder(
+        load_embedder(args.answer_embedder),
+        args.cache / "loops" / f"vectors-{args.answer_embedder}.pkl",
+    )
     answerer = Answerer(embedder)
     attributed: list[bool] = []
     f1: list[float] = []
@@ -172,7 +181,7 @@ def main() -> int:
     common.add_argument("--no-context", action="store_true")
     common.add_argument("--with-questions", action="store_true")
     common.add_argument("--split", choices=("tune", "heldout"), required=True)
-    common.add_argument("--ranking", default="dense")
+    common.add_argument("--ranking", choices=("dense", "bm25", "hybrid"), default="dense")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dump", help="store the retrieval of a split", parents=[common])
@@ -180,6 +189,11 @@ def main() -> int:
         "run", help="run the answerer over a stored retrieval", parents=[common]
     )
     run.add_argument("--style", default="ABSTRACTIVE")
+    run.add_argument(
+        "--answer-embedder",
+        default="minilm",
+        help="the answerer's embedder (the server's default, whatever retrieved)",
+    )
     run.add_argument("--show", type=int, default=0)
     run.add_argument("--sample", action="store_true")
     args = parser.parse_args()
