@@ -194,3 +194,28 @@ def test_a_pointer_to_another_section_is_not_an_answer(answerer: Answerer) -> No
     answer = answerer.answer("How do I reset the router password?", [pointer, answering])
 
     assert answer.spans[0].passage_index == 1
+
+
+@pytest.fixture(scope="module")
+def minilm_answerer() -> Answerer:
+    from ragkit.server.models.embedding import load_embedder
+
+    return Answerer(load_embedder("minilm"))
+
+
+def test_a_paraphrased_answer_in_the_top_hit_is_not_refused(minilm_answerer: Answerer) -> None:
+    # "dictionaries" / "dict", "read" / "reader": the answer paraphrases the question.
+    hit = Passage(
+        "c1",
+        "Spreadsheet toolkit > tsv module > Module contents\n\n"
+        "class tsv.MappingReader(f, fieldnames=None)\n\n"
+        "Create an object that operates like a regular reader but maps the information in "
+        "each row to a dict whose keys are given by the optional fieldnames parameter.",
+        0.62,
+    )
+    answer = minilm_answerer.answer(
+        "How do I read a TSV file into dictionaries keyed by the header?", [hit]
+    )
+
+    assert answer.answerable_probability >= 0.5
+    assert "maps the information in each row to a dict" in answer.text

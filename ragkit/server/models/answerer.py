@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import Literal
 
@@ -234,7 +234,14 @@ class Answerer:
         """
         passage_terms: dict[int, set[str]] = {}
         for s in sentences:
-            passage_terms.setdefault(s.passage_index, set()).update(s.terms)
+            if s.passage_index not in passage_terms:
+                # A passage's title ("csv — CSV File Reading and Writing > DictReader") says
+                # what all of it is about: its words are context for every sentence.
+                text = passages[s.passage_index].text
+                passage_terms[s.passage_index] = set(content_terms(text[: passage_title_end(text)]))
+            passage_terms[s.passage_index].update(s.terms)
+        for index, terms in passage_terms.items():
+            passage_terms[index] = _aligned(question_terms, terms)
         subject = subject_terms(question)
         procedure = asks_procedure(question)
         priors = np.array(
@@ -249,7 +256,7 @@ class Answerer:
         def score(dense: npt.NDArray[np.float64]) -> Evidence:
             return score_sentences(
                 question_terms,
-                [set(s.terms) for s in sentences],
+                [_aligned(question_terms, s.terms) for s in sentences],
                 [passage_terms[s.passage_index] for s in sentences],
                 _antecedent_terms(sentences),
                 dense,
@@ -397,6 +404,26 @@ def _introduced_end(text: str, end: int) -> int:
             break
         position = gap.end()
     return len(text[:shown].rstrip())
+
+
+#: Shortest shared stem for :func:`_aligned` ("dict" / "dictionary", "read" / "reader").
+_PREFIX_MIN = 4
+
+
+def _aligned(question: set[str], terms: Set[str]) -> set[str]:
+    """``terms`` plus the question terms that one of them begins or is begun by.
+
+    The stemmer leaves "dict" and "dictionary", "read" and "reader", "config" and
+    "configuration" apart; a sentence using the short form answers a question using the
+    long one (and the other way round) as well as one repeating its word.
+    """
+    found = set(terms)
+    for q in question - found:
+        if len(q) < _PREFIX_MIN:
+            continue
+        if any(len(t) >= _PREFIX_MIN and (t.startswith(q) or q.startswith(t)) for t in terms):
+            found.add(q)
+    return found
 
 
 def _antecedent_terms(sentences: list[_Sentence]) -> list[set[str]]:
