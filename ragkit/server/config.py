@@ -143,6 +143,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        reindex: If the data was embedded by another embedder than ``embedder``, serve it
+            with its own embedder while re-embedding everything with ``embedder`` in the
+            background, then switch (``ragkit serve --reindex``). Without it, such data
+            is refused at startup.
         answerer: The language model that composes generateAnswer's answers from the
             retrieved passages (see :mod:`ragkit.server.models.llm_answerer`); ``None``:
             the local extractive answerer.
@@ -159,6 +163,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    reindex: bool = False
     answerer: UpstreamConfig | None = None
     answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
 
