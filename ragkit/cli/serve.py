@@ -15,6 +15,7 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from ragkit import limits
 from ragkit.cli._args import LOG_LEVELS, file_size, port_number, positive, quota, seconds
@@ -183,7 +184,56 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="unfinished resumable uploads each user may hold open (default %(default)s; "
         "0 = unlimited)",
     )
+    add_answerer_arguments(serve)
     serve.set_defaults(handler=_run_serve, command_parser=serve)
+
+
+def add_answerer_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--answerer``, ``--answerer-model``, ``--answerer-timeout``: shared by ``serve``,
+    ``ask`` and ``chat``."""
+    parser.add_argument(
+        "--answerer",
+        metavar="SPEC",
+        help="compose generateAnswer's answers with a language model: openai:URL (an "
+        "OpenAI-compatible /v1 endpoint: Ollama, vLLM, llama.cpp, OpenAI; needs "
+        "--answerer-model) or google / google:KEY (Gemini; key as for --upstream, from "
+        "$RAGKIT_UPSTREAM_KEY). Retrieval and answerability stay local; when the model "
+        "fails, the local answerer answers",
+    )
+    parser.add_argument(
+        "--answerer-model", metavar="NAME", help="the answer model's name (google: "
+        "default gemini-2.5-flash)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--answerer-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wait this long for the answer model before answering locally (default 60)",
+    )
+
+
+def answerer_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``answerer`` and ``answerer_timeout`` keywords for ServerConfig from the flags.
+
+    Raises:
+        ValueError: a bad ``--answerer`` spec, a missing model or key.
+    """
+    from ragkit.server.config import answerer_config
+
+    spec = getattr(args, "answerer", None)
+    timeout = getattr(args, "answerer_timeout", None)
+    if not spec:
+        if timeout is not None or getattr(args, "answerer_model", None):
+            raise ValueError("--answerer-model and --answerer-timeout need --answerer")
+        return {}
+    key = getattr(args, "upstream_key", None) or os.environ.get("RAGKIT_UPSTREAM_KEY")
+    options: dict[str, Any] = {
+        "answerer": answerer_config(spec, api_key=key, model=args.answerer_model)
+    }
+    if timeout is not None:
+        options["answerer_timeout"] = timeout
+    return options
 
 
 def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -231,6 +281,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             tls_key_file=args.tls_key,
             tls_names=tuple(args.tls_name),
             **({"ranking": args.ranking} if args.ranking else {}),
+            **answerer_from_args(args),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

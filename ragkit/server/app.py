@@ -55,12 +55,18 @@ ServiceFactory = Callable[[ServerConfig, Embedder], RetrieverService]
 def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    answerer = None
+    if config.answerer is not None:
+        from ragkit.server.models.llm_answerer import LLMAnswerer
+
+        answerer = LLMAnswerer(embedder, config.answerer, timeout=config.answerer_timeout)
     return RetrieverService.open(
         config.data_dir,
         embedder=embedder,
         quotas=config.quotas,
         ranking=config.ranking,
         reindex=config.reindex,
+        answerer=answerer,
     )
 
 

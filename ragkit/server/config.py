@@ -96,6 +96,40 @@ class UpstreamConfig:
         raise ValueError(f"unknown upstream kind {kind!r}; use google or openai.")
 
 
+#: The Gemini model ``--answerer google`` uses when ``--answerer-model`` is not given.
+DEFAULT_GOOGLE_ANSWER_MODEL = "gemini-2.5-flash"
+#: Seconds generateAnswer waits for the answer model before answering locally.
+DEFAULT_ANSWERER_TIMEOUT = 60.0
+
+
+def answerer_config(
+    spec: str, *, api_key: str | None = None, model: str | None = None
+) -> UpstreamConfig:
+    """The answer model of ``--answerer SPEC``: ``openai:URL`` (needs ``model``), ``google``
+    (key from ``api_key``, as for ``--upstream``), ``google:KEY`` or ``google:URL``; a
+    Google model defaults to :data:`DEFAULT_GOOGLE_ANSWER_MODEL`.
+
+    Raises:
+        ValueError: as :meth:`UpstreamConfig.parse`, worded for ``--answerer``.
+    """
+    try:
+        config = UpstreamConfig.parse(spec, api_key=api_key, model=model)
+    except ValueError as error:
+        raise ValueError(
+            f"--answerer: {error}".replace("--upstream-model", "--answerer-model").replace(
+                "--upstream must", "it must"
+            )
+        ) from None
+    if config.kind == "google":
+        return UpstreamConfig(
+            "google",
+            config.base_url,
+            api_key=config.api_key,
+            model=model or DEFAULT_GOOGLE_ANSWER_MODEL,
+        )
+    return config
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """How to run the self-hosted Semantic Retrieval API.
@@ -143,6 +177,10 @@ class ServerConfig:
             connection is closed (time the app itself spends not reading does not count).
         max_connections: Open connections the server holds at most; one more is answered
             503 UNAVAILABLE and closed at once.
+        answerer: The language model that composes generateAnswer's answers from the
+            retrieved passages (see :mod:`ragkit.server.models.llm_answerer`); ``None``:
+            the local extractive answerer.
+        answerer_timeout: Seconds to wait for ``answerer`` before answering locally.
     """
 
     data_dir: Path
@@ -165,6 +203,8 @@ class ServerConfig:
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    answerer: UpstreamConfig | None = None
+    answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -175,6 +215,8 @@ class ServerConfig:
             raise ValueError(f"port must be in 0..65535, got {self.port}.")
         if self.ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {self.ranking!r}.")
+        if not self.answerer_timeout > 0:
+            raise ValueError(f"answerer_timeout must be positive, got {self.answerer_timeout}.")
         if not 0 < self.max_file_bytes <= limits.MAX_FILE_BYTES:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
