@@ -7,10 +7,14 @@ left to the server.
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Sequence, Sized
+from typing import TYPE_CHECKING
 
 from ragkit import limits
 from ragkit._exceptions import LimitError
+
+if TYPE_CHECKING:
+    from ragkit.types import CustomMetadata
 
 __all__ = [
     "check_batch_size",
@@ -40,13 +44,39 @@ def check_batch_size(
         )
 
 
-def check_custom_metadata(entries: Sized | None) -> None:
-    """At most ``MAX_CUSTOM_METADATA`` entries per document or chunk."""
-    if entries is not None and len(entries) > limits.MAX_CUSTOM_METADATA:
+def check_custom_metadata(entries: Sequence[CustomMetadata] | None) -> None:
+    """At most ``MAX_CUSTOM_METADATA`` entries per document or chunk, keys of at most
+    ``MAX_METADATA_KEY_LENGTH`` characters, string values of at most
+    ``MAX_METADATA_VALUE_LENGTH`` and string-list values of at most
+    ``MAX_METADATA_LIST_VALUE_LENGTH``."""
+    if entries is None:
+        return
+    if len(entries) > limits.MAX_CUSTOM_METADATA:
         raise LimitError(
             f"custom_metadata has {len(entries)} entries; "
             f"the limit is MAX_CUSTOM_METADATA={limits.MAX_CUSTOM_METADATA}"
         )
+    for entry in entries:
+        key = entry.key or ""
+        if len(key) > limits.MAX_METADATA_KEY_LENGTH:
+            raise LimitError(
+                f"a custom_metadata key is {len(key)} characters; the limit is "
+                f"MAX_METADATA_KEY_LENGTH={limits.MAX_METADATA_KEY_LENGTH}"
+            )
+        value = entry.string_value or ""
+        if len(value) > limits.MAX_METADATA_VALUE_LENGTH:
+            raise LimitError(
+                f"the string_value of custom_metadata {key!r} is {len(value)} characters; "
+                f"the limit is MAX_METADATA_VALUE_LENGTH={limits.MAX_METADATA_VALUE_LENGTH}"
+            )
+        listed = entry.string_list_value.values or [] if entry.string_list_value else []
+        longest = max(map(len, listed), default=0)
+        if longest > limits.MAX_METADATA_LIST_VALUE_LENGTH:
+            raise LimitError(
+                f"a string_list_value value of custom_metadata {key!r} is {longest} "
+                "characters; the limit is "
+                f"MAX_METADATA_LIST_VALUE_LENGTH={limits.MAX_METADATA_LIST_VALUE_LENGTH}"
+            )
 
 
 def check_display_name(

@@ -45,6 +45,10 @@ MAX_CANDIDATE_COUNT: Final = 8
 MAX_EMBED_TEXT_BATCH: Final = 100
 #: Largest file the Files API accepts (2 GB per file, as Google).
 MAX_FILE_BYTES: Final = 2 * 1024**3
+#: Bytes of files one user (Google: one project) may store at a time: 20 GB, as Google.
+MAX_FILE_STORAGE_BYTES: Final = 20 * 1024**3
+#: Unfinished resumable upload sessions one user may hold open (ragkit's choice).
+MAX_OPEN_UPLOAD_SESSIONS: Final = 100
 #: Default lifetime of a cached content when neither ``ttl`` nor ``expireTime`` is given.
 DEFAULT_CACHE_TTL_SECONDS: Final = 3600
 #: Requests per batch job (inline or file input) this server accepts.
@@ -58,3 +62,77 @@ BATCH_TTL_SECONDS: Final = 48 * 3600
 MAX_JSON_DEPTH: Final = 100
 #: Deepest ``(`` nesting of the ``fields`` system parameter.
 MAX_FIELDS_DEPTH: Final = 32
+
+# --- Sizes of request fields and bodies -------------------------------------------------
+# Google documents token limits for chunks, queries (its embedding models) and models/aqa,
+# and none for metadata keys and values; ragkit's own choices are marked as such. Every
+# check counts characters before it tokenises anything, so an oversized text is refused
+# in microseconds (see LONGEST_TOKEN_BYTES).
+
+#: Bytes of the longest ``cl100k_base`` token (a run of 128 spaces). Every token covers at
+#: most this many characters, so a text longer than ``N x LONGEST_TOKEN_BYTES`` characters
+#: has more than N tokens and is refused without tokenising it.
+LONGEST_TOKEN_BYTES: Final = 128
+#: Longest query of ``corpora:query``, ``documents:query`` and ``semanticRetriever.query``,
+#: in tokens: the input limit of Google's embedding models (text-embedding-004).
+MAX_QUERY_TOKENS: Final = 2_048
+#: Longest ``generateAnswer`` conversation (the text of all ``contents``, the question
+#: included), in tokens: the input token limit Google publishes for ``models/aqa``.
+MAX_ANSWER_INPUT_TOKENS: Final = 7_168
+#: Most ``inlinePassages.passages`` one ``generateAnswer`` takes (ragkit's choice).
+MAX_INLINE_PASSAGES: Final = 1_000
+#: Most characters of passage text, all inline passages together (ragkit's choice: about
+#: 25,000 tokens, three times what ``models/aqa`` reads; Google drops the overflow).
+MAX_INLINE_PASSAGES_CHARS: Final = 100_000
+#: Longest inline passage ``id``, in characters (ragkit's choice).
+MAX_PASSAGE_ID_LENGTH: Final = 256
+#: Longest custom metadata key, in characters (ragkit's choice; Google documents none).
+MAX_METADATA_KEY_LENGTH: Final = 128
+#: Longest custom metadata ``stringValue`` and metadata filter ``stringValue``, in
+#: characters (ragkit's choice; Google documents none).
+MAX_METADATA_VALUE_LENGTH: Final = 1_024
+#: Longest value of a custom metadata ``stringListValue``, in characters (ragkit's choice).
+MAX_METADATA_LIST_VALUE_LENGTH: Final = 256
+#: Longest permission ``emailAddress`` (RFC 5321's limit for an address path).
+MAX_EMAIL_LENGTH: Final = 254
+
+#: Bytes of JSON one character can take when sent as UTF-8 (what httpx, and so ragkit's
+#: client, sends): at most 4.
+_UTF8_BYTES_PER_CHAR: Final = 4
+#: JSON syntax around one metadata entry (``{"key":"","stringListValue":{"values":[]}}``,
+#: quotes and commas of ten values), rounded up.
+_METADATA_ENTRY_SYNTAX_BYTES: Final = 100
+#: The largest chunk a batchCreate can legitimately carry, as JSON: 2,043 tokens of text
+#: (each token at most LONGEST_TOKEN_BYTES bytes), 20 metadata entries each with a key of
+#: 128 characters and the larger of a 1,024-character string or ten list values of 256,
+#: and 1 KiB for name, state and syntax.
+LARGEST_CHUNK_JSON_BYTES: Final = (
+    MAX_TOKENS_PER_CHUNK * LONGEST_TOKEN_BYTES
+    + MAX_CUSTOM_METADATA
+    * (
+        (
+            MAX_METADATA_KEY_LENGTH
+            + max(
+                MAX_METADATA_VALUE_LENGTH, MAX_STRING_LIST_VALUES * MAX_METADATA_LIST_VALUE_LENGTH
+            )
+        )
+        * _UTF8_BYTES_PER_CHAR
+        + _METADATA_ENTRY_SYNTAX_BYTES
+    )
+    + 1024
+)
+#: Default limit of a request body, enforced while it is read (``ragkit serve
+#: --max-request-bytes``): 64 MiB, above the largest legitimate request, a batchCreate
+#: of 100 largest chunks (100 x LARGEST_CHUNK_JSON_BYTES = 47.9 MB). Media uploads
+#: (``/upload/v1beta/files``) stream to disk under the file size limit instead.
+DEFAULT_MAX_REQUEST_BYTES: Final = 64 * 1024 * 1024
+
+# --- How ``ragkit serve`` listens (see ragkit.server.runner) ------------------------------
+
+#: Seconds a client has to send a request's headers (``ragkit serve --header-timeout``).
+DEFAULT_HEADER_TIMEOUT: Final = 10.0
+#: Seconds a request body may stall between reads (``ragkit serve --body-timeout``).
+DEFAULT_BODY_TIMEOUT: Final = 30.0
+#: Open connections at most (``ragkit serve --max-connections``); keep it under the
+#: process's open-file limit (``ulimit -n``).
+DEFAULT_MAX_CONNECTIONS: Final = 1000

@@ -25,6 +25,7 @@ __all__ = [
     "model_name",
     "parent_of",
     "permission_name",
+    "shown",
     "split_name",
     "validate_id",
 ]
@@ -37,17 +38,24 @@ def is_valid_id(value: str) -> bool:
     return bool(ID_PATTERN.fullmatch(value))
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: error messages quote what they
+    refuse without echoing a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
 def validate_id(value: str, *, kind: str = "resource") -> str:
     """Return ``value`` if it is a valid resource ID, else raise ResourceNameError."""
     if not isinstance(value, str) or not value:
         raise ResourceNameError(f"{kind} ID must be a non-empty string, got {value!r}")
     if len(value) > MAX_ID_LENGTH:
         raise ResourceNameError(
-            f"{kind} ID {value!r} is {len(value)} characters; the limit is {MAX_ID_LENGTH}"
+            f"{kind} ID {shown(value)} is {len(value)} characters; the limit is {MAX_ID_LENGTH}"
         )
     if not ID_PATTERN.fullmatch(value):
         raise ResourceNameError(
-            f"{kind} ID {value!r} is invalid: it may only contain lowercase letters, digits "
+            f"{kind} ID {shown(value)} is invalid: it may only contain lowercase letters, digits "
             "and dashes (-), and cannot begin or end with a dash"
         )
     return value
@@ -72,7 +80,7 @@ def split_name(name: str, *collections: str) -> list[str]:
     parts = name.split("/") if isinstance(name, str) else []
     expected = "/".join(f"{c}/{{id}}" for c in collections)
     if len(parts) != 2 * len(collections) or parts[0::2] != list(collections):
-        raise ResourceNameError(f"resource name {name!r} does not match {expected!r}")
+        raise ResourceNameError(f"resource name {shown(name)} does not match {expected!r}")
     ids = parts[1::2]
     for collection, value in zip(collections, ids, strict=True):
         validate_id(value, kind=_KIND.get(collection, collection))
@@ -96,7 +104,7 @@ def _name(value: str, *collections: str) -> str:
     if "/" not in value:
         if len(collections) != 1:
             raise ResourceNameError(
-                f"{value!r} is not a full {_KIND.get(collections[-1], collections[-1])} name; "
+                f"{shown(value)} is not a full {_KIND.get(collections[-1], collections[-1])} name; "
                 f"expected {'/'.join(f'{c}/ID' for c in collections)}"
             )
         value = f"{collections[0]}/{value}"
@@ -137,7 +145,7 @@ def model_name(value: str) -> str:
         value = f"models/{value}"
     model_id = value.removeprefix("models/")
     if not model_id or "/" in model_id or not re.fullmatch(r"[A-Za-z0-9._-]+", model_id):
-        raise ResourceNameError(f"invalid model name {value!r}; expected models/ID")
+        raise ResourceNameError(f"invalid model name {shown(value)}; expected models/ID")
     return value
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ragkit.limits import MAX_METADATA_VALUE_LENGTH
+
 __all__ = [
     "CHUNK_KEYS",
     "DOCUMENT_KEYS",
@@ -75,8 +77,15 @@ class Provenance:
         return ", ".join(parts)
 
 
+def _cut(text: str) -> str:
+    """``text`` within the API's metadata value limit: titles and heading trails are for
+    display, so an overlong one loses its end rather than failing the upload."""
+    limit = MAX_METADATA_VALUE_LENGTH
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def document_metadata(*, source: str, title: str, content_hash: str) -> dict[str, MetadataValue]:
-    return {SOURCE: source, TITLE: title, CONTENT_HASH: content_hash}
+    return {SOURCE: source, TITLE: _cut(title), CONTENT_HASH: content_hash}
 
 
 def chunk_metadata(
@@ -88,9 +97,9 @@ def chunk_metadata(
     page_start: int | None = None,
     page_end: int | None = None,
 ) -> dict[str, MetadataValue]:
-    data: dict[str, MetadataValue] = {SOURCE: source, TITLE: title, POSITION: float(position)}
+    data: dict[str, MetadataValue] = {SOURCE: source, TITLE: _cut(title), POSITION: float(position)}
     if heading_path:
-        data[SECTION] = SECTION_SEPARATOR.join(heading_path)
+        data[SECTION] = _cut(SECTION_SEPARATOR.join(heading_path))
     if page_start is not None:
         data[PAGE_START] = float(page_start)
         data[PAGE_END] = float(page_end if page_end is not None else page_start)

@@ -1,3 +1,4 @@
+from ragkit.limits import MAX_METADATA_VALUE_LENGTH
 from ragkit.provenance import (
     Provenance,
     chunk_metadata,
@@ -64,3 +65,14 @@ def test_refine_section_leaves_unfound_quotes_and_plain_text_alone() -> None:
     assert refine_section(prov, CHUNK, "not in the chunk") is prov
     assert refine_section(prov, "plain text without headings", "plain text") is prov
     assert refine_section(Provenance(), "## Only\n\nbody", "body").section == "Only"
+
+
+def test_overlong_titles_and_sections_are_cut_to_the_metadata_limit() -> None:
+    heading = "h" * 600
+    data = chunk_metadata(source="a.md", title="t" * 2000, position=0, heading_path=[heading] * 3)
+    assert len(str(data["title"])) == MAX_METADATA_VALUE_LENGTH
+    assert str(data["section"]).startswith(heading + " > ")
+    assert str(data["section"]).endswith("\u2026")
+    assert len(str(data["section"])) == MAX_METADATA_VALUE_LENGTH
+    document = document_metadata(source="a.md", title="t" * 2000, content_hash="x")
+    assert len(str(document["title"])) == MAX_METADATA_VALUE_LENGTH

@@ -44,12 +44,54 @@ def _server(args: argparse.Namespace) -> EmbeddedServer:
     return EmbeddedServer(data, embedder=args.embedder, ranking=ranking)
 
 
+def _raw_chunks(args: argparse.Namespace) -> Path:
+    """A set built as raw chunks (``build_faq.py``): loaded through batchCreate as they are."""
+    return args.cache / "sets" / args.set / "chunks.jsonl"
+
+
 def _corpus(args: argparse.Namespace) -> str:
+    if _raw_chunks(args).exists():
+        return f"corpora/{args.set}{'-q' if args.with_questions else ''}"
     plain = "-plain" if args.no_context else ""
     return f"corpora/{args.set}-c{args.chunk_tokens}{plain}"
 
 
+def _ingest_raw(args: argparse.Namespace) -> int:
+    """Create the corpus from ``chunks.jsonl`` with chunks:batchCreate: no ingestion, no
+    context lines; with ``--with-questions`` each section's first chunk opens with its
+    question line, as an FAQ page reads."""
+    rows = [json.loads(line) for line in _raw_chunks(args).read_text("utf-8").splitlines()]
+    by_document: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_document.setdefault(row["document"], []).append(row)
+    started = time.perf_counter()
+    corpus = _corpus(args)
+    with _server(args) as server, ragkit.Client(base_url=server.base_url) as client:
+        client.corpora.create(name=corpus)
+        for document, items in by_document.items():
+            client.corpora.documents.create(corpus, name=document)
+            chunks = [
+                {
+                    "name": row["chunk"],
+                    "data": {
+                        "string_value": f"{row['question']}\n\n{row['text']}"
+                        if args.with_questions and row["question"]
+                        else row["text"]
+                    },
+                }
+                for row in items
+            ]
+            for i in range(0, len(chunks), 100):
+                client.corpora.documents.chunks.batch_create(
+                    f"{corpus}/documents/{document}", chunks[i : i + 100]
+                )
+    print(f"{corpus}: {len(rows)} chunks in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def _ingest(args: argparse.Namespace) -> int:
+    if _raw_chunks(args).exists():
+        return _ingest_raw(args)
     folder = args.cache / "sets" / args.set / "corpus"
     if not folder.is_dir():
         sys.exit(f"{folder} is missing: run bench/eval/build_sets.py first")
@@ -190,6 +232,11 @@ def main() -> int:
     common.add_argument("--chunk-tokens", type=int, default=ChunkingConfig().chunk_tokens)
     common.add_argument(
         "--no-context", action="store_true", help="chunks without context lines (corpus *-plain)"
+    )
+    common.add_argument(
+        "--with-questions",
+        action="store_true",
+        help="raw sets (debfaq): each section's first chunk opens with its question (corpus *-q)",
     )
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)

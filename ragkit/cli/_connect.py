@@ -28,9 +28,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ragkit._base_client import BASE_URL_ENV_VAR
+from ragkit.cli._output import CommandError
 from ragkit.rag.local import (
     DATA_DIR_ENV_VAR,
     DEFAULT_DATA_DIR,
@@ -92,12 +93,15 @@ def is_embedded(args: argparse.Namespace) -> bool:
 
 
 def embedded_server(
-    data_dir: str | Path | None = None, *, embedder: str | None = None
+    data_dir: str | Path | None = None,
+    *,
+    embedder: str | None = None,
+    answerer: dict[str, Any] | None = None,
 ) -> EmbeddedServer:
     """The embedded default server (not yet started): see :func:`ragkit.rag.local.local_server`."""
     from ragkit.rag.local import local_server
 
-    return local_server(data_dir, embedder=embedder)
+    return local_server(data_dir, embedder=embedder, answerer=answerer)
 
 
 @contextmanager
@@ -110,12 +114,29 @@ def connect(args: argparse.Namespace) -> Iterator[Client]:
     from ragkit._client import Client
 
     api_key: str | None = getattr(args, "api_key", None)
+    answerer = _answerer_options(args)
     if not is_embedded(args):
+        if answerer:
+            raise CommandError(
+                "--answerer configures the embedded server; start the server with "
+                "'ragkit serve --answerer ...' instead"
+            )
         with Client(base_url=getattr(args, "base_url", None), api_key=api_key) as client:
             yield client
         return
     server = embedded_server(
-        getattr(args, "data_dir", None), embedder=getattr(args, "embedder", None)
+        getattr(args, "data_dir", None),
+        embedder=getattr(args, "embedder", None),
+        answerer=answerer,
     )
     with server, Client(base_url=server.base_url, api_key=api_key) as client:
         yield client
+
+
+def _answerer_options(args: argparse.Namespace) -> dict[str, Any]:
+    from ragkit.cli.serve import answerer_from_args
+
+    try:
+        return answerer_from_args(args)
+    except ValueError as error:
+        raise CommandError(str(error)) from None

@@ -3,6 +3,8 @@
 ragkit ask "How do I enable WAL mode?" --docs examples/docs      # ingest the folder, then ask
 ragkit ask "How do I enable WAL mode?" --corpus corpora/docs     # an existing corpus
 ragkit ask "..." --corpus corpora/docs --base-url http://127.0.0.1:8080 --mode passages
+ragkit ask "..." --docs examples/docs --answerer openai:http://127.0.0.1:11434/v1 \
+    --answerer-model llama3                                      # an LLM composes the answer
 
 Below --threshold (answerable probability, default 0.5) the answer is "Not in the
 documents" rather than a guess; with --cascade the other answer styles are tried before
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ragkit.cli._args import results_count
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import CommandError, add_json_argument, command, print_json, shorten
+from ragkit.cli.serve import add_answerer_arguments
 from ragkit.rag.answer import ANSWER_STYLES, Answer, ask, reflow
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ def add_answer_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_json_argument(parser)
     add_connection_arguments(parser)
+    add_answerer_arguments(parser)
 
 
 def answer_options(args: argparse.Namespace) -> dict[str, Any]:

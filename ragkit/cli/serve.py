@@ -15,9 +15,10 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from ragkit import limits
-from ragkit.cli._args import LOG_LEVELS, file_size, port_number, quota
+from ragkit.cli._args import LOG_LEVELS, file_size, port_number, positive, quota, seconds
 
 __all__ = ["register"]
 
@@ -54,7 +55,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--max-corpora",
         type=quota,
         default=limits.MAX_CORPORA_PER_PROJECT,
-        help="corpora the server holds (default %(default)s; 0 = unlimited)",
+        help="corpora each user may create (default %(default)s, Google's per-project "
+        "quota; 0 = unlimited)",
     )
     serve.add_argument(
         "--max-documents-per-corpus",
@@ -136,15 +138,109 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="host name or IP the generated certificate covers besides localhost, "
         "127.0.0.1 and ::1 (repeatable)",
     )
+    serve.add_argument(
+        "--max-request-bytes",
+        type=positive,
+        default=limits.DEFAULT_MAX_REQUEST_BYTES,
+        metavar="N",
+        help="largest request body, refused while it is read (default %(default)s = 64 MiB, "
+        "above a batchCreate of 100 largest chunks; file uploads use --max-file-bytes)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=seconds,
+        default=limits.DEFAULT_HEADER_TIMEOUT,
+        metavar="S",
+        help="seconds a connection has to send a request's headers (default %(default)s)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=seconds,
+        default=limits.DEFAULT_BODY_TIMEOUT,
+        metavar="S",
+        help="seconds a request body may stall between reads (default %(default)s)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=positive,
+        default=limits.DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections at most; more are answered 503 (default %(default)s; keep "
+        "it under ulimit -n)",
+    )
+    serve.add_argument(
+        "--max-file-bytes-per-user",
+        type=quota,
+        default=limits.MAX_FILE_STORAGE_BYTES,
+        metavar="N",
+        help="bytes of files each user may store, open uploads included (default "
+        "%(default)s = 20 GiB, Google's per-project quota; 0 = unlimited)",
+    )
+    serve.add_argument(
+        "--max-upload-sessions-per-user",
+        type=quota,
+        default=limits.MAX_OPEN_UPLOAD_SESSIONS,
+        metavar="N",
+        help="unfinished resumable uploads each user may hold open (default %(default)s; "
+        "0 = unlimited)",
+    )
+    add_answerer_arguments(serve)
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
-def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    import uvicorn
+def add_answerer_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--answerer``, ``--answerer-model``, ``--answerer-timeout``: shared by ``serve``,
+    ``ask`` and ``chat``."""
+    parser.add_argument(
+        "--answerer",
+        metavar="SPEC",
+        help="compose generateAnswer's answers with a language model: openai:URL (an "
+        "OpenAI-compatible /v1 endpoint: Ollama, vLLM, llama.cpp, OpenAI; needs "
+        "--answerer-model) or google / google:KEY (Gemini; key as for --upstream, from "
+        "$RAGKIT_UPSTREAM_KEY). Retrieval and answerability stay local; when the model "
+        "fails, the local answerer answers",
+    )
+    parser.add_argument(
+        "--answerer-model", metavar="NAME", help="the answer model's name (google: "
+        "default gemini-2.5-flash)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--answerer-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="wait this long for the answer model before answering locally (default 60)",
+    )
 
+
+def answerer_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``answerer`` and ``answerer_timeout`` keywords for ServerConfig from the flags.
+
+    Raises:
+        ValueError: a bad ``--answerer`` spec, a missing model or key.
+    """
+    from ragkit.server.config import answerer_config
+
+    spec = getattr(args, "answerer", None)
+    timeout = getattr(args, "answerer_timeout", None)
+    if not spec:
+        if timeout is not None or getattr(args, "answerer_model", None):
+            raise ValueError("--answerer-model and --answerer-timeout need --answerer")
+        return {}
+    key = getattr(args, "upstream_key", None) or os.environ.get("RAGKIT_UPSTREAM_KEY")
+    options: dict[str, Any] = {
+        "answerer": answerer_config(spec, api_key=key, model=args.answerer_model)
+    }
+    if timeout is not None:
+        options["answerer_timeout"] = timeout
+    return options
+
+
+def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ragkit.server.app import create_app
     from ragkit.server.auth import AuthFileError
     from ragkit.server.config import ServerConfig, UpstreamConfig
+    from ragkit.server.runner import serve
     from ragkit.server.service.quotas import Quotas
 
     if args.data_dir.exists() and not args.data_dir.is_dir():
@@ -166,12 +262,18 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                 max_corpora=args.max_corpora,
                 max_documents_per_corpus=args.max_documents_per_corpus,
                 max_chunks_per_corpus=args.max_chunks_per_corpus,
+                max_file_bytes_per_user=args.max_file_bytes_per_user,
+                max_upload_sessions_per_user=args.max_upload_sessions_per_user,
             ),
             host=args.host,
             port=args.port,
             log_level=args.log_level,
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
+            max_request_bytes=args.max_request_bytes,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+            max_connections=args.max_connections,
             reindex=args.reindex,
             grpc_port=None if args.no_grpc else args.grpc_port,
             grpc_plaintext=args.grpc_plaintext,
@@ -179,9 +281,10 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             tls_key_file=args.tls_key,
             tls_names=tuple(args.tls_name),
             **({"ranking": args.ranking} if args.ranking else {}),
+            **answerer_from_args(args),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:
         parser.exit(2, f"ragkit serve: error: {exc}\n")
-    uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level)
+    serve(app, config)
     return 0

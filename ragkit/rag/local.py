@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ragkit.server.embedded import EmbeddedServer
@@ -34,13 +34,20 @@ EMBEDDER_ENV_VAR = "RAGKIT_EMBEDDER"
 
 
 def local_server(
-    data_dir: str | Path | None = None, *, embedder: str | None = None
+    data_dir: str | Path | None = None,
+    *,
+    embedder: str | None = None,
+    answerer: dict[str, Any] | None = None,
 ) -> EmbeddedServer:
-    """An :class:`~ragkit.server.embedded.EmbeddedServer` (not started; use ``with``)."""
+    """An :class:`~ragkit.server.embedded.EmbeddedServer` (not started; use ``with``).
+
+    ``answerer``: ``answerer`` / ``answerer_timeout`` keywords for the server (an answer
+    model, as ``ragkit ask --answerer`` gives).
+    """
     from ragkit.server.embedded import EmbeddedServer
     from ragkit.server.service.quotas import Quotas
 
     folder = Path(data_dir or os.environ.get(DATA_DIR_ENV_VAR) or DEFAULT_DATA_DIR)
     spec = embedder or os.environ.get(EMBEDDER_ENV_VAR) or DEFAULT_EMBEDDER
     quotas = Quotas(max_documents_per_corpus=None, max_chunks_per_corpus=None)
-    return EmbeddedServer(folder, embedder=spec, quotas=quotas)
+    return EmbeddedServer(folder, embedder=spec, quotas=quotas, **(answerer or {}))

@@ -32,6 +32,7 @@ from ragkit.server.caching import CacheService
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
+from ragkit.server.http.body_limit import BodyLimitMiddleware
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.head import HeadAsGetMiddleware
@@ -55,12 +56,18 @@ ServiceFactory = Callable[[ServerConfig, Embedder], RetrieverService]
 def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    answerer = None
+    if config.answerer is not None:
+        from ragkit.server.models.llm_answerer import LLMAnswerer
+
+        answerer = LLMAnswerer(embedder, config.answerer, timeout=config.answerer_timeout)
     return RetrieverService.open(
         config.data_dir,
         embedder=embedder,
         quotas=config.quotas,
         ranking=config.ranking,
         reindex=config.reindex,
+        answerer=answerer,
     )
 
 
@@ -70,7 +77,9 @@ def open_content(
     """Open files, cached contents and batch jobs over ``state.config.data_dir``, and let
     generation read files and caches; :func:`close_content` undoes it."""
     data_dir = state.config.data_dir
-    state.files = FileService.open(data_dir, max_file_bytes=state.config.max_file_bytes)
+    state.files = FileService.open(
+        data_dir, max_file_bytes=state.config.max_file_bytes, quotas=state.config.quotas
+    )
     state.caches = CacheService.open(data_dir, files=state.files)
     models = GenerationBatchModels(generation, loop)
     state.batches = BatchService.open(data_dir, files=state.files, models=models)
@@ -163,6 +172,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
+    # Outermost, so an oversized body is refused before anything else reads it.
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_request_bytes)
     app.include_router(api_router())
     app.include_router(web_router())
     return app

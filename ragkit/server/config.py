@@ -18,7 +18,10 @@ from ragkit.server.service.quotas import Quotas
 
 __all__ = [
     "DEFAULT_GRPC_PORT",
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_HEADER_TIMEOUT",
     "DEFAULT_HOST",
+    "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_PORT",
     "GOOGLE_API_BASE_URL",
     "ServerConfig",
@@ -30,6 +33,9 @@ DEFAULT_PORT = 8080
 #: Port of the gRPC front under ``ragkit serve`` (the customary gRPC port).
 DEFAULT_GRPC_PORT = 50051
 GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
+DEFAULT_HEADER_TIMEOUT = limits.DEFAULT_HEADER_TIMEOUT
+DEFAULT_BODY_TIMEOUT = limits.DEFAULT_BODY_TIMEOUT
+DEFAULT_MAX_CONNECTIONS = limits.DEFAULT_MAX_CONNECTIONS
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,40 @@ class UpstreamConfig:
         raise ValueError(f"unknown upstream kind {kind!r}; use google or openai.")
 
 
+#: The Gemini model ``--answerer google`` uses when ``--answerer-model`` is not given.
+DEFAULT_GOOGLE_ANSWER_MODEL = "gemini-2.5-flash"
+#: Seconds generateAnswer waits for the answer model before answering locally.
+DEFAULT_ANSWERER_TIMEOUT = 60.0
+
+
+def answerer_config(
+    spec: str, *, api_key: str | None = None, model: str | None = None
+) -> UpstreamConfig:
+    """The answer model of ``--answerer SPEC``: ``openai:URL`` (needs ``model``), ``google``
+    (key from ``api_key``, as for ``--upstream``), ``google:KEY`` or ``google:URL``; a
+    Google model defaults to :data:`DEFAULT_GOOGLE_ANSWER_MODEL`.
+
+    Raises:
+        ValueError: as :meth:`UpstreamConfig.parse`, worded for ``--answerer``.
+    """
+    try:
+        config = UpstreamConfig.parse(spec, api_key=api_key, model=model)
+    except ValueError as error:
+        raise ValueError(
+            f"--answerer: {error}".replace("--upstream-model", "--answerer-model").replace(
+                "--upstream must", "it must"
+            )
+        ) from None
+    if config.kind == "google":
+        return UpstreamConfig(
+            "google",
+            config.base_url,
+            api_key=config.api_key,
+            model=model or DEFAULT_GOOGLE_ANSWER_MODEL,
+        )
+    return config
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """How to run the self-hosted Semantic Retrieval API.
@@ -101,8 +141,9 @@ class ServerConfig:
             any or no credentials.
         embedder: Embedder spec for :func:`ragkit.server.models.embedding.load_embedder`:
             ``"minilm"`` (default), ``"wordllama"``, ``"hash"`` or ``"hash:DIM"``.
-        quotas: Capacity limits (corpora, documents and chunks per corpus); the server
-            as a whole plays Google's "project". Defaults are Google's limits.
+        quotas: Capacity quotas, per principal (corpora, file storage, open upload
+            sessions) and per corpus (documents, chunks); each principal plays Google's
+            "project". Defaults are Google's limits.
         host: Interface uvicorn binds to.
         port: TCP port uvicorn binds to (``0`` picks a free one).
         log_level: uvicorn/ragkit log level name (``"info"``, ``"warning"``...).
@@ -127,6 +168,19 @@ class ServerConfig:
         tls_key_file: PEM private key of ``tls_cert_file``.
         tls_names: Host names or IP addresses the generated certificate covers besides
             ``localhost``, ``127.0.0.1`` and ``::1``.
+        max_request_bytes: The largest request body, in bytes, enforced while the body is
+            read (default :data:`ragkit.limits.DEFAULT_MAX_REQUEST_BYTES`, 64 MiB, above a
+            batchCreate of 100 largest chunks); media uploads have ``max_file_bytes``.
+        header_timeout: Seconds a connection has to send a request's line and headers,
+            from its first byte (or the end of the previous response); then it is closed.
+        body_timeout: Seconds a request body may pause between two reads before the
+            connection is closed (time the app itself spends not reading does not count).
+        max_connections: Open connections the server holds at most; one more is answered
+            503 UNAVAILABLE and closed at once.
+        answerer: The language model that composes generateAnswer's answers from the
+            retrieved passages (see :mod:`ragkit.server.models.llm_answerer`); ``None``:
+            the local extractive answerer.
+        answerer_timeout: Seconds to wait for ``answerer`` before answering locally.
     """
 
     data_dir: Path
@@ -145,6 +199,12 @@ class ServerConfig:
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     tls_names: tuple[str, ...] = ()
+    max_request_bytes: int = limits.DEFAULT_MAX_REQUEST_BYTES
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    answerer: UpstreamConfig | None = None
+    answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -155,11 +215,14 @@ class ServerConfig:
             raise ValueError(f"port must be in 0..65535, got {self.port}.")
         if self.ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {self.ranking!r}.")
+        if not self.answerer_timeout > 0:
+            raise ValueError(f"answerer_timeout must be positive, got {self.answerer_timeout}.")
         if not 0 < self.max_file_bytes <= limits.MAX_FILE_BYTES:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
             )
         self._check_grpc()
+        self._check_listening()
 
     def _check_grpc(self) -> None:
         if self.grpc_port is not None and not 0 <= self.grpc_port <= 65_535:
@@ -171,6 +234,15 @@ class ServerConfig:
             if value is not None:
                 object.__setattr__(self, attribute, Path(value))
         object.__setattr__(self, "tls_names", tuple(self.tls_names))
+
+    def _check_listening(self) -> None:
+        if self.max_request_bytes < 1:
+            raise ValueError(f"max_request_bytes must be at least 1, got {self.max_request_bytes}.")
+        for name in ("header_timeout", "body_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive number of seconds.")
+        if self.max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {self.max_connections}.")
 
     @property
     def base_url(self) -> str:

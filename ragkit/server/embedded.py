@@ -19,12 +19,11 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import uvicorn
-
 from ragkit.limits import MAX_FILE_BYTES
 from ragkit.server.app import create_app
-from ragkit.server.config import ServerConfig
+from ragkit.server.config import DEFAULT_ANSWERER_TIMEOUT, ServerConfig, UpstreamConfig
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
+from ragkit.server.runner import build_server
 from ragkit.server.service.quotas import Quotas
 
 __all__ = ["EmbeddedServer"]
@@ -46,6 +45,9 @@ class EmbeddedServer:
         grpc: Also start the gRPC front on a free loopback port (:attr:`grpc_target`),
             over TLS with the local CA under ``data_dir/tls`` (:attr:`grpc_ca_file`).
         grpc_plaintext: Serve that gRPC front without TLS.
+        answerer: The answer model, as for ``ragkit serve --answerer`` (``None``: the local
+            answerer); see :func:`ragkit.server.config.answerer_config`.
+        answerer_timeout: As for ``ragkit serve --answerer-timeout``.
 
     Raises:
         RuntimeError: from :meth:`start` if the server does not come up.
@@ -62,6 +64,8 @@ class EmbeddedServer:
         max_file_bytes: int = MAX_FILE_BYTES,
         grpc: bool = False,
         grpc_plaintext: bool = False,
+        answerer: UpstreamConfig | None = None,
+        answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT,
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -78,9 +82,11 @@ class EmbeddedServer:
             max_file_bytes=max_file_bytes,
             grpc_port=0 if grpc else None,
             grpc_plaintext=grpc_plaintext,
+            answerer=answerer,
+            answerer_timeout=answerer_timeout,
         )
         self._app = create_app(self.config)
-        self._server = uvicorn.Server(uvicorn.Config(self._app, log_level="warning", lifespan="on"))
+        self._server = build_server(self._app, self.config)
         self._thread: threading.Thread | None = None
 
     @property

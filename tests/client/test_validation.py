@@ -64,6 +64,26 @@ BROKEN_LIMITS = [
         ),
         "MAX_CUSTOM_METADATA",
     ),
+    (
+        lambda c: c.corpora.documents.create("c1", custom_metadata={"k" * 129: "v"}),
+        "MAX_METADATA_KEY_LENGTH=128",
+    ),
+    (
+        lambda c: c.corpora.documents.update(DOC, custom_metadata={"k": ["v", "w" * 257]}),
+        "MAX_METADATA_LIST_VALUE_LENGTH=256",
+    ),
+    (
+        lambda c: c.corpora.documents.chunks.batch_create(
+            DOC,
+            [
+                {
+                    "data": {"string_value": "a"},
+                    "custom_metadata": [{"key": "k", "string_value": "v" * 1025}],
+                }
+            ],
+        ),
+        "MAX_METADATA_VALUE_LENGTH=1024",
+    ),
     (lambda c: c.corpora.documents.chunks.batch_create(DOC, ["a"] * 101), "MAX_CHUNKS_PER_BATCH"),
     (lambda c: c.corpora.documents.chunks.batch_create(DOC, []), "MAX_CHUNKS_PER_BATCH"),
     (lambda c: c.corpora.documents.chunks.batch_delete(DOC, TOO_MANY), "MAX_CHUNKS_PER_BATCH"),

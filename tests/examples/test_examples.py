@@ -86,7 +86,7 @@ def test_quickstart_with_minilm_reruns_without_uploading(tmp_path: Path) -> None
     for expected in (
         "WAL mode is enabled per database with `PRAGMA journal_mode=WAL;`",
         "[1] sqlite-wal.md, SQLite write-ahead logging",
-        "Form NFC composes characters into precomposed code points",
+        'unicodedata.normalize("NFC", text) returns the NFC form of a string',
         "[1] unicode-text.pdf, p. 3",
         "The golden rule is never to rebase commits that others have based work on",
         "[1] git-rebase.md, Git rebase and merge > When to rebase",

@@ -11,6 +11,7 @@ stored on *this* server do not exist upstream.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 import httpx
 from starlette.background import BackgroundTask
@@ -18,7 +19,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ragkit.server.config import UpstreamConfig
 from ragkit.server.errors import ApiError, not_found
-from ragkit.types import ListModelsResponse, Model
+from ragkit.types import GenerateContentResponse, ListModelsResponse, Model
 from ragkit.types._base import from_wire
 from ragkit.types.status import Code
 
@@ -116,6 +117,22 @@ class GoogleUpstream:
         """
         model: Model = from_wire(Model, await self._get_json(f"/v1beta/{name}", {}))
         return model
+
+    async def generate_content(self, model: str, body: dict[str, Any]) -> GenerateContentResponse:
+        """POST ``body`` (a GenerateContentRequest's JSON) to ``model``'s generateContent.
+
+        Raises:
+            ApiError: the upstream's error (status mapped to its code), UNAVAILABLE.
+        """
+        name = model if model.startswith("models/") else f"models/{model}"
+        try:
+            response = await self._client.post(f"/v1beta/{name}:generateContent", json=body)
+        except httpx.TransportError as exc:
+            raise unreachable(self.config.base_url, exc) from None
+        if response.status_code != 200:
+            raise upstream_error(response)
+        parsed: GenerateContentResponse = from_wire(GenerateContentResponse, response.json())
+        return parsed
 
     async def _get_json(self, path: str, params: dict[str, str | int]) -> object:
         try:

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ragkit.limits import LONGEST_TOKEN_BYTES
 from ragkit.server.errors import invalid_argument
 from ragkit.server.generation.checks import Sampling, check_generation_config
 from ragkit.server.generation.checks import check_safety_settings as check_safety
@@ -161,8 +162,15 @@ class LocalGenerativeModel:
         _check_output_format(request.generation_config)
         cached = resolve_cached(request, name, who, self.resolver)
         segments = flatten(request, who, self.resolver, cached=cached)
-        tokens = count_segments(segments)
         limit = model.input_token_limit or 0
+        characters = sum(len(segment.text or "") for segment in segments)
+        if characters > limit * LONGEST_TOKEN_BYTES:
+            # Too long whatever it says: refused before tokenising megabytes.
+            raise invalid_argument(
+                f"The input is {characters} characters long, more than the maximum number "
+                f"of tokens allowed ({limit}) can hold."
+            )
+        tokens = count_segments(segments)
         if tokens.total > limit:
             raise invalid_argument(
                 f"The input token count ({tokens.total}) exceeds the maximum number of "

@@ -15,13 +15,20 @@ import anyio
 from ragkit import limits
 from ragkit._exceptions import ResourceNameError
 from ragkit.names import generate_id, validate_id
-from ragkit.server.errors import ApiError, aborted, already_exists, invalid_argument
+from ragkit.server.errors import (
+    ApiError,
+    aborted,
+    already_exists,
+    invalid_argument,
+    resource_exhausted,
+)
 from ragkit.server.media import store
 from ragkit.server.media.blobs import BlobStore, Digest
 from ragkit.server.media.extract import extract_text, has_text, is_pdf
 from ragkit.server.media.storage import Clock
 from ragkit.server.media.store import FileRecord
 from ragkit.server.service.paging import PageTokens
+from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
 from ragkit.types import FileSource, FileState
 
@@ -72,7 +79,7 @@ class SessionGate:
 
 
 class FilesCore:
-    """Database, blobs, clock, size limit and the extraction queue."""
+    """Database, blobs, clock, size limit, quotas and the extraction queue."""
 
     def __init__(
         self,
@@ -81,6 +88,7 @@ class FilesCore:
         blobs: BlobStore,
         clock: Clock,
         max_file_bytes: int,
+        quotas: Quotas | None = None,
     ) -> None:
         self._db = db
         self._pages = pages
@@ -90,6 +98,7 @@ class FilesCore:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._gate = SessionGate()
+        self.quotas = quotas or Quotas()
 
     def check_size(self, size: int) -> None:
         """Raises ApiError INVALID_ARGUMENT if ``size`` bytes exceed the per-file limit."""
@@ -103,6 +112,35 @@ class FilesCore:
             f"File too large: {'at least ' if at_least else ''}{size} bytes; this server "
             f"accepts files of at most {self.max_file_bytes} bytes."
         )
+
+    def check_storage(self, conn: sqlite3.Connection, owner: str, adding: int) -> None:
+        """Raises ApiError RESOURCE_EXHAUSTED if ``owner`` storing ``adding`` more bytes
+        would pass ``max_file_bytes_per_user``; call it in the transaction that stores
+        them."""
+        limit = self.quotas.max_file_bytes_per_user
+        if limit is None:
+            return
+        used = store.owner_usage(conn, owner, self._clock()).stored_bytes
+        if used + adding > limit:
+            raise resource_exhausted(
+                f"Quota exceeded for file storage per user (max_file_bytes_per_user): "
+                f"{owner} stores {used} of {limit} bytes (files and open uploads) and this "
+                f"upload needs {adding} more; delete files or cancel uploads first."
+            )
+
+    def check_sessions(self, conn: sqlite3.Connection, owner: str) -> None:
+        """Raises ApiError RESOURCE_EXHAUSTED if ``owner`` holds its quota of open upload
+        sessions (``max_upload_sessions_per_user``)."""
+        limit = self.quotas.max_upload_sessions_per_user
+        if limit is None:
+            return
+        sessions = store.owner_usage(conn, owner, self._clock()).open_sessions
+        if sessions >= limit:
+            raise resource_exhausted(
+                f"Quota exceeded for open upload sessions per user "
+                f"(max_upload_sessions_per_user): {owner} has {sessions} of {limit} open; "
+                "finish or cancel one first."
+            )
 
     @staticmethod
     def _display_name(value: str | None) -> str:

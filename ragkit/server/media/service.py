@@ -38,6 +38,7 @@ from ragkit.server.media.uploads import UploadsMixin
 from ragkit.server.media.wire import file_id_of
 from ragkit.server.principal import Principal
 from ragkit.server.service.paging import cursor, keyset, resolve_page_size
+from ragkit.server.service.quotas import Quotas
 from ragkit.types import Code, FileSource, FileState
 
 __all__ = ["FILES_DATABASE", "FileService"]
@@ -70,10 +71,15 @@ class FileService(UploadsMixin):
         *,
         clock: Clock = system_clock,
         max_file_bytes: int = limits.MAX_FILE_BYTES,
+        quotas: Quotas | None = None,
     ) -> FileService:
-        """Open the store in ``data_dir``, clean up after a crash, start the worker."""
+        """Open the store in ``data_dir``, clean up after a crash, start the worker.
+
+        ``quotas`` bounds each user's file storage and open upload sessions.
+        """
         db, pages = open_database(Path(data_dir), FILES_DATABASE, store.FILE_MIGRATIONS)
-        service = cls(db, pages, BlobStore(Path(data_dir) / "files"), clock, max_file_bytes)
+        blobs = BlobStore(Path(data_dir) / "files")
+        service = cls(db, pages, blobs, clock, max_file_bytes, quotas)
         service._recover()
         service._worker = threading.Thread(
             target=service._extract_loop, name="ragkit-files", daemon=True
@@ -196,12 +202,13 @@ class FileService(UploadsMixin):
 
         Raises:
             ApiError: INVALID_ARGUMENT (name, display name, MIME type, size),
-                ALREADY_EXISTS (the name is taken).
+                ALREADY_EXISTS (the name is taken), RESOURCE_EXHAUSTED (storage quota).
         """
         display = self._display_name(display_name)
         mime = self._mime_type(mime_type)
         self.check_size(len(data))
         with self._db.write() as conn:
+            self.check_storage(conn, who.email, len(data))
             file_id = self._claim_id(conn, requested_name)
             digest = self._blobs.write(file_id, data)
             try:
@@ -233,15 +240,15 @@ class FileService(UploadsMixin):
 
         Raises:
             ApiError: INVALID_ARGUMENT (name, display name, MIME type, size),
-                ALREADY_EXISTS (the name is taken).
+                ALREADY_EXISTS (the name is taken), RESOURCE_EXHAUSTED (storage quota).
         """
         display = self._display_name(display_name)
         mime = self._mime_type(mime_type)
         if length is not None:
             self.check_size(length)
-        if requested_name:
-            # Refuse a taken name before receiving the bytes; the commit checks again.
-            await anyio.to_thread.run_sync(self._check_name_free, requested_name)
+        # Refuse a taken name or a full quota before receiving the bytes; the commit
+        # checks again.
+        await anyio.to_thread.run_sync(self._check_can_store, who, requested_name, length or 0)
         staged = await anyio.to_thread.run_sync(self._blobs.stage)
         try:
             try:
@@ -254,9 +261,11 @@ class FileService(UploadsMixin):
         finally:
             staged.discard()
 
-    def _check_name_free(self, requested_name: str) -> None:
+    def _check_can_store(self, who: Principal, requested_name: str | None, size: int) -> None:
         with self._db.read() as conn:
-            self._claim_id(conn, requested_name)
+            self.check_storage(conn, who.email, size)
+            if requested_name:
+                self._claim_id(conn, requested_name)
 
     def _adopt(
         self,
@@ -267,6 +276,7 @@ class FileService(UploadsMixin):
         staged: StagedBlob,
     ) -> FileRecord:
         with self._db.write() as conn:
+            self.check_storage(conn, who.email, staged.size)
             file_id = self._claim_id(conn, requested_name)
             digest = self._blobs.adopt(staged, file_id)
             try:

@@ -33,6 +33,8 @@ __all__ = [
     "insert_file",
     "insert_session",
     "list_files",
+    "owner_usage",
+    "Usage",
     "processing_files",
     "set_received",
     "set_session_file",
@@ -77,8 +79,13 @@ def _m001_files(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _m002_sessions_by_owner(conn: sqlite3.Connection) -> None:
+    """Find a user's open sessions, for the storage and session quotas."""
+    conn.execute("CREATE INDEX upload_sessions_by_owner ON upload_sessions(owner, file_name)")
+
+
 #: The migration series of ``files.sqlite3``; append, never edit.
-FILE_MIGRATIONS: tuple[Migration, ...] = (_m001_files,)
+FILE_MIGRATIONS: tuple[Migration, ...] = (_m001_files, _m002_sessions_by_owner)
 
 
 @dataclass(frozen=True)
@@ -289,6 +296,35 @@ def set_session_file(conn: sqlite3.Connection, session_id: str, file_name: str) 
 
 def delete_session(conn: sqlite3.Connection, session_id: str) -> None:
     conn.execute("DELETE FROM upload_sessions WHERE id = ?", (session_id,))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one owner holds: bytes of unexpired files, bytes reserved by open upload
+    sessions (declared size, else bytes received) and the number of open sessions."""
+
+    file_bytes: int
+    session_bytes: int
+    open_sessions: int
+
+    @property
+    def stored_bytes(self) -> int:
+        return self.file_bytes + self.session_bytes
+
+
+def owner_usage(conn: sqlite3.Connection, owner: str, now: datetime) -> Usage:
+    """``owner``'s :class:`Usage` at ``now`` (expired files and sessions do not count)."""
+    stamp = format_time(now)
+    (file_bytes,) = conn.execute(
+        "SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE owner = ? AND expire_time > ?",
+        (owner, stamp),
+    ).fetchone()
+    session_bytes, sessions = conn.execute(
+        "SELECT COALESCE(SUM(COALESCE(declared_size, received)), 0), COUNT(*)"
+        " FROM upload_sessions WHERE owner = ? AND file_name IS NULL AND expire_time > ?",
+        (owner, stamp),
+    ).fetchone()
+    return Usage(int(file_bytes), int(session_bytes), int(sessions))
 
 
 def file_name_taken(conn: sqlite3.Connection, name: str) -> bool:

@@ -54,13 +54,16 @@ class UploadsMixin(FilesCore):
 
         Raises:
             ApiError: INVALID_ARGUMENT (name, display name, type, size over the limit),
-                ALREADY_EXISTS (the name is taken).
+                ALREADY_EXISTS (the name is taken), RESOURCE_EXHAUSTED (open sessions or
+                file storage quota).
         """
         display = self._display_name(display_name)
         mime = self._mime_type(mime_type)
         if declared_size is not None:
             self.check_size(declared_size)
         with self._db.write() as conn:
+            self.check_sessions(conn, who.email)
+            self.check_storage(conn, who.email, declared_size or 0)
             file_id = self._claim_id(conn, requested_name)
             session = SessionRecord(
                 id=secrets.token_urlsafe(24),
@@ -215,6 +218,9 @@ class UploadsMixin(FilesCore):
                     "The upload session changed while the chunk was sent; ask where it "
                     "stands with X-Goog-Upload-Command: query."
                 )
+            if current.declared_size is None:
+                # An upload of unknown size reserves what it has received so far.
+                self.check_storage(conn, current.owner, received - current.received)
             store.set_received(conn, session.id, received)
             if not finalize:
                 return UploadProgress(session.id, received, None)

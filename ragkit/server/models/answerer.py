@@ -30,29 +30,34 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from ragkit.provenance import SECTION_SEPARATOR
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.models.evidence import (
     HEADING_BONUS,
     RANK_PRIOR,
     SCORE_PRIOR,
     Evidence,
+    answer_form_matches,
     answer_form_terms,
     answer_type_matches,
     answerable_probability,
+    asks_procedure,
+    asks_yes_no,
     novelty,
     score_sentences,
     subject_terms,
 )
+from ragkit.server.models.followup import resolve_followup
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
-from ragkit.server.models.titles import is_heading, title_match
+from ragkit.server.models.titles import introduced, is_heading, title_match
 from ragkit.server.models.titles import title_end as passage_title_end
 
 __all__ = [
@@ -85,6 +90,11 @@ _VERBOSE_MARGIN = 0.3
 _VERBOSE_MIN, _VERBOSE_MAX = 3, 5
 #: At temperature 1, sentence scores are jittered by up to this much (ties and near-ties).
 _TEMPERATURE_JITTER = 0.03
+#: The code block, list or table a sentence introduces is quoted with it, up to this many
+#: characters (cut at a line end).
+BLOCK_MAX_CHARS = 800
+_BLOCK_MAX_PARAGRAPHS = 6
+_YES_NO_SENTENCE = re.compile(r"^\W*(?:yes|no)\b[^.!?]{0,60}[.!?]?$", re.IGNORECASE)
 _LEADING_PRONOUN = re.compile(
     r"^(it|its|this|that|these|those|they|their|them|he|his|she|her|such|there)\b", re.IGNORECASE
 )
@@ -114,11 +124,19 @@ class AnswerSpan:
 
 @dataclass(frozen=True)
 class Answer:
-    """A grounded answer: ``text`` is the ``spans`` joined, every span quoted from a passage."""
+    """A grounded answer: ``text`` is the ``spans`` joined, every span quoted from a passage.
+
+    Answers a language model composed (:mod:`~ragkit.server.models.llm_answerer`) are the
+    model's text, and their spans are the passages it cited.
+    """
 
     text: str
     spans: list[AnswerSpan]
     answerable_probability: float
+    #: Who composed the answer: ``"local"`` (this module) or the model, ``"openai:NAME"``.
+    composed_by: str = "local"
+    #: Why the local answerer answered although a model was configured (``None``: it was not).
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +149,11 @@ class _Sentence:
     #: Terms of the in-text heading right above the sentence (see :func:`is_heading`); they
     #: are part of ``terms`` too: "A named location..." under "Tablespace" is about tablespaces.
     heading: frozenset[str] = frozenset()
+    #: What is quoted when the sentence is picked: the sentence and the code block, list or
+    #: table it introduces ("...execute the command" and the command below it).
+    shown: str = ""
+    #: Where ``shown`` ends in the passage.
+    shown_end: int = 0
 
 
 class Answerer:
@@ -173,11 +196,13 @@ class Answerer:
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
         ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
-        probability = _probability(question, question_terms, sentences, vectors, evidence, ranking)
+        probability = _probability(
+            question, question_terms, sentences, vectors, evidence, ranking, passages
+        )
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
-            spans = _abstract(sentences, vectors, relevance, ranking)
+            spans = _abstract(question, sentences, vectors, relevance, ranking)
         else:
             spans = _verbose(sentences, vectors, relevance, ranking)
         separator = "\n\n" if style == "VERBOSE" else " "
@@ -186,6 +211,15 @@ class Answerer:
             spans=spans,
             answerable_probability=probability,
         )
+
+    def close(self) -> None:
+        """Release what the answerer holds (nothing here; a model client for subclasses)."""
+
+    def resolve(self, question: str, turns: Sequence[tuple[str, str]]) -> str:
+        """``question`` made standalone against the earlier ``turns`` (``(role, text)``,
+        oldest first): the conversation's subject is carried into a follow-up ("How do I
+        clear it?"); see :func:`~ragkit.server.models.followup.resolve_followup`."""
+        return resolve_followup(question, [text for role, text in turns if role == "user"])
 
     def _evidence(
         self,
@@ -200,8 +234,16 @@ class Answerer:
         """
         passage_terms: dict[int, set[str]] = {}
         for s in sentences:
-            passage_terms.setdefault(s.passage_index, set()).update(s.terms)
+            if s.passage_index not in passage_terms:
+                # A passage's title ("csv — CSV File Reading and Writing > DictReader") says
+                # what all of it is about: its words are context for every sentence.
+                text = passages[s.passage_index].text
+                passage_terms[s.passage_index] = set(content_terms(text[: passage_title_end(text)]))
+            passage_terms[s.passage_index].update(s.terms)
+        for index, terms in passage_terms.items():
+            passage_terms[index] = _aligned(question_terms, terms)
         subject = subject_terms(question)
+        procedure = asks_procedure(question)
         priors = np.array(
             [
                 RANK_PRIOR / (1 + s.passage_index)
@@ -214,7 +256,7 @@ class Answerer:
         def score(dense: npt.NDArray[np.float64]) -> Evidence:
             return score_sentences(
                 question_terms,
-                [set(s.terms) for s in sentences],
+                [_aligned(question_terms, s.terms) for s in sentences],
                 [passage_terms[s.passage_index] for s in sentences],
                 _antecedent_terms(sentences),
                 dense,
@@ -222,6 +264,10 @@ class Answerer:
                 [len(s.text.split()) for s in sentences],
                 [answer_type_matches(question, s.text) for s in sentences],
                 form_terms=answer_form_terms(question),
+                form_matches=[
+                    answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
+                    for s in sentences
+                ],
             )
 
         lexical = score(np.zeros(len(sentences)))
@@ -250,6 +296,11 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
     for passage_index, passage in enumerate(passages):
         title_end = passage_title_end(passage.text)
         heading: frozenset[str] = frozenset()
+        title = passage.text[:title_end].strip()
+        if title.endswith("?"):
+            # A question title ("Why is x slow?" above its answer) heads the answer's first
+            # sentence as an in-text question heading would.
+            heading = frozenset(content_terms(title.rsplit(SECTION_SEPARATOR, 1)[-1]))
         for start, end in split_sentences(passage.text):
             text = passage.text[start:end]
             # Markup headings and titles name a topic; quoting one is never an answer.
@@ -259,16 +310,119 @@ def _sentences(passages: Sequence[Passage]) -> list[_Sentence]:
                 or end <= title_end
             ):
                 continue
-            # An in-text heading ("Replication" above its definition) is not quoted either;
-            # the sentence under it takes its words.
+            # An in-text heading ("Replication" above its definition, an FAQ's question above
+            # its answer) is not quoted either; the sentence under it takes its words.
             if is_heading(passage.text, start, end):
                 heading = frozenset(content_terms(text))
                 continue
-            terms = frozenset(content_terms(text))
-            found.append(_Sentence(passage_index, start, end, text, terms | heading, heading))
+            # A question is never its own answer, nor is a sentence that only quotes a
+            # title ('Section 6.10, "What is in the pool directory?".').
+            if _is_question(text) or _quotes_only(text):
+                continue
+            # Words of a quoted title ('see Section 12.1, "What other documentation
+            # exists?"') name another section; they say nothing about this sentence.
+            terms = frozenset(content_terms(_QUOTED_TITLE.sub(" ", text)))
+            shown_end = _introduced_end(passage.text, end)
+            found.append(
+                _Sentence(
+                    passage_index,
+                    start,
+                    end,
+                    text,
+                    terms | heading,
+                    heading,
+                    passage.text[start:shown_end],
+                    shown_end,
+                )
+            )
             heading = frozenset()
             if len(found) == MAX_SENTENCES:
                 return found
+    return found
+
+
+_QUOTED = re.compile(r"\u201c[^\u201d]*\u201d|\"[^\"]*\"|`[^`']*'")
+_CLOSERS = " \t\n\"'\u201d\u2019)]*_"
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip(_CLOSERS).endswith("?")
+
+
+#: A quoted question, or a quotation right after a section number: another section's title.
+_QUOTED_TITLE = re.compile(
+    r"(?:\b(?:Section|Chapter|Appendix)\s+[\w.]+,?\s*)?(?:\u201c[^\u201d]*\?[^\u201d]{0,3}\u201d"
+    r"|\"[^\"]*\?[^\"]{0,3}\")"
+    r"|\b(?:Section|Chapter|Appendix)\s+[\w.]+,?\s*(?:\u201c[^\u201d]*\u201d|\"[^\"]*\")"
+)
+
+
+def _quotes_only(text: str) -> bool:
+    """A sentence whose words are almost all inside quotation marks quotes a title."""
+    if not _QUOTED.search(text):
+        return False
+    outside = _QUOTED.sub(" ", text).split()
+    return sum(1 for word in outside if any(c.isalnum() for c in word)) < 4
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_PROSE_PARAGRAPH = re.compile(r"^[A-Z][^\n]*[.!?][\"'\u201d\u2019)]*$")
+
+
+def _introduced_end(text: str, end: int) -> int:
+    """Where the block the sentence ending at ``end`` introduces ends (``end`` if none).
+
+    A sentence introduces what follows when it is the last of its paragraph and ends with
+    a colon or stops without final punctuation ("...execute the command"): then the next
+    paragraph is shown with it, and, after a colon, the paragraphs after it as long as
+    they are not prose (items, code, table rows), up to :data:`BLOCK_MAX_CHARS`.
+    """
+    rest = text[end:]
+    after = rest.lstrip(" \t")
+    if not after.startswith("\n"):
+        return end
+    if not introduced(text, len(text) - len(after)):
+        return end
+    colon = text[:end].rstrip().endswith(":")
+    position = len(text) - len(after.lstrip())
+    shown = end
+    for count in range(_BLOCK_MAX_PARAGRAPHS):
+        if position >= len(text):
+            break
+        gap = _BLANK_LINE.search(text, position)
+        stop = gap.start() if gap else len(text)
+        paragraph = text[position:stop]
+        if count and (not colon or _PROSE_PARAGRAPH.match(paragraph.strip())):
+            break
+        if stop - end > BLOCK_MAX_CHARS:
+            cut = text.rfind("\n", position, end + BLOCK_MAX_CHARS)
+            if cut > position:
+                shown = cut
+            break
+        shown = stop
+        if gap is None:
+            break
+        position = gap.end()
+    return len(text[:shown].rstrip())
+
+
+#: Shortest shared stem for :func:`_aligned` ("dict" / "dictionary", "read" / "reader").
+_PREFIX_MIN = 4
+
+
+def _aligned(question: set[str], terms: Set[str]) -> set[str]:
+    """``terms`` plus the question terms that one of them begins or is begun by.
+
+    The stemmer leaves "dict" and "dictionary", "read" and "reader", "config" and
+    "configuration" apart; a sentence using the short form answers a question using the
+    long one (and the other way round) as well as one repeating its word.
+    """
+    found = set(terms)
+    for q in question - found:
+        if len(q) < _PREFIX_MIN:
+            continue
+        if any(len(t) >= _PREFIX_MIN and (t.startswith(q) or q.startswith(t)) for t in terms):
+            found.add(q)
     return found
 
 
@@ -302,6 +456,7 @@ def _probability(
     vectors: npt.NDArray[np.float32],
     evidence: Evidence,
     ranking: list[int],
+    passages: Sequence[Passage],
 ) -> float:
     best = ranking[0]
     runners_up = ranking[1:3]
@@ -312,6 +467,7 @@ def _probability(
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),
+        retrieval=passages[sentences[best].passage_index].score,
     )
 
 
@@ -340,16 +496,27 @@ def _pick(
     for i in ranking[1:]:
         if len(picked) >= maximum or (relevance[i] < floor and len(picked) >= minimum):
             break
-        if not any(_is_duplicate(sentences[i], sentences[j], vectors, i, j) for j in picked):
+        if not any(
+            _is_duplicate(sentences[i], sentences[j], vectors, i, j)
+            or _inside(sentences[i], sentences[j])
+            or _inside(sentences[j], sentences[i])
+            for j in picked
+        ):
             picked.append(i)
     return picked
 
 
 def _span(sentence: _Sentence) -> AnswerSpan:
-    return AnswerSpan(passage_index=sentence.passage_index, text=sentence.text)
+    return AnswerSpan(passage_index=sentence.passage_index, text=sentence.shown or sentence.text)
+
+
+def _inside(a: _Sentence, b: _Sentence) -> bool:
+    """Whether ``a`` is already quoted as part of what ``b`` shows (its introduced block)."""
+    return a.passage_index == b.passage_index and b.start <= a.start < max(b.end, b.shown_end)
 
 
 def _abstract(
+    question: str,
     sentences: list[_Sentence],
     vectors: npt.NDArray[np.float32],
     relevance: npt.NDArray[np.float64],
@@ -357,12 +524,18 @@ def _abstract(
 ) -> list[AnswerSpan]:
     best = sentences[ranking[0]]
     previous = ranking[0] - 1
+    before = sentences[previous] if previous >= 0 else None
+    # "It ..." needs what "it" is; "Yes." / "No." right before the best sentence is the
+    # direct answer to a yes/no question, which the sentence then explains.
     if (
-        _LEADING_PRONOUN.match(best.text)
-        and previous >= 0
-        and sentences[previous].passage_index == best.passage_index
+        before is not None
+        and before.passage_index == best.passage_index
+        and (
+            _LEADING_PRONOUN.match(best.text)
+            or (asks_yes_no(question) and _YES_NO_SENTENCE.match(before.text))
+        )
     ):
-        return [_span(sentences[previous]), _span(best)]
+        return [_span(before), _span(best)]
     picked = _pick(
         sentences, vectors, relevance, ranking, margin=_ABSTRACTIVE_MARGIN, minimum=1, maximum=2
     )

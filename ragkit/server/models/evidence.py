@@ -46,9 +46,12 @@ __all__ = [
     "PROBABILITY_BIAS",
     "PROBABILITY_WEIGHTS",
     "Evidence",
+    "answer_form_matches",
     "answer_form_terms",
     "answer_type_matches",
     "answerable_probability",
+    "asks_procedure",
+    "asks_yes_no",
     "coverage",
     "subject_coverage",
     "subject_terms",
@@ -88,6 +91,10 @@ SHORT_SENTENCE_PENALTY = 0.1
 FORM_TERM_WEIGHT = 0.3
 #: Bonus for holding the kind of token the question asks for (see :func:`answer_type_matches`).
 ANSWER_TYPE_BONUS = 0.2
+#: Bonus for a sentence shaped like an answer to the question's form (see
+#: :func:`answer_form_matches`): a reason for "why", a procedure for "how do I", a
+#: definition for "what is", a yes or no for a yes/no question.
+ANSWER_FORM_BONUS = 0.1
 
 #: Logistic weights for :func:`answerable_probability`:
 #: ``z = bias + dense*d + coverage*c + agreement*a + answer_type*t + novelty*n``, where for
@@ -106,8 +113,23 @@ PROBABILITY_WEIGHTS = {
     "agreement": 0.5,
     "answer_type": 1.5,
     "novelty": 1.0,
+    "retrieval": 4.0,
 }
 PROBABILITY_BIAS = -8.0
+#: The retrieval score (``chunkRelevanceScore``) of the best sentence's passage counts as
+#: ``retrieval * max(0, score - RETRIEVAL_CENTER)``: how well the whole passage matched the
+#: question, which sentence scores alone cannot say. Prose answers rarely repeat the
+#: question's words (an FAQ answers "How do I put a package on hold?" with "With apt, ...
+#: apt-mark hold"), so coverage tells answerable from unanswerable poorly there. On the tune
+#: splits (``bench/RESULTS.md``, section 3), weights 0 / 4 / 8 gave AUROC (ECE) 0.611
+#: (0.243) / 0.630 (0.234) / 0.645 (0.258) on the Debian FAQ's answer chunks, 0.827 (0.115) /
+#: 0.865 (0.112) / 0.883 (0.122) with its question lines kept, and 0.757 (0.054) / 0.778
+#: (0.095) / 0.786 (0.128) on pg15 with BM25 retrieval: 4 takes most of the gain in
+#: separation for less loss of calibration. Counting only scores above the centre (a bonus,
+#: never a penalty) gave 0.634 (0.217), 0.862 (0.127) and 0.767 (0.054) at weight 4, and
+#: keeps embedders whose scores run lower (``hash``) from being refused wholesale.
+#: Passages without a score (inline passages) are unaffected.
+RETRIEVAL_CENTER = 0.6
 
 _NUMBER_WORDS = wordset("""
     zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
@@ -148,6 +170,42 @@ _DEFINITION_FRAME = re.compile(
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9'\u2019-]*")
+_ASKS_REASON = re.compile(r"^\W*why\b|\bhow come\b|\bwhat is the (?:reason|point)\b", re.I)
+_REASON = re.compile(
+    r"\b(?:because|since|so that|in order to|due to|reasons?|as a result|therefore|thus|"
+    r"otherwise|to (?:avoid|ensure|prevent|allow|make sure|keep)|this is why|that is why|"
+    r"the idea|so as to|for (?:historical|performance|security|compatibility) reasons)\b",
+    re.I,
+)
+_ASKS_PROCEDURE = re.compile(
+    r"^\W*how\s+(?:do|can|could|should|would|to|does one|may|might|is it possible to)\b"
+    r"|\bwhat(?:'s| is) the (?:best |easiest |right |recommended |preferred )?way\b",
+    re.I,
+)
+_PROCEDURE = re.compile(
+    r"^\W*(?:use|run|type|add|edit|install|set|call|execute|create|put|open|enter|select|"
+    r"pass|write|make|remove|give|start|invoke|click|choose|define|import)\b"
+    r"|\b(?:use|using|run|running|execute|executing|type|command|invoke|call|calling|by "
+    r"\w+ing|with the \S+ (?:command|function|option|method|tool|program))\b|:\s*$",
+    re.I,
+)
+_ASKS_DEFINITION_FORM = re.compile(
+    r"^\W*what\s+(?:is|are|does)\s+(?!the (?:best|easiest|difference|reason|point|way)\b)"
+    r"|\bmeant by\b|\bwhat does \S+(?: \S+)? mean\b",
+    re.I,
+)
+#: "X is a ...", "refers to", "means", "stands for", "is defined as", "denotes". Looser
+#: forms ("is used", "is called", "contains") matched generic sentences on the PostgreSQL
+#: tune split ("The SQL standard uses this term to indicate what is called a database...").
+_DEFINITION = re.compile(
+    r"\b(?:is|are)\s+(?:a|an|the|one|any)\b|\brefers? to\b|\bmeans?\b|\bstands? for\b"
+    r"|\bis defined as\b|\bdenotes?\b",
+    re.I,
+)
+_ASKS_YES_NO = re.compile(
+    r"^\W*(?:can|could|is|are|does|do|did|will|would|should|must|may|has|have|am)\b", re.I
+)
+_YES_NO = re.compile(r"^\W*(?:yes|no)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -211,6 +269,7 @@ def score_sentences(
     type_matches: list[bool],
     *,
     form_terms: frozenset[str] = frozenset(),
+    form_matches: list[bool] | None = None,
 ) -> Evidence:
     """Combine dense and lexical evidence into one relevance score per sentence.
 
@@ -219,7 +278,8 @@ def score_sentences(
     (empty for other sentences); ``priors`` holds
     the rank and retrieval-score bonus of each sentence's passage; ``type_matches`` whether
     each sentence holds the kind of answer the question asks for. ``form_terms`` (see
-    :func:`answer_form_terms`) weigh only :data:`FORM_TERM_WEIGHT` of their IDF.
+    :func:`answer_form_terms`) weigh only :data:`FORM_TERM_WEIGHT` of their IDF;
+    ``form_matches`` (see :func:`answer_form_matches`) earn :data:`ANSWER_FORM_BONUS`.
     """
     idf = dict(idf_weights(sentence_terms, question_terms))
     for term in form_terms & question_terms:
@@ -249,6 +309,7 @@ def score_sentences(
     )
     short = np.array([n < SHORT_SENTENCE_WORDS for n in word_counts], dtype=np.float64)
     typed = np.array(type_matches, dtype=np.float64)
+    formed = np.array(form_matches or [False] * len(word_counts), dtype=np.float64)
     relevance = (
         DENSE_WEIGHT * dense
         + COVERAGE_WEIGHT * cov
@@ -256,6 +317,7 @@ def score_sentences(
         + priors
         - SHORT_SENTENCE_PENALTY * short
         + ANSWER_TYPE_BONUS * typed
+        + ANSWER_FORM_BONUS * formed
     )
     return Evidence(
         dense=dense,
@@ -313,16 +375,57 @@ def answer_type_matches(question: str, sentence: str) -> bool:
     return True
 
 
+def answer_form_matches(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` is shaped like an answer to the form of ``question``.
+
+    "Why ...?" wants a reason ("because", "so that", "to avoid"...); "How do I ...?" a
+    procedure (an instruction, a command, "use ...", or a sentence ending in a colon that
+    introduces one); "What is X?" a definition ("X is a ...", "refers to", "means"); a
+    yes/no question a sentence opening with yes or no. False for other questions, so the
+    bonus only ever separates sentences of a question that has a form.
+    """
+    if _ASKS_REASON.search(question):
+        return bool(_REASON.search(sentence))
+    if _ASKS_PROCEDURE.search(question):
+        return bool(_PROCEDURE.search(sentence))
+    if _ASKS_DEFINITION_FORM.search(question):
+        return bool(_DEFINITION.search(sentence))
+    if _ASKS_YES_NO.search(question):
+        return bool(_YES_NO.search(sentence))
+    return False
+
+
+def asks_procedure(question: str) -> bool:
+    """Whether ``question`` asks how to do something ("How do I ...?")."""
+    return bool(_ASKS_PROCEDURE.search(question))
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether ``question`` is a yes/no question ("Can I ...?", "Is there ...?")."""
+    return bool(_ASKS_YES_NO.search(question))
+
+
 def novelty(question_terms: set[str], sentence_terms: set[str]) -> float:
     """Share (capped at 1) of three content words the sentence adds beyond the question."""
     return min(1.0, len(sentence_terms - question_terms) / 3.0)
 
 
 def answerable_probability(
-    *, dense: float, coverage: float, agreement: float, type_match: bool, novelty: float
+    *,
+    dense: float,
+    coverage: float,
+    agreement: float,
+    type_match: bool,
+    novelty: float,
+    retrieval: float | None = None,
 ) -> float:
-    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`."""
+    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`.
+
+    ``retrieval``: the retrieval score of the best sentence's passage (``None``: unknown,
+    counted as :data:`RETRIEVAL_CENTER`).
+    """
     w = PROBABILITY_WEIGHTS
+    score = RETRIEVAL_CENTER if retrieval is None else min(1.0, max(0.0, retrieval))
     z = (
         PROBABILITY_BIAS
         + w["dense"] * dense
@@ -330,5 +433,6 @@ def answerable_probability(
         + w["agreement"] * agreement
         + w["answer_type"] * float(type_match)
         + w["novelty"] * novelty
+        + w["retrieval"] * max(0.0, score - RETRIEVAL_CENTER)
     )
     return 1.0 / (1.0 + math.exp(-z))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ragkit.server.models.lexical import wordset
+from ragkit.server.models.lexical import STOPWORDS, wordset
 
 __all__ = ["split_clauses", "split_sentences", "word_spans"]
 
@@ -118,6 +118,11 @@ def _breaks_before(previous: str, line: str) -> bool:
     if last_line.endswith(":"):
         return True
     if _TERMINAL.search(last_line) or line.lstrip()[:1].islower():
+        return False
+    # A heading neither ends in a function word nor runs on after a comma in lower case:
+    # "The pool directory contains the actual packages, see" wraps on to "Section 6.10".
+    last_word = last_line.rsplit(None, 1)[-1] if last_line.strip() else ""
+    if last_word.islower() and (last_word.strip("\"'([") in STOPWORDS or "," in last_line):
         return False
     return len(last_line.split()) <= _HEADING_MAX_WORDS
 

@@ -25,16 +25,29 @@ from collections.abc import Set
 from ragkit.provenance import SECTION_SEPARATOR
 from ragkit.server.models.lexical import content_terms
 
-__all__ = ["HEADING_MAX_WORDS", "heading_terms", "is_heading", "title", "title_end", "title_match"]
+__all__ = [
+    "HEADING_MAX_WORDS",
+    "QUESTION_HEADING_MAX_WORDS",
+    "heading_terms",
+    "introduced",
+    "is_heading",
+    "title",
+    "title_end",
+    "title_match",
+]
 
 #: The longest in-text heading :func:`is_heading` recognises, in words ("Replica (server)").
 HEADING_MAX_WORDS = 3
 
+#: The longest question heading (an FAQ's "Why are there separate tuple and list types?").
+QUESTION_HEADING_MAX_WORDS = 30
+
 #: A passage's title: its first paragraph when that is one line without final punctuation and
 #: more text follows. It may end in a bracket ("Logger (process)"), but not in one closing a
-#: sentence ("(See below.)").
+#: sentence ("(See below.)"); or in a question mark: a question on a line of its own above
+#: its answer ("Programming FAQ > Why is x so slow?") is the section's title, not an answer.
 _TITLE = re.compile(
-    r"\s*([^\n]*(?:[^\s.!?\u2026:;,\"'\u201d\u2019)\]]|[^\s.!?\u2026][)\]]))"
+    r"\s*([^\n]*(?:[^\s.!?\u2026:;,\"'\u201d\u2019)\]]|[^\s.!?\u2026][)\]]|\?))"
     r"[ \t]*(?=\n[ \t]*\n\s*\S)"
 )
 
@@ -56,16 +69,44 @@ _PARAGRAPH_BREAK_AFTER = re.compile(r"[ \t]*\n[ \t]*\n\s*\S")
 
 
 def is_heading(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is an in-text heading: a paragraph of its own, of at most
-    :data:`HEADING_MAX_WORDS` words, without final punctuation, and followed by more text
-    (the term line of a glossary entry, "Replication", under its context line)."""
+    """Whether ``text[start:end]`` is an in-text heading: a paragraph of its own, followed by
+    more text, that is either at most :data:`HEADING_MAX_WORDS` words without final
+    punctuation (the term line of a glossary entry, "Replication", under its context line)
+    or a question of at most :data:`QUESTION_HEADING_MAX_WORDS` words (an FAQ entry's
+    question above its answer).
+
+    A short line that a sentence introduces ("...execute the command" or "...as follows:"
+    above "dpkg --list") is what the sentence shows, not a heading.
+    """
     line = text[start:end].strip()
-    return (
-        0 < len(line.split()) <= HEADING_MAX_WORDS
-        and line[-1] not in ".!?:;,\u2026"
-        and _PARAGRAPH_BREAK_BEFORE.search(text, 0, start) is not None
-        and _PARAGRAPH_BREAK_AFTER.match(text, end) is not None
-    )
+    n = len(line.split())
+    if not n or _PARAGRAPH_BREAK_BEFORE.search(text, 0, start) is None:
+        return False
+    if _PARAGRAPH_BREAK_AFTER.match(text, end) is None:
+        return False
+    if line.endswith("?"):
+        return n <= QUESTION_HEADING_MAX_WORDS
+    return n <= HEADING_MAX_WORDS and line[-1] not in ".!?:;,\u2026" and not introduced(text, start)
+
+
+def introduced(text: str, start: int) -> bool:
+    """Whether the paragraph before ``start`` introduces what follows: it ends with a colon,
+    or stops mid-sentence ("...execute the command"), a line of prose without final
+    punctuation that no title looks like (not a context line ``A > B``, which may end in
+    any word; a lower-case last word; more words than a heading has)."""
+    before = text[:start].rstrip()
+    if not before:
+        return False
+    if before.endswith(":"):
+        return True
+    paragraphs = re.split(r"\n[ \t]*\n", before)
+    last = paragraphs[-1].strip()
+    if not last or last[-1] in ".!?;,\u2026)]\"'\u201d\u2019":
+        return False
+    if len(paragraphs) < 2 and SECTION_SEPARATOR in last:
+        return False
+    words = last.split()
+    return len(words) > HEADING_MAX_WORDS + 1 and words[-1][:1].islower()
 
 
 def heading_terms(text: str) -> frozenset[str]:

@@ -24,6 +24,7 @@ from ragkit.server.generation.streaming import array_error_response, stream_resp
 from ragkit.server.http.deps import Caller, Catalog, Service
 from ragkit.server.http.params import ListParams, Params, PlainParams, query_params
 from ragkit.server.http.wire import body_of, json_body, parse_body, render
+from ragkit.server.service.answer import ANSWERER_HEADER, ComposedAnswerResponse
 from ragkit.types import (
     BatchEmbedContentsRequest,
     BatchEmbedTextRequest,
@@ -129,7 +130,12 @@ async def generate_answer(
     catalog.require(name, "generateAnswer")
     body = await _body(request, GenerateAnswerRequest)
     answer = await anyio.to_thread.run_sync(service.generate_answer, who, name, body)
-    return render(answer, enum_int=q.enum_int)
+    response = render(answer, enum_int=q.enum_int)
+    if isinstance(answer, ComposedAnswerResponse):
+        # Who composed the answer (README: "Answers composed by a language model").
+        header = answer.composed_by.encode("ascii", "replace").decode()
+        response.headers[ANSWERER_HEADER] = header
+    return response
 
 
 @router.post("/models/{model:rid}:generateContent")

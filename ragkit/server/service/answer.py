@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import PrivateAttr
+
 from ragkit._exceptions import ResourceNameError
 from ragkit.limits import MAX_RESULTS_COUNT
 from ragkit.names import model_name
@@ -25,6 +27,11 @@ from ragkit.server.models.answerer import AnswerStyleName, Passage
 from ragkit.server.principal import Principal
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.query import QueryMixin
+from ragkit.server.service.validation import (
+    check_conversation,
+    check_inline_passages,
+    check_query,
+)
 from ragkit.types import (
     AnswerStyle,
     AttributionSourceId,
@@ -44,10 +51,19 @@ from ragkit.types import (
     SemanticRetrieverConfig,
 )
 
-__all__ = ["AQA_MODEL", "DEFAULT_MAX_CHUNKS", "AnswerMixin"]
+__all__ = [
+    "ANSWERER_HEADER",
+    "AQA_MODEL",
+    "DEFAULT_MAX_CHUNKS",
+    "AnswerMixin",
+    "ComposedAnswerResponse",
+]
 
 #: The only model that answers ``generateAnswer``.
 AQA_MODEL = "models/aqa"
+#: Response header naming who composed a generateAnswer answer: ``local``, the answer model
+#: (``openai:NAME``, ``google:NAME``), or ``local; fallback="..."`` when the model failed.
+ANSWERER_HEADER = "X-Ragkit-Answerer"
 #: Chunks retrieved for a ``semantic_retriever`` source when ``max_chunks_count`` is unset.
 DEFAULT_MAX_CHUNKS = 5
 
@@ -103,6 +119,7 @@ def _check_safety(settings: Sequence[SafetySetting] | None) -> None:
 def _check_request(request: GenerateAnswerRequest) -> tuple[str, AnswerStyleName, float]:
     if not request.contents:
         raise invalid_argument("contents is required: the last content holds the question.")
+    check_conversation(request.contents)
     question = _text(request.contents[-1])
     if not question.strip():
         raise invalid_argument("The last content must contain the question text.")
@@ -129,6 +146,7 @@ def _inline(passages: GroundingPassages) -> tuple[list[Passage], list[Attributio
     sources: list[AttributionSourceId] = []
     if not passages.passages:
         raise invalid_argument("inline_passages.passages must contain at least one passage.")
+    check_inline_passages(passages)
     for i, passage in enumerate(passages.passages):
         if not passage.id:
             raise invalid_argument(f"inline_passages.passages[{i}].id is required.")
@@ -146,11 +164,28 @@ def _inline(passages: GroundingPassages) -> tuple[list[Passage], list[Attributio
     return units, sources
 
 
+class ComposedAnswerResponse(GenerateAnswerResponse):
+    """A GenerateAnswerResponse that also knows who composed it (never sent in the body;
+    the route sends it as the :data:`ANSWERER_HEADER` header)."""
+
+    _composed_by: str = PrivateAttr(default="local")
+
+    @property
+    def composed_by(self) -> str:
+        """``"local"``, the answer model (``"openai:NAME"``), or ``'local; fallback="why"'``."""
+        return self._composed_by
+
+
 class AnswerMixin(QueryMixin, ServiceCore):
     def generate_answer(
         self, who: Principal, model: str, request: GenerateAnswerRequest
-    ) -> GenerateAnswerResponse:
+    ) -> ComposedAnswerResponse:
         """Answer the last content's question, grounded on the request's source.
+
+        A follow-up question (earlier turns in ``contents``) is first made standalone
+        (:meth:`Answerer.resolve`); the standalone question is answered, and retrieved for
+        when the retriever's query is the question itself. The response also says who
+        composed the answer (:attr:`ComposedAnswerResponse.composed_by`).
 
         Raises:
             ApiError: NOT_FOUND (model other than ``models/aqa``), INVALID_ARGUMENT,
@@ -158,12 +193,16 @@ class AnswerMixin(QueryMixin, ServiceCore):
         """
         _check_model(model)
         question, style, temperature = _check_request(request)
+        turns = [(c.role or "user", _text(c)) for c in (request.contents or [])[:-1]]
+        standalone = self._answerer.resolve(question, turns) if turns else question
         if request.inline_passages is not None:
             passages, sources = _inline(request.inline_passages)
         else:
             assert request.semantic_retriever is not None
-            passages, sources = self._retrieved(who, request.semantic_retriever)
-        answer = self._answerer.answer(question, passages, style=style, temperature=temperature)
+            passages, sources = self._retrieved(
+                who, request.semantic_retriever, asked=(question, standalone)
+            )
+        answer = self._answerer.answer(standalone, passages, style=style, temperature=temperature)
         attributions = [
             GroundingAttribution(
                 source_id=sources[span.passage_index], content=Content(parts=[Part(text=span.text)])
@@ -176,18 +215,32 @@ class AnswerMixin(QueryMixin, ServiceCore):
             grounding_attributions=attributions,
             index=0,
         )
-        return GenerateAnswerResponse(
+        composed_by = answer.composed_by
+        if answer.fallback is not None:
+            reason = " ".join(answer.fallback.split()).replace('"', "'")
+            composed_by = f'local; fallback="{reason}"'
+        response = ComposedAnswerResponse(
             answer=candidate, answerable_probability=answer.answerable_probability
         )
+        response._composed_by = composed_by
+        return response
 
     def _retrieved(
-        self, who: Principal, config: SemanticRetrieverConfig
+        self,
+        who: Principal,
+        config: SemanticRetrieverConfig,
+        *,
+        asked: tuple[str, str] | None = None,
     ) -> tuple[list[Passage], list[AttributionSourceId]]:
         if not config.source:
             raise invalid_argument("semantic_retriever.source is required.")
         query = _text(config.query)
         if not query.strip():
             raise invalid_argument("semantic_retriever.query must contain text.")
+        check_query(query, "semantic_retriever.query")
+        # The query is the (follow-up) question itself: search for its standalone form.
+        if asked is not None and query.strip() == asked[0].strip():
+            query = asked[1]
         count = config.max_chunks_count or DEFAULT_MAX_CHUNKS
         if not 1 <= count <= MAX_RESULTS_COUNT:
             raise invalid_argument(

@@ -155,10 +155,12 @@ class ChunksMixin(ServiceCore):
     ) -> tuple[CorpusRecord, DocumentRecord]:
         corpus, document = find_document(conn, who, parent, Role.WRITER)
         limit = self._quotas.max_chunks_per_corpus
-        if limit is not None and chunk_count(conn, corpus.id) + len(plans) > limit:
+        used = chunk_count(conn, corpus.id) if limit is not None else 0
+        if limit is not None and used + len(plans) > limit:
             raise resource_exhausted(
-                f"Quota exceeded: corpus corpora/{corpus.name} would exceed its limit of "
-                f"{limit} chunks (max_chunks_per_corpus)."
+                f"Quota exceeded for chunks per corpus (max_chunks_per_corpus): corpus "
+                f"corpora/{corpus.name} holds {used} of {limit} chunks; this request adds "
+                f"{len(plans)}."
             )
         taken = rows.find_chunks(conn, document.id, [p.requested for p in plans if p.requested])
         for chunk_id in taken:

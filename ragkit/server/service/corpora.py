@@ -32,17 +32,19 @@ class CorporaMixin(ServiceCore):
         requested = child_id(corpus.name, "", "corpora", "corpus")
         with self._db.write() as conn:
             limit = self._quotas.max_corpora
-            if limit is not None and rows.count_corpora(conn) >= limit:
-                raise resource_exhausted(
-                    f"Quota exceeded: this server allows at most {limit} corpora "
-                    "(max_corpora); delete one first."
-                )
+            if limit is not None:
+                used = rows.count_created_corpora(conn, who.email)
+                if used >= limit:
+                    raise resource_exhausted(
+                        f"Quota exceeded for corpora per user (max_corpora): {who.email} "
+                        f"has created {used} of {limit} corpora; delete one first."
+                    )
             corpus_id = requested or generate_id(display_name)
             while rows.find_corpus(conn, corpus_id) is not None:
                 if requested:
                     raise already_exists(f"Corpus corpora/{corpus_id} already exists.")
                 corpus_id = generate_id(display_name)
-            record = rows.insert_corpus(conn, corpus_id, display_name, self._now())
+            record = rows.insert_corpus(conn, corpus_id, display_name, self._now(), who.email)
             insert_permission(conn, record.id, generate_id(), USER, who.email, Role.OWNER.value)
         return corpus_out(record)
 

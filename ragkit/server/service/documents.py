@@ -65,10 +65,11 @@ class DocumentsMixin(ServiceCore):
         with self._db.write() as conn:
             corpus, _ = authorize(conn, who, corpus_id, Role.WRITER)
             limit = self._quotas.max_documents_per_corpus
-            if limit is not None and count_documents(conn, corpus.id) >= limit:
+            used = count_documents(conn, corpus.id) if limit is not None else 0
+            if limit is not None and used >= limit:
                 raise resource_exhausted(
-                    f"Quota exceeded: corpus {parent} already holds the maximum of {limit} "
-                    "documents (max_documents_per_corpus)."
+                    f"Quota exceeded for documents per corpus (max_documents_per_corpus): "
+                    f"corpus {parent} holds {used} of {limit} documents."
                 )
             document_id = requested or generate_id(display_name)
             while rows.find_document(conn, corpus.id, document_id) is not None:

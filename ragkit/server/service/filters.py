@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from ragkit.limits import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
 from ragkit.server.errors import invalid_argument
+from ragkit.server.service.validation import check_length
 from ragkit.server.store.metadata import ConditionSpec, FilterClause, Level, Op
 from ragkit.types import Condition, MetadataFilter, Operator
 
@@ -27,6 +29,7 @@ _PREFIXES: dict[str, Level] = {
     "chunk.custom_metadata.": "chunk",
 }
 _PREFIX_STARTS = ("document.", "chunk.", "custom_metadata.")
+_MAX_FILTER_KEY_LENGTH = max(map(len, _PREFIXES)) + MAX_METADATA_KEY_LENGTH
 _NUMERIC_ONLY: dict[Operator, Op] = {
     Operator.LESS: "<",
     Operator.LESS_EQUAL: "<=",
@@ -73,6 +76,8 @@ def _wire_key(clause: FilterClause) -> str:
 
 def _clause(metadata_filter: MetadataFilter, *, document_keys: bool) -> FilterClause:
     key = metadata_filter.key or ""
+    # Checked first: the messages below quote the key.
+    check_length(key, _MAX_FILTER_KEY_LENGTH, "A metadata filter key")
     prefix = next((p for p in _PREFIXES if key.startswith(p) and len(key) > len(p)), None)
     # A key that starts like a prefix but is not one is a typo, not a bare key.
     if prefix is None and (not key or key.startswith(_PREFIX_STARTS)):
@@ -97,7 +102,11 @@ def _condition(key: str, condition: Condition) -> ConditionSpec:
     operation = condition.operation or Operator.OPERATOR_UNSPECIFIED
     value: str | float
     if condition.string_value is not None and condition.numeric_value is None:
-        value = condition.string_value
+        value = check_length(
+            condition.string_value,
+            MAX_METADATA_VALUE_LENGTH,
+            f"The string_value of a condition on {key!r}",
+        )
     elif condition.numeric_value is not None and condition.string_value is None:
         value = float(condition.numeric_value)
     else:

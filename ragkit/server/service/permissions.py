@@ -25,7 +25,7 @@ from ragkit.server.principal import Principal
 from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.paging import resolve_page_size
-from ragkit.server.service.validation import parse_mask, parse_name
+from ragkit.server.service.validation import check_email, parse_mask, parse_name
 from ragkit.server.service.wire import permission_out
 from ragkit.server.store import permissions as rows
 from ragkit.server.store.records import CorpusRecord, PermissionRecord
@@ -47,6 +47,8 @@ def _check_role(role: Role | None, grantee: GranteeType) -> Role:
 def _check_grantee(permission: Permission) -> tuple[GranteeType, str | None]:
     grantee = permission.grantee_type or GranteeType.GRANTEE_TYPE_UNSPECIFIED
     email = permission.email_address or None
+    if email is not None:
+        check_email(email, "Permission email_address")
     if grantee is GranteeType.GRANTEE_TYPE_UNSPECIFIED:
         raise invalid_argument("Permission grantee_type is required (USER, GROUP or EVERYONE).")
     if grantee is GranteeType.EVERYONE:

@@ -22,7 +22,7 @@ from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
 from ragkit.server.service.filters import parse_filters
 from ragkit.server.service.indexes import embed_texts
-from ragkit.server.service.validation import parse_name
+from ragkit.server.service.validation import check_query, parse_name
 from ragkit.server.service.wire import chunk_out, document_out
 from ragkit.server.store.chunks import candidate_ids, chunk_openings, fetch_hits
 from ragkit.server.store.metadata import FilterClause
@@ -55,7 +55,7 @@ def resolve_results_count(value: int | None, *, field: str = "results_count") ->
 def _query_text(query: str | None) -> str:
     if not query or not query.strip():
         raise invalid_argument("query is required and must not be empty.")
-    return query
+    return check_query(query)
 
 
 class QueryMixin(ServiceCore):

@@ -219,6 +219,7 @@ class RetrieverService(
         for worker in (self._warmer, self._reindexer):
             if worker is not None:
                 worker.join()
+        self._answerer.close()
         self._db.close()
         if self._folder_lock is not None:
             self._folder_lock.release()

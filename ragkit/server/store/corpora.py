@@ -38,13 +38,18 @@ def _record(row: tuple[Any, ...]) -> CorpusRecord:
 
 
 def insert_corpus(
-    conn: sqlite3.Connection, name: str, display_name: str, now: datetime
+    conn: sqlite3.Connection,
+    name: str,
+    display_name: str,
+    now: datetime,
+    creator: str | None = None,
 ) -> CorpusRecord:
+    """Insert a corpus; ``creator`` (an email) is who its corpus quota is charged to."""
     stamp = format_time(now)
     row = conn.execute(
-        "INSERT INTO corpora (name, display_name, create_time, update_time)"
-        f" VALUES (?, ?, ?, ?) RETURNING {_COLUMNS}",
-        (name, display_name, stamp, stamp),
+        "INSERT INTO corpora (name, display_name, create_time, update_time, creator)"
+        f" VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+        (name, display_name, stamp, stamp, creator),
     ).fetchone()
     return _record(row)
 
@@ -56,6 +61,12 @@ def find_corpus(conn: sqlite3.Connection, name: str) -> CorpusRecord | None:
 
 def count_corpora(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM corpora").fetchone()[0])
+
+
+def count_created_corpora(conn: sqlite3.Connection, creator: str) -> int:
+    """Corpora ``creator`` created (case-insensitively) and that still exist."""
+    row = conn.execute("SELECT COUNT(*) FROM corpora WHERE creator = ?", (creator,))
+    return int(row.fetchone()[0])
 
 
 def count_documents(conn: sqlite3.Connection, corpus_id: int) -> int:

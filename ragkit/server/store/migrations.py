@@ -177,6 +177,23 @@ def _m006_document_counts(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m007_corpus_creators(conn: sqlite3.Connection) -> None:
+    """Record who created each corpus: the corpus quota is per principal. Existing corpora
+    go to the holder of their oldest USER OWNER permission (the creator's, unless removed)."""
+    _run_script(
+        conn,
+        """
+        ALTER TABLE corpora ADD COLUMN creator TEXT COLLATE NOCASE;
+        UPDATE corpora SET creator = (
+            SELECT email FROM permissions
+            WHERE permissions.corpus_id = corpora.id AND grantee_type = 1 AND role = 1
+            ORDER BY permissions.id LIMIT 1
+        );
+        CREATE INDEX corpora_by_creator ON corpora(creator)
+        """,
+    )
+
+
 #: Every migration in order; the function name is what ``_migrations`` records.
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_initial,
@@ -185,6 +202,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m004_chunk_text_keys,
     _m005_pending_vectors,
     _m006_document_counts,
+    _m007_corpus_creators,
 )
 
 

@@ -326,3 +326,11 @@ def test_count_tokens_reports_cached_tokens(resolver: FakeResolver) -> None:
 def test_count_tokens_needs_input(resolver: FakeResolver) -> None:
     with pytest.raises(ApiError, match="needs 'contents' or 'generateContentRequest'"):
         count_tokens_response(CountTokensRequest(), LOCAL_MODEL, LOCAL_USER, resolver)
+
+
+def test_a_huge_input_is_refused_before_tokenising(
+    local: LocalGenerativeModel, model: Model
+) -> None:
+    huge = "x" * ((model.input_token_limit or 0) * 128 + 1)
+    with pytest.raises(ApiError, match=r"characters long, more than the maximum number of tokens"):
+        ask(local, model, contents=[user({"text": huge})])

@@ -6,22 +6,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from ragkit import limits
 from ragkit.cli import build_parser, main
+from ragkit.server import runner
 from ragkit.server.config import ServerConfig
 from ragkit.server.http.deps import ServerState
 
 
 @pytest.fixture
 def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What ``ragkit serve`` hands the runner, which would start uvicorn."""
     calls: list[dict[str, Any]] = []
 
-    def fake_run(app: Any, **kwargs: Any) -> None:
-        calls.append({"app": app, **kwargs})
+    def fake_serve(app: Any, config: ServerConfig) -> None:
+        calls.append(
+            {"app": app, "host": config.host, "port": config.port, "log_level": config.log_level}
+        )
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(runner, "serve", fake_serve)
     return calls
 
 
@@ -117,3 +120,49 @@ def test_serve_rejects_bad_flags(
 
 def test_parser_lists_serve() -> None:
     assert "serve" in build_parser().format_help()
+
+
+def test_serve_passes_limits_timeouts_and_quotas(
+    tmp_path: Path, uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    main(
+        [
+            "serve",
+            "--data-dir", str(tmp_path),
+            "--embedder", "hash",
+            "--max-request-bytes", "5000",
+            "--header-timeout", "2.5",
+            "--body-timeout", "7",
+            "--max-connections", "12",
+            "--max-file-bytes-per-user", "0",
+            "--max-upload-sessions-per-user", "3",
+        ]
+    )  # fmt: skip
+    (call,) = uvicorn_calls
+    config: ServerConfig = call["app"].state.ragkit.config
+    assert (config.max_request_bytes, config.header_timeout, config.body_timeout) == (5000, 2.5, 7)
+    assert config.max_connections == 12
+    assert config.quotas.max_file_bytes_per_user is None
+    assert config.quotas.max_upload_sessions_per_user == 3
+
+
+def test_serve_defaults_for_limits_timeouts_and_quotas(
+    tmp_path: Path, uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash"])
+    (call,) = uvicorn_calls
+    config: ServerConfig = call["app"].state.ragkit.config
+    assert config.max_request_bytes == limits.DEFAULT_MAX_REQUEST_BYTES == 64 * 1024 * 1024
+    assert (config.header_timeout, config.body_timeout) == (10.0, 30.0)
+    assert config.max_connections == 1000
+    assert config.quotas.max_file_bytes_per_user == 20 * 1024**3
+    assert config.quotas.max_upload_sessions_per_user == 100
+
+
+@pytest.mark.parametrize(
+    "flag", ["--header-timeout=0", "--body-timeout=nan", "--max-connections=0"]
+)
+def test_serve_refuses_bad_limits(tmp_path: Path, flag: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--data-dir", str(tmp_path), flag])
+    assert exit_info.value.code == 2
