@@ -5,6 +5,7 @@ ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
 ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upstream-model llama3
 RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
 ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
+ragkit serve --data-dir ./data --embed-queue-depth 4       # at most 4 chunk writes embedding
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 from pathlib import Path
 
 from ragkit import limits
-from ragkit.cli._args import LOG_LEVELS, file_size, port_number, quota
+from ragkit.cli._args import LOG_LEVELS, file_size, port_number, positive, quota
 
 __all__ = ["register"]
 
@@ -98,6 +99,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "%(default)s, Google's 2 GB)",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    serve.add_argument(
+        "--embed-queue-depth",
+        type=positive,
+        metavar="N",
+        help="chunk-write requests whose embedding may be running or waiting at once; one "
+        "more gets 429 RESOURCE_EXHAUSTED with Retry-After (default 8); queries and answers "
+        "never wait in this queue",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -135,6 +144,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
             **({"ranking": args.ranking} if args.ranking else {}),
+            **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

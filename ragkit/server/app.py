@@ -33,10 +33,12 @@ from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
 from ragkit.server.http.deps import ServerState
+from ragkit.server.http.disconnect import DisconnectMiddleware
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder, load_embedder
+from ragkit.server.models.scheduler import EmbeddingScheduler
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
@@ -95,7 +97,13 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         ValueError: ``config.embedder`` names no known embedder.
     """
     authenticator = Authenticator.from_file(config.auth_file)
-    embedder = load_embedder(config.embedder)
+    # Every model call goes through the scheduler: a priority lane for reads and a bounded
+    # bulk lane for writes, each with its own copy of the model.
+    embedder = EmbeddingScheduler(
+        load_embedder(config.embedder),
+        load_embedder(config.embedder),
+        queue_depth=config.embed_queue_depth,
+    )
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
@@ -105,7 +113,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load model files now, so a broken install fails at startup, not on a request.
-        await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
+        await anyio.to_thread.run_sync(embedder.start)
         service = await anyio.to_thread.run_sync(factory, config, embedder)
         service.start_warming()
         state.service = service
@@ -120,6 +128,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
             state.service = None
             await anyio.to_thread.run_sync(service.close)
             await getattr(app.state, GENERATION_STATE).aclose()
+            await anyio.to_thread.run_sync(embedder.close)
 
     app = FastAPI(
         title="ragkit Semantic Retrieval API",
@@ -138,6 +147,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         GENERATION_STATE,
         GenerationService(catalog, embedder, upstream=config.upstream),
     )
+    app.add_middleware(DisconnectMiddleware)
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.include_router(api_router())

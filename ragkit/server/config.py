@@ -14,9 +14,11 @@ from typing import Literal
 
 from ragkit import limits
 from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
+from ragkit.server.models.scheduler import DEFAULT_QUEUE_DEPTH
 from ragkit.server.service.quotas import Quotas
 
 __all__ = [
+    "DEFAULT_EMBED_QUEUE_DEPTH",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "GOOGLE_API_BASE_URL",
@@ -26,6 +28,8 @@ __all__ = [
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: Chunk-write requests whose embedding may be queued or running at once (``ServerConfig``).
+DEFAULT_EMBED_QUEUE_DEPTH = DEFAULT_QUEUE_DEPTH
 GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
 
 
@@ -109,6 +113,9 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        embed_queue_depth: Chunk-write requests whose embedding may be running or waiting
+            at once; one more is answered 429 RESOURCE_EXHAUSTED with ``Retry-After`` (see
+            :mod:`ragkit.server.models.scheduler`). Queries never wait in this queue.
     """
 
     data_dir: Path
@@ -121,6 +128,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    embed_queue_depth: int = DEFAULT_EMBED_QUEUE_DEPTH
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -135,6 +143,8 @@ class ServerConfig:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
             )
+        if self.embed_queue_depth < 1:
+            raise ValueError(f"embed_queue_depth must be >= 1, got {self.embed_queue_depth}.")
 
     @property
     def base_url(self) -> str:

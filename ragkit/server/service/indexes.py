@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -22,22 +23,40 @@ import numpy.typing as npt
 from ragkit.server.corpus_cache import CorpusCache
 from ragkit.server.index import VectorIndex
 from ragkit.server.lexical_index import CorpusLexicalIndexes
-from ragkit.server.models.embedding import Embedder
+from ragkit.server.models.embedding import EmbedKind, Embedder
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
 from ragkit.types import ChunkState
 
-__all__ = ["CorpusIndexes", "embed_texts"]
+__all__ = ["BulkEmbedder", "CorpusIndexes", "embed_texts"]
 
 _ACTIVE = ChunkState.STATE_ACTIVE.value
+
+
+@runtime_checkable
+class BulkEmbedder(Protocol):
+    """An embedder with a separate, bounded lane for bulk work (the server's
+    :class:`~ragkit.server.models.scheduler.EmbeddingScheduler`)."""
+
+    def embed_bulk(
+        self, texts: Sequence[str], *, kind: EmbedKind = "document"
+    ) -> npt.NDArray[np.float32]: ...
 
 
 def embed_texts(
     embedder: Embedder, texts: Sequence[str], *, kind: str = "document"
 ) -> npt.NDArray[np.float32]:
-    """Embed ``texts`` in slices of ``embedder.batch_size``; shape ``(n, dimensions)``."""
+    """Embed ``texts`` as bulk work (chunk writes, index repair); shape ``(n, dimensions)``.
+
+    With the server's scheduler this is its bounded bulk lane, which may raise ApiError
+    RESOURCE_EXHAUSTED (full) or CANCELLED (client gone); a plain embedder is called
+    directly, in slices of ``embedder.batch_size``.
+    """
     if not texts:
         return np.empty((0, embedder.dimensions), dtype=np.float32)
+    if isinstance(embedder, BulkEmbedder):
+        vectors = embedder.embed_bulk(texts, kind="query" if kind == "query" else "document")
+        return vectors.astype(np.float32, copy=False)
     step = max(1, embedder.batch_size)
     parts = [
         embedder.embed(texts[i : i + step], kind="query" if kind == "query" else "document")
