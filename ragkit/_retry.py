@@ -3,8 +3,10 @@
 Both clients run the same loop around :func:`retry_delay`: a response with a retryable
 status (429, 500, 503, 504) or a connection error/timeout is retried up to
 ``max_retries`` times, if the call is safe to repeat. The wait honours the server's
-``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date, capped), else it is a
-capped exponential backoff with full jitter.
+``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date, capped), plus up to
+:data:`RETRY_AFTER_JITTER` of it again at random, so that clients turned away together do
+not all come back at the same instant; else it is a capped exponential backoff with full
+jitter.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ RETRYABLE_STATUS_CODES = frozenset({429, 500, 503, 504})
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 MAX_RETRY_AFTER = 60.0
+#: Share of a server-requested wait added at random (0.25: wait 1.0x to 1.25x Retry-After).
+RETRY_AFTER_JITTER = 0.25
 
 #: Custom verbs that only read (or compute) and so may be repeated safely.
 READ_ONLY_VERBS = frozenset(
@@ -59,6 +63,7 @@ class RetryPolicy:
     initial_backoff: float = INITIAL_BACKOFF
     max_backoff: float = MAX_BACKOFF
     max_retry_after: float = MAX_RETRY_AFTER
+    retry_after_jitter: float = RETRY_AFTER_JITTER
     random: Callable[[], float] = field(default=random.random, compare=False)
 
 
@@ -102,12 +107,13 @@ def retry_delay(
 
     >>> retry_delay(RetryPolicy(random=lambda: 1.0), 3)
     4.0
-    >>> retry_delay(RetryPolicy(), 0, {"Retry-After": "2"})
-    2.0
+    >>> retry_delay(RetryPolicy(random=lambda: 1.0), 0, {"Retry-After": "2"})
+    2.5
     """
     if headers is not None:
         requested = retry_after_seconds(headers)
         if requested is not None:
-            return min(requested, policy.max_retry_after)
+            wait = min(requested, policy.max_retry_after)
+            return wait * (1.0 + policy.retry_after_jitter * policy.random())
     ceiling = min(policy.initial_backoff * (2.0**attempt), policy.max_backoff)
     return ceiling * policy.random()

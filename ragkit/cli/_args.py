@@ -16,6 +16,7 @@ __all__ = [
     "positive",
     "quota",
     "results_count",
+    "seconds",
 ]
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -60,3 +61,14 @@ _quota = integer(0, None, "must be >= 0 (0 = unlimited)")
 def quota(text: str) -> int | None:
     """A quota flag: a positive count, or 0 for unlimited."""
     return _quota(text) or None
+
+
+def seconds(text: str) -> float:
+    """A duration flag such as ``--timeout``: a number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text}")
+    return value

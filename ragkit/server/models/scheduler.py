@@ -12,7 +12,7 @@ model:
   repair. At most ``queue_depth`` jobs are admitted (running or waiting, FIFO); one more is
   refused at once with 429 RESOURCE_EXHAUSTED and a ``Retry-After`` estimated from the
   measured speed, instead of piling up work (and memory) the clients will have given up on.
-  A job runs in slices of the embedder's ``batch_size``; if its client disconnects (see
+  A job runs in slices (the embedder's ``batch_size``, at most :data:`BULK_SLICE`); if its client disconnects (see
   :mod:`ragkit.server.cancellation`) the job is dropped, before it starts or between slices.
   On Linux the lane's thread runs at a lower CPU priority (nice +:data:`BULK_NICENESS`), so
   the kernel serves the priority lane first when both are busy.
@@ -54,6 +54,7 @@ from ragkit.types.status import Code
 
 __all__ = [
     "BULK_NICENESS",
+    "BULK_SLICE",
     "DEFAULT_QUEUE_DEPTH",
     "EmbeddingScheduler",
     "SchedulerStats",
@@ -67,6 +68,8 @@ DEFAULT_QUEUE_DEPTH = 8
 BULK_NICENESS = 5
 #: Most texts one priority-lane model call embeds; later arrivals wait for the next call.
 MAX_QUERY_BATCH = 64
+#: Most texts per bulk-lane model call: a dropped job stops within one such slice.
+BULK_SLICE = 32
 #: Embeddings of bulk texts remembered by content hash (384 floats each: 12 MB).
 DEFAULT_CACHE_SIZE = 8192
 # How often a waiting request thread looks whether its client is gone.
@@ -284,6 +287,9 @@ class EmbeddingScheduler:
         job = _Job(texts, kind, cancel=cancel)
         with self._lock:
             self._check_open()
+            if cancel is not None and cancel.cancelled:
+                self.stats.bulk_dropped += 1
+                raise _cancelled_error(cancel)
             if self._admitted >= self.queue_depth and not admit_always:
                 self.stats.bulk_rejected += 1
                 raise self._overloaded()
@@ -293,6 +299,12 @@ class EmbeddingScheduler:
             self.stats.max_bulk_admitted = max(self.stats.max_bulk_admitted, self._admitted)
             self._jobs.append(job)
             self._lock.notify_all()
+            logger.debug(
+                "queued an embedding job of %d texts (%d of %d admitted)",
+                len(texts),
+                self._admitted,
+                self.queue_depth,
+            )
         while not job.done.wait(_POLL_SECONDS if cancel is not None else None):
             if cancel is not None and cancel.cancelled:
                 self._withdraw(job, cancel)
@@ -350,7 +362,7 @@ class EmbeddingScheduler:
 
     def _run_job(self, job: _Job) -> None:
         embedder = self._bulk_embedder
-        step = max(1, embedder.batch_size)
+        step = max(1, min(embedder.batch_size, BULK_SLICE))
         vectors = np.empty((len(job.texts), self.dimensions), dtype=np.float32)
         done = 0
         try:
