@@ -96,8 +96,7 @@ def add_connection_arguments(
         type=seconds,
         default=default_timeout,
         metavar="SECONDS",
-        help="give up on (and retry, where safe) a request after this long (default "
-        "%(default)s)",
+        help="give up on (and retry, where safe) a request after this long (default %(default)s)",
     )
 
 

@@ -92,7 +92,7 @@ def test_concurrent_queries_share_one_model_call(lanes) -> None:  # type: ignore
     while len(scheduler._queries) < 10 and not deadline.wait(0.01):
         pass
     query.gate.set()  # ...and the ten that came meanwhile go in one call
-    for thread, outcome in [(first, None), *waiting]:
+    for thread, _ in [(first, None), *waiting]:
         thread.join(5)
     assert query.calls == [1, 10]
     assert all(out[0].shape == (1, 16) for _, out in waiting)  # type: ignore[union-attr]

@@ -12,8 +12,9 @@ model:
   repair. At most ``queue_depth`` jobs are admitted (running or waiting, FIFO); one more is
   refused at once with 429 RESOURCE_EXHAUSTED and a ``Retry-After`` estimated from the
   measured speed, instead of piling up work (and memory) the clients will have given up on.
-  A job runs in slices (the embedder's ``batch_size``, at most :data:`BULK_SLICE`); if its client disconnects (see
-  :mod:`ragkit.server.cancellation`) the job is dropped, before it starts or between slices.
+  A job runs in slices (the embedder's ``batch_size``, at most :data:`BULK_SLICE`); if its
+  client disconnects (see :mod:`ragkit.server.cancellation`) the job is dropped, before it
+  starts or between slices.
   On Linux the lane's thread runs at a lower CPU priority (nice +:data:`BULK_NICENESS`), so
   the kernel serves the priority lane first when both are busy.
 
@@ -32,6 +33,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -49,7 +51,7 @@ import numpy.typing as npt
 
 from ragkit.server.cancellation import Cancellation, current_cancellation
 from ragkit.server.errors import ApiError
-from ragkit.server.models.embedding import EmbedKind, Embedder
+from ragkit.server.models.embedding import Embedder, EmbedKind
 from ragkit.types.status import Code
 
 __all__ = [
@@ -282,7 +284,12 @@ class EmbeddingScheduler:
         return out
 
     def _submit_job(
-        self, texts: list[str], kind: EmbedKind, cancel: Cancellation | None, *, admit_always: bool = False
+        self,
+        texts: list[str],
+        kind: EmbedKind,
+        cancel: Cancellation | None,
+        *,
+        admit_always: bool = False,
     ) -> Vectors:
         job = _Job(texts, kind, cancel=cancel)
         with self._lock:
@@ -339,17 +346,19 @@ class EmbeddingScheduler:
             f"the most it accepts (--embed-queue-depth {self.queue_depth}). Retry after "
             f"{retry_after} s.",
             details=[
-                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_after}s"}
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{retry_after}s",
+                }
             ],
             retry_after=retry_after,
         )
 
     def _run_bulk(self) -> None:
         if sys.platform == "linux" and self._niceness > 0:
-            try:
+            # Not allowed here? Then the lane runs at normal priority.
+            with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
-            except OSError:  # not allowed here: run at normal priority
-                pass
         while True:
             with self._lock:
                 while not self._jobs and not self._closed:

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from ragkit.server.corpus_cache import CorpusCache
 from ragkit.server.index import VectorIndex
 from ragkit.server.lexical_index import CorpusLexicalIndexes
-from ragkit.server.models.embedding import EmbedKind, Embedder
+from ragkit.server.models.embedding import Embedder, EmbedKind
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
 from ragkit.types import ChunkState

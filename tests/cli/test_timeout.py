@@ -1,0 +1,35 @@
+"""``--timeout`` on the commands that talk to a server, and ingest's longer defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragkit.cli import build_parser
+from ragkit.cli._connect import connect
+from ragkit.cli.ingest import INGEST_MAX_RETRIES, INGEST_TIMEOUT
+
+
+@pytest.mark.parametrize("command", [["query", "c", "q"], ["ask", "question"], ["corpora", "list"]])
+def test_timeout_flag_reaches_the_client(command: list[str]) -> None:
+    parser = build_parser()
+    args = parser.parse_args([*command, "--base-url", "http://127.0.0.1:9", "--timeout", "7.5"])
+    with connect(args) as client:
+        assert client.timeout == 7.5
+    default = parser.parse_args([*command, "--base-url", "http://127.0.0.1:9"])
+    with connect(default) as client:
+        assert client.timeout == 60.0
+
+
+def test_ingest_waits_longer_and_retries_more() -> None:
+    args = build_parser().parse_args(["ingest", "docs", "--base-url", "http://127.0.0.1:9"])
+    assert args.timeout == INGEST_TIMEOUT
+    with connect(args, max_retries=INGEST_MAX_RETRIES) as client:
+        assert client.timeout == INGEST_TIMEOUT
+        assert client.max_retries == INGEST_MAX_RETRIES
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "soon", "inf"])
+def test_timeout_must_be_positive_seconds(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["query", "c", "q", "--timeout", bad])
+    assert "--timeout" in capsys.readouterr().err
