@@ -5,8 +5,8 @@ Starts ``python -m ragkit serve`` (default embedder: MiniLM) on a fresh data fol
 runs a bounded window of read traffic: each of ``c`` clients loops over
 ``corpora:query`` (3 of 4 requests) and ``models/aqa:generateAnswer`` over the corpus (1
 of 4). Each level runs twice: alone, and while ``--writers`` clients keep sending
-``batchCreate`` requests of 100 new chunks to another corpus (bulk ingestion). Only requests
-that start and end inside the window (after a warm-up) count.
+``batchCreate`` requests of 100 new chunks to another corpus (bulk ingestion). Requests that
+complete inside the measured window (after a warm-up) count, for throughput and latency.
 
 Printed per level and request type: requests/s, p50 and p99 latency (ms); then the two
 targets of issue 12 (query p99 at c=16 during ingestion <= 5x query p50 at c=1 alone; read
@@ -61,10 +61,11 @@ def free_port() -> int:
 def ragkit_serve(data_dir: Path, embedder: str, extra: list[str]) -> Iterator[tuple[str, int]]:
     """A ``ragkit serve`` subprocess; yields its URL and process id."""
     port = free_port()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
     log = (data_dir.parent / "serve.log").open("wb")
     command = [sys.executable, "-m", "ragkit", "serve", "--data-dir", str(data_dir)]
     command += ["--port", str(port), "--embedder", embedder, "--log-level", "warning", *extra]
-    command += ["--max-chunks-per-corpus", "0"]
+    command += ["--max-chunks-per-corpus", "0", "--max-corpora", "0"]
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -109,6 +110,16 @@ class Window:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
+    def record(
+        self, kind: str, sent: float, done: float, status: int, start: float, end: float
+    ) -> None:
+        """Count a request that completed inside ``[start, end]``."""
+        if start <= done <= end:
+            if status == 200:
+                self.latencies[kind].append(done - sent)
+            else:
+                self.errors[kind] += 1
+
     def rate(self, kind: str) -> float:
         return len(self.latencies[kind]) / self.seconds
 
@@ -124,7 +135,13 @@ async def call(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> http
 
 
 async def setup(http: httpx.AsyncClient, chunks: int, words: int) -> str:
-    corpus = (await call(http, "corpora", {"displayName": "load"})).json()["name"]
+    """The corpus read by the benchmark: reused from ``--data-dir`` if it is there."""
+    listed = (await http.get("/v1beta/corpora", params={"pageSize": 20})).json()
+    for found in listed.get("corpora", []):
+        if found.get("displayName") == f"load-{chunks}x{words}":
+            name: str = found["name"]
+            return name
+    corpus = (await call(http, "corpora", {"displayName": f"load-{chunks}x{words}"})).json()["name"]
     texts = make_chunks(chunks, words, seed=7)
     document = (await call(http, f"{corpus}/documents", {"displayName": "all"})).json()["name"]
     for start in range(0, len(texts), 100):
@@ -161,12 +178,7 @@ async def reader(
         kind = ANSWER if n % 4 == 3 else QUERY
         path, body = read_body(kind, corpus, rng.choice(questions))
         response = await call(http, path, body)
-        done = time.perf_counter()
-        if now >= start and done <= end:
-            if response.status_code == 200:
-                window.latencies[kind].append(done - now)
-            else:
-                window.errors[kind] += 1
+        window.record(kind, now, time.perf_counter(), response.status_code, start, end)
 
 
 async def writer(
@@ -177,12 +189,7 @@ async def writer(
         body = {"requests": [{"chunk": {"data": {"stringValue": t}}} for t in texts]}
         now = time.perf_counter()
         response = await call(http, f"{document}/chunks:batchCreate", body)
-        done = time.perf_counter()
-        if now >= start and done <= end:
-            if response.status_code == 200:
-                window.latencies[WRITE].append(done - now)
-            else:
-                window.errors[WRITE] += 1
+        window.record(WRITE, now, time.perf_counter(), response.status_code, start, end)
         if response.status_code == 429:
             await asyncio.sleep(float(response.headers.get("retry-after", "1")))
 
@@ -257,7 +264,7 @@ async def bench(args: argparse.Namespace, url: str) -> dict[tuple[str, int], Win
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
         started = time.perf_counter()
         corpus = await setup(http, args.chunks, args.words)
-        print(f"loaded {args.chunks} chunks in {time.perf_counter() - started:.1f} s")
+        print(f"loaded {args.chunks} chunks in {time.perf_counter() - started:.1f} s", flush=True)
         questions = make_chunks(300, 9, seed=99)
         ingest_corpus = (await call(http, "corpora", {"displayName": "ingest"})).json()["name"]
         writers = [
@@ -294,11 +301,15 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured lead-in (2)")
     parser.add_argument("--writers", type=int, default=2, help="ingesting clients (2)")
     parser.add_argument("--serve-arg", action="append", default=[], help="extra serve flag")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the server's data here and reuse its loaded corpus"
+    )
     args = parser.parse_args()
 
     before = load_average()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        with ragkit_serve(Path(tmp) / "data", args.embedder, args.serve_arg) as (url, pid):
+        data = args.data_dir or Path(tmp) / "data"
+        with ragkit_serve(data, args.embedder, args.serve_arg) as (url, pid):
             results = asyncio.run(bench(args, url))
             peak = peak_rss_mb(pid)
     after = load_average()

@@ -98,6 +98,23 @@ def test_concurrent_queries_share_one_model_call(lanes) -> None:  # type: ignore
     assert all(out[0].shape == (1, 16) for _, out in waiting)  # type: ignore[union-attr]
 
 
+def test_search_queries_go_before_answer_sentences(lanes) -> None:  # type: ignore[no-untyped-def]
+    scheduler, query, _ = lanes
+    query.gate.clear()
+    first, _ = in_thread(lambda: scheduler.embed(["first"], kind="query"))
+    assert query.entered.acquire(timeout=5)
+    sentences, _ = in_thread(lambda: scheduler.embed(texts(16, "sentence"), kind="document"))
+    while len(scheduler._queries) < 1:
+        threading.Event().wait(0.01)
+    search, _ = in_thread(lambda: scheduler.embed(["late query"], kind="query"))
+    while len(scheduler._queries) < 2:
+        threading.Event().wait(0.01)
+    query.gate.set()
+    for thread in (first, sentences, search):
+        thread.join(5)
+    assert query.calls == [1, 1, 16]  # the later query did not wait for the 16 sentences
+
+
 def test_queries_do_not_wait_for_bulk_work(lanes) -> None:  # type: ignore[no-untyped-def]
     scheduler, _, bulk = lanes
     bulk.gate.clear()

@@ -7,7 +7,8 @@ model:
 * the **priority lane** (:meth:`EmbeddingScheduler.embed`) serves queries, answers and
   ``embedContent``. Requests that arrive while a call is running are *micro-batched*: the next
   model call embeds all of them at once, so 16 concurrent queries cost one call, not 16.
-  Nothing on this lane ever waits behind ingestion.
+  Search queries go before other work of the lane (an answer's sentences). Nothing on this
+  lane ever waits behind ingestion.
 * the **bulk lane** (:meth:`EmbeddingScheduler.embed_bulk`) serves chunk writes and index
   repair. At most ``queue_depth`` jobs are admitted (running or waiting, FIFO); one more is
   refused at once with 429 RESOURCE_EXHAUSTED and a ``Retry-After`` estimated from the
@@ -229,15 +230,26 @@ class EmbeddingScheduler:
                     self._lock.wait()
                 if self._closed:
                     return
-                taken = [self._queries.popleft()]
-                size = len(taken[0].texts)
-                while self._queries and size + len(self._queries[0].texts) <= MAX_QUERY_BATCH:
-                    taken.append(self._queries.popleft())
-                    size += len(taken[-1].texts)
-            for kind in ("query", "document"):
-                group = [r for r in taken if r.kind == kind]
-                if group:
-                    self._embed_group(group, kind)
+                taken = self._take_queries()
+            self._embed_group(taken, taken[0].kind)
+
+    def _take_queries(self) -> list[_Request]:
+        """The next micro-batch, oldest first: every waiting search query (one short text
+        each) before any other priority work, such as an answer's sentences, so that a query
+        waits for at most one model call. Caller holds ``self._lock``."""
+        kind: EmbedKind = "query" if any(r.kind == "query" for r in self._queries) else "document"
+        taken: list[_Request] = []
+        kept: deque[_Request] = deque()
+        size = 0
+        for request in self._queries:
+            fits = not taken or size + len(request.texts) <= MAX_QUERY_BATCH
+            if request.kind == kind and fits:
+                taken.append(request)
+                size += len(request.texts)
+            else:
+                kept.append(request)
+        self._queries = kept
+        return taken
 
     def _embed_group(self, group: list[_Request], kind: EmbedKind) -> None:
         texts = [text for request in group for text in request.texts]
