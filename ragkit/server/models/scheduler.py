@@ -186,10 +186,10 @@ class EmbeddingScheduler:
             ]
             for thread in self._threads:
                 thread.start()
-        # Load each model on its own lane's thread: onnxruntime's worker threads inherit
-        # that thread's CPU priority. Errors surface here, at startup.
+        # Load the priority lane's model now, so a broken install fails at startup. The
+        # bulk lane loads its copy on its first job, on its own (lower-priority) thread, whose
+        # priority onnxruntime's worker threads inherit; one-shot commands never pay for it.
         self.embed(["ragkit"], kind="query")
-        self._submit_job(["ragkit"], "document", None, admit_always=True)
 
     def close(self) -> None:
         """Stop both lanes; queued work fails with 503 UNAVAILABLE."""
@@ -296,12 +296,7 @@ class EmbeddingScheduler:
         return out
 
     def _submit_job(
-        self,
-        texts: list[str],
-        kind: EmbedKind,
-        cancel: Cancellation | None,
-        *,
-        admit_always: bool = False,
+        self, texts: list[str], kind: EmbedKind, cancel: Cancellation | None
     ) -> Vectors:
         job = _Job(texts, kind, cancel=cancel)
         with self._lock:
@@ -309,7 +304,7 @@ class EmbeddingScheduler:
             if cancel is not None and cancel.cancelled:
                 self.stats.bulk_dropped += 1
                 raise _cancelled_error(cancel)
-            if self._admitted >= self.queue_depth and not admit_always:
+            if self._admitted >= self.queue_depth:
                 self.stats.bulk_rejected += 1
                 raise self._overloaded()
             self._admitted += 1
