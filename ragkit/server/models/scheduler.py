@@ -16,8 +16,9 @@ model:
   A job runs in slices (the embedder's ``batch_size``, at most :data:`BULK_SLICE`); if its
   client disconnects (see :mod:`ragkit.server.cancellation`) the job is dropped, before it
   starts or between slices.
-  On Linux the lane's thread runs at a lower CPU priority (nice +:data:`BULK_NICENESS`), so
-  the kernel serves the priority lane first when both are busy.
+
+The lanes do not lower each other's CPU priority (``nice``): on a machine shared with other
+work that would starve ingestion, for a few milliseconds gained per query.
 
 Every slice the bulk lane computes is remembered by content hash in a bounded cache, so a
 client that retries a batch after a timeout (the first attempt dropped half-way) does not pay
@@ -34,12 +35,9 @@ Example::
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import math
-import os
-import sys
 import threading
 import time
 from collections import OrderedDict, deque
@@ -56,7 +54,6 @@ from ragkit.server.models.embedding import Embedder, EmbedKind
 from ragkit.types.status import Code
 
 __all__ = [
-    "BULK_NICENESS",
     "BULK_SLICE",
     "DEFAULT_QUEUE_DEPTH",
     "EmbeddingScheduler",
@@ -67,8 +64,6 @@ logger = logging.getLogger("ragkit.server")
 
 #: Bulk embedding jobs (one per chunk write request) admitted at once, running or waiting.
 DEFAULT_QUEUE_DEPTH = 8
-#: How much lower the bulk lane's CPU priority is (Linux ``nice``; 0..19).
-BULK_NICENESS = 5
 #: Most texts one priority-lane model call embeds; later arrivals wait for the next call.
 MAX_QUERY_BATCH = 64
 #: Most texts per bulk-lane model call: a dropped job stops within one such slice.
@@ -128,7 +123,6 @@ class EmbeddingScheduler:
             two lanes never share a model session); defaults to ``query_embedder``.
         queue_depth: bulk jobs admitted at once, running or waiting (>= 1).
         cache_size: bulk embeddings remembered by content hash (0 turns the cache off).
-        bulk_niceness: how much to lower the bulk thread's CPU priority on Linux.
 
     It satisfies :class:`~ragkit.server.models.embedding.Embedder` (``embed`` is the priority
     lane), so it can stand in wherever an embedder is expected. Threads start on
@@ -142,7 +136,6 @@ class EmbeddingScheduler:
         *,
         queue_depth: int = DEFAULT_QUEUE_DEPTH,
         cache_size: int = DEFAULT_CACHE_SIZE,
-        bulk_niceness: int = BULK_NICENESS,
     ) -> None:
         if queue_depth < 1:
             raise ValueError(f"queue_depth must be >= 1, got {queue_depth}.")
@@ -157,7 +150,6 @@ class EmbeddingScheduler:
         self._query_embedder = query_embedder
         self._bulk_embedder = bulk
         self._cache_size = cache_size
-        self._niceness = bulk_niceness
         self._lock = threading.Condition()
         self._queries: deque[_Request] = deque()
         self._jobs: deque[_Job] = deque()
@@ -187,8 +179,7 @@ class EmbeddingScheduler:
             for thread in self._threads:
                 thread.start()
         # Load the priority lane's model now, so a broken install fails at startup. The
-        # bulk lane loads its copy on its first job, on its own (lower-priority) thread, whose
-        # priority onnxruntime's worker threads inherit; one-shot commands never pay for it.
+        # bulk lane loads its copy on its first job: one-shot commands never pay for it.
         self.embed(["ragkit"], kind="query")
 
     def close(self) -> None:
@@ -362,10 +353,6 @@ class EmbeddingScheduler:
         )
 
     def _run_bulk(self) -> None:
-        if sys.platform == "linux" and self._niceness > 0:
-            # Not allowed here? Then the lane runs at normal priority.
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
         while True:
             with self._lock:
                 while not self._jobs and not self._closed:
