@@ -30,6 +30,7 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,12 +116,26 @@ def embedded_server(
 
 
 @contextmanager
-def connect(args: argparse.Namespace, *, max_retries: int | None = None) -> Iterator[Client]:
+def connect(
+    args: argparse.Namespace,
+    *,
+    max_retries: int | None = None,
+    max_overload_wait: float | None = None,
+) -> Iterator[Client]:
     """A :class:`ragkit.Client` for the command's server, closed (and stopped) on exit.
 
     ``args`` needs the attributes :func:`add_connection_arguments` adds; missing ones count
-    as not given. ``max_retries`` overrides the client's default retry budget.
+    as not given. ``max_retries`` and ``max_overload_wait`` (seconds of waiting on a busy
+    server's 429/503 with Retry-After) override the client's retry budgets.
     """
+    with _client(args, max_retries) as client:
+        if max_overload_wait is not None:
+            client.retry_policy = replace(client.retry_policy, max_overload_wait=max_overload_wait)
+        yield client
+
+
+@contextmanager
+def _client(args: argparse.Namespace, max_retries: int | None) -> Iterator[Client]:
     from ragkit._client import Client
 
     options: dict[str, Any] = {

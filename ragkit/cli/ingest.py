@@ -41,14 +41,22 @@ from ragkit.cli._output import EXIT_FAILURE, CommandError, command, print_table
 if TYPE_CHECKING:
     from ragkit.ingest.sync import PlannedFile, ProgressUpdate
 
-__all__ = ["INGEST_MAX_RETRIES", "INGEST_TIMEOUT", "ProgressBar", "register"]
+__all__ = [
+    "INGEST_MAX_OVERLOAD_WAIT",
+    "INGEST_MAX_RETRIES",
+    "INGEST_TIMEOUT",
+    "ProgressBar",
+    "register",
+]
 
 #: Seconds one request of ``ragkit ingest`` may take: a batch of 100 chunks may wait behind
 #: the server's whole embedding queue (``--embed-queue-depth`` batches) on a busy machine.
 INGEST_TIMEOUT = 600.0
-#: Retries per request: a busy server answers chunk writes 429 with Retry-After, and a bulk
-#: upload should wait its turn rather than fail.
+#: Retries per request after errors, timeouts and 429/503 without Retry-After.
 INGEST_MAX_RETRIES = 10
+#: Seconds one request may spend waiting on a busy server's 429s with Retry-After (which do
+#: not count as retries): a bulk upload waits its turn rather than fail.
+INGEST_MAX_OVERLOAD_WAIT = 1800.0
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -124,7 +132,9 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # pypdf logs every oddity of a damaged PDF; the report already says what failed and why.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     bar = None if args.json else ProgressBar.for_stream(sys.stderr)
-    with connect(args, max_retries=INGEST_MAX_RETRIES) as client:
+    with connect(
+        args, max_retries=INGEST_MAX_RETRIES, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT
+    ) as client:
         try:
             report = ingest(
                 paths,

@@ -192,3 +192,37 @@ def test_retry_after_parsing() -> None:
 )
 def test_idempotency_table(method: str, path: str, expected: bool) -> None:
     assert is_idempotent(method, path) is expected
+
+
+def paced(status: int = 429, seconds: str = "2") -> httpx.Response:
+    body = {"error": {"code": status, "status": "RESOURCE_EXHAUSTED", "message": "busy"}}
+    return httpx.Response(status, json=body, headers={"Retry-After": seconds})
+
+
+async def test_paced_429s_do_not_use_up_the_retry_budget(
+    client: Any, api: FakeAPI, sleeps: Sleeps
+) -> None:
+    # Ten "come back in 2 s" answers, then success: max_retries (2) is not what limits it.
+    api.reply(*[paced() for _ in range(10)], ok_corpus())
+    corpus = await resolve(client.corpora.get("c1"))
+    assert corpus.name == "corpora/c1"
+    assert len(sleeps) == 10 and all(2.0 <= s <= 2.5 for s in sleeps)
+
+
+async def test_paced_waiting_is_bounded_in_time(mode: str, api: FakeAPI, sleeps: Sleeps) -> None:
+    client = make_client(mode, api, sleeps)
+    client.retry_policy = RetryPolicy(max_overload_wait=10.0, random=lambda: 0.0)
+    api.handler = lambda request: paced(503, "4")
+    with pytest.raises(ragkit.APIError):
+        await resolve(client.corpora.get("c1"))
+    # 4 + 4 s of paced waiting, then the two ordinary retries (also honouring Retry-After).
+    assert sleeps == [4.0, 4.0, 4.0, 4.0]
+
+
+async def test_paced_answers_are_not_retried_for_unsafe_calls(
+    client: Any, api: FakeAPI, sleeps: Sleeps
+) -> None:
+    api.handler = lambda request: paced()
+    with pytest.raises(ragkit.RateLimitError):
+        await resolve(client.corpora.create(display_name="x"))
+    assert len(api.requests) == 1 and sleeps == []
