@@ -133,6 +133,9 @@ def test_a_full_bulk_lane_answers_429_with_retry_after(lanes) -> None:  # type: 
     queued, queued_out = in_thread(scheduler.embed_bulk, texts(3, "b"))
     while scheduler._admitted < 2:
         threading.Event().wait(0.01)
+    with pytest.raises(ApiError) as early:
+        scheduler.refuse_if_full()
+    assert early.value.code is Code.RESOURCE_EXHAUSTED
     with pytest.raises(ApiError) as caught:
         scheduler.embed_bulk(texts(3, "c"))
     error = caught.value
@@ -147,7 +150,8 @@ def test_a_full_bulk_lane_answers_429_with_retry_after(lanes) -> None:  # type: 
     queued.join(5)
     assert queued_out[0].shape == (3, 16)  # type: ignore[union-attr]
     assert scheduler.embed_bulk(texts(3, "c")).shape == (3, 16)  # room again
-    assert scheduler.stats.bulk_rejected == 1
+    scheduler.refuse_if_full()  # room again: no error
+    assert scheduler.stats.bulk_rejected == 2
 
 
 def test_queued_work_of_a_gone_client_is_dropped_before_it_starts(lanes) -> None:  # type: ignore[no-untyped-def]

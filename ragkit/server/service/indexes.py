@@ -28,7 +28,7 @@ from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
 from ragkit.types import ChunkState
 
-__all__ = ["BulkEmbedder", "CorpusIndexes", "embed_texts"]
+__all__ = ["BulkEmbedder", "CorpusIndexes", "embed_texts", "refuse_if_busy"]
 
 _ACTIVE = ChunkState.STATE_ACTIVE.value
 
@@ -41,6 +41,15 @@ class BulkEmbedder(Protocol):
     def embed_bulk(
         self, texts: Sequence[str], *, kind: EmbedKind = "document"
     ) -> npt.NDArray[np.float32]: ...
+
+    def refuse_if_full(self) -> None: ...
+
+
+def refuse_if_busy(embedder: Embedder) -> None:
+    """Answer 429 now, before a write tokenises and checks its chunks, if the bulk lane
+    has no room (:meth:`~ragkit.server.models.scheduler.EmbeddingScheduler.refuse_if_full`)."""
+    if isinstance(embedder, BulkEmbedder):
+        embedder.refuse_if_full()
 
 
 def embed_texts(
