@@ -14,6 +14,7 @@ from ragkit.server.cancellation import Cancellation, cancellation_scope, current
 from ragkit.server.errors import ApiError
 from ragkit.server.models.embedding import HashEmbedder
 from ragkit.server.models.scheduler import BULK_SLICE, EmbeddingScheduler
+from ragkit.server.service.indexes import BulkEmbedder
 from ragkit.types.status import Code
 
 
@@ -78,6 +79,8 @@ def test_vectors_match_the_embedder() -> None:
         assert np.array_equal(scheduler.embed(["red apples", "green pears"]), reference)
         assert np.array_equal(scheduler.embed_bulk(["red apples", "green pears"]), reference)
         assert (scheduler.name, scheduler.dimensions) == ("hash", 384)
+        # Chunk writes find the bulk lane through this protocol.
+        assert isinstance(scheduler, BulkEmbedder)
     finally:
         scheduler.close()
 

@@ -286,6 +286,18 @@ class EmbeddingScheduler:
                 out[missing[text]] = row
         return out
 
+    def refuse_if_full(self) -> None:
+        """Raise the 429 :meth:`embed_bulk` would, without queueing anything: a write checks
+        this first, so a busy server refuses it before spending time on its chunks.
+
+        Raises:
+            ApiError: RESOURCE_EXHAUSTED when ``queue_depth`` jobs are admitted.
+        """
+        with self._lock:
+            if self._admitted >= self.queue_depth:
+                self.stats.bulk_rejected += 1
+                raise self._overloaded()
+
     def _submit_job(
         self, texts: list[str], kind: EmbedKind, cancel: Cancellation | None
     ) -> Vectors:
