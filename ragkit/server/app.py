@@ -38,7 +38,7 @@ from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder, load_embedder
-from ragkit.server.models.scheduler import EmbeddingScheduler
+from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
@@ -101,7 +101,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     # bulk lane for writes, each with its own copy of the model.
     embedder = EmbeddingScheduler(
         load_embedder(config.embedder),
-        load_embedder(config.embedder),
+        load_embedder(config.embedder, threads=bulk_threads()),
         queue_depth=config.embed_queue_depth,
     )
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)

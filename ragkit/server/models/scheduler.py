@@ -18,7 +18,8 @@ model:
   starts or between slices.
 
 The lanes do not lower each other's CPU priority (``nice``): on a machine shared with other
-work that would starve ingestion, for a few milliseconds gained per query.
+work that would starve ingestion. Instead the bulk lane's model uses one CPU thread fewer
+than the machine has (:func:`bulk_threads`), so bulk work always leaves a core to reads.
 
 Every slice the bulk lane computes is remembered by content hash in a bounded cache, so a
 client that retries a batch after a timeout (the first attempt dropped half-way) does not pay
@@ -38,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -58,6 +60,7 @@ __all__ = [
     "DEFAULT_QUEUE_DEPTH",
     "EmbeddingScheduler",
     "SchedulerStats",
+    "bulk_threads",
 ]
 
 logger = logging.getLogger("ragkit.server")
@@ -79,6 +82,16 @@ _MAX_RETRY_AFTER = 30
 _INITIAL_SECONDS_PER_TEXT = 0.02
 
 Vectors = npt.NDArray[np.float32]
+
+
+def bulk_threads() -> int:
+    """CPU threads for the bulk lane's model calls: all usable CPUs but one (at least 1), so
+    reads keep a core while ingestion runs."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, available - 1)
 
 
 @dataclass
