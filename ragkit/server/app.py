@@ -35,6 +35,7 @@ from ragkit.server.generation import GenerationService
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.disconnect import DisconnectMiddleware
 from ragkit.server.http.errors import install_error_handlers
+from ragkit.server.http.head import HeadAsGetMiddleware
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder, load_embedder
@@ -150,5 +151,6 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     app.add_middleware(DisconnectMiddleware)
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
+    app.add_middleware(HeadAsGetMiddleware)
     app.include_router(api_router())
     return app
