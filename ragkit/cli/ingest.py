@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INGEST_MAX_OVERLOAD_WAIT",
-    "INGEST_MAX_RETRIES",
     "INGEST_TIMEOUT",
     "ProgressBar",
     "register",
@@ -52,8 +51,6 @@ __all__ = [
 #: Seconds one request of ``ragkit ingest`` may take: a batch of 100 chunks may wait behind
 #: the server's whole embedding queue (``--embed-queue-depth`` batches) on a busy machine.
 INGEST_TIMEOUT = 600.0
-#: Retries per request after errors, timeouts and 429/503 without Retry-After.
-INGEST_MAX_RETRIES = 10
 #: Seconds one request may spend waiting on a busy server's 429s with Retry-After (which do
 #: not count as retries): a bulk upload waits its turn rather than fail.
 INGEST_MAX_OVERLOAD_WAIT = 1800.0
@@ -132,9 +129,7 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # pypdf logs every oddity of a damaged PDF; the report already says what failed and why.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     bar = None if args.json else ProgressBar.for_stream(sys.stderr)
-    with connect(
-        args, max_retries=INGEST_MAX_RETRIES, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT
-    ) as client:
+    with connect(args, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT) as client:
         try:
             report = ingest(
                 paths,

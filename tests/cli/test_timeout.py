@@ -6,7 +6,7 @@ import pytest
 
 from ragkit.cli import build_parser
 from ragkit.cli._connect import connect
-from ragkit.cli.ingest import INGEST_MAX_OVERLOAD_WAIT, INGEST_MAX_RETRIES, INGEST_TIMEOUT
+from ragkit.cli.ingest import INGEST_MAX_OVERLOAD_WAIT, INGEST_TIMEOUT
 
 
 @pytest.mark.parametrize("command", [["query", "c", "q"], ["ask", "question"], ["corpora", "list"]])
@@ -20,14 +20,15 @@ def test_timeout_flag_reaches_the_client(command: list[str]) -> None:
         assert client.timeout == 60.0
 
 
-def test_ingest_waits_longer_and_retries_more() -> None:
+def test_ingest_waits_longer_for_a_busy_server() -> None:
     args = build_parser().parse_args(["ingest", "docs", "--base-url", "http://127.0.0.1:9"])
     assert args.timeout == INGEST_TIMEOUT
-    retries = {"max_retries": INGEST_MAX_RETRIES, "max_overload_wait": INGEST_MAX_OVERLOAD_WAIT}
-    with connect(args, **retries) as client:
+    with connect(args, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT) as client:
         assert client.timeout == INGEST_TIMEOUT
-        assert client.max_retries == INGEST_MAX_RETRIES
+        assert client.max_retries == 2  # errors and timeouts: the usual budget
         assert client.retry_policy.max_overload_wait == INGEST_MAX_OVERLOAD_WAIT
+    with connect(args, max_retries=5) as client:
+        assert client.max_retries == 5
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "soon", "inf"])
