@@ -13,12 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from ragkit._version import __version__
-from ragkit.cli import access, ask, chat, chunks, corpora, documents, eval, ingest, query, serve
+from ragkit.cli import (
+    access,
+    ask,
+    chat,
+    chunks,
+    corpora,
+    documents,
+    eval,
+    ingest,
+    query,
+    reindex,
+    serve,
+)
 
 __all__ = ["build_parser", "main"]
 
 #: Subcommand modules, in the order ``ragkit --help`` lists them.
-_COMMANDS = (serve, ingest, corpora, documents, chunks, query, ask, chat, access, eval)
+_COMMANDS = (serve, reindex, ingest, corpora, documents, chunks, query, ask, chat, access, eval)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
 ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upstream-model llama3
 RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
 ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
+ragkit serve --data-dir ./data --embedder hash --reindex  # switch embedders while serving
 ragkit serve --data-dir ./data --embed-queue-depth 4       # at most 4 chunk writes embedding
 """
 
@@ -100,6 +101,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.add_argument(
+        "--reindex",
+        action="store_true",
+        help="if --data-dir was embedded by another embedder, keep serving its vectors while "
+        "re-embedding every chunk with --embedder in the background (progress in the log; "
+        "stopping and restarting resumes), then switch; without it such data is refused",
+    )
+    serve.add_argument(
         "--embed-queue-depth",
         type=positive,
         metavar="N",
@@ -143,6 +151,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             log_level=args.log_level,
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
+            reindex=args.reindex,
             **({"ranking": args.ranking} if args.ranking else {}),
             **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
         )

@@ -43,6 +43,7 @@ from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
+from ragkit.server.service.reindex import check_embedder
 
 __all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
 
@@ -56,7 +57,11 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     return RetrieverService.open(
-        config.data_dir, embedder=embedder, quotas=config.quotas, ranking=config.ranking
+        config.data_dir,
+        embedder=embedder,
+        quotas=config.quotas,
+        ranking=config.ranking,
+        reindex=config.reindex,
     )
 
 
@@ -96,6 +101,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     Raises:
         AuthFileError: ``config.auth_file`` is unreadable or invalid.
         ValueError: ``config.embedder`` names no known embedder.
+        EmbedderMismatchError: (a ``ValueError``) ``config.data_dir`` holds vectors of
+            another embedder and ``config.reindex`` is not set.
     """
     authenticator = Authenticator.from_file(config.auth_file)
     # Every model call goes through the scheduler: a priority lane for reads and a bounded
@@ -105,6 +112,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         load_embedder(config.embedder, threads=bulk_threads()),
         queue_depth=config.embed_queue_depth,
     )
+    if not config.reindex:
+        check_embedder(config.data_dir, embedder)
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
@@ -117,6 +126,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         await anyio.to_thread.run_sync(embedder.start)
         service = await anyio.to_thread.run_sync(factory, config, embedder)
         service.start_warming()
+        if config.reindex and not service.start_reindex():
+            logger.info("--reindex: the data is embedded with %s already", config.embedder)
         state.service = service
         generation = getattr(app.state, GENERATION_STATE)
         loop = asyncio.get_running_loop()

@@ -113,6 +113,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        reindex: If the data was embedded by another embedder than ``embedder``, serve it
+            with its own embedder while re-embedding everything with ``embedder`` in the
+            background, then switch (``ragkit serve --reindex``). Without it, such data
+            is refused at startup.
         embed_queue_depth: Chunk-write requests whose embedding may be running or waiting
             at once; one more is answered 429 RESOURCE_EXHAUSTED with ``Retry-After`` (see
             :mod:`ragkit.server.models.scheduler`). Queries never wait in this queue.
@@ -128,6 +132,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    reindex: bool = False
     embed_queue_depth: int = DEFAULT_EMBED_QUEUE_DEPTH
 
     def __post_init__(self) -> None:

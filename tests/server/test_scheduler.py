@@ -139,7 +139,7 @@ def test_a_full_bulk_lane_answers_429_with_retry_after(lanes) -> None:  # type: 
     with pytest.raises(ApiError) as early:
         scheduler.refuse_if_full()
     assert early.value.code is Code.RESOURCE_EXHAUSTED
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(ApiError) as caught, cancellation_scope(Cancellation()):  # a client's
         scheduler.embed_bulk(texts(3, "c"))
     error = caught.value
     assert error.code is Code.RESOURCE_EXHAUSTED and error.http_status == 429
@@ -240,3 +240,26 @@ def test_closing_fails_waiting_work_with_unavailable() -> None:
     running.join(5)
     with pytest.raises(ApiError):
         scheduler.embed(["after close"])
+
+
+def test_background_work_waits_for_room_instead_of_429(lanes) -> None:  # type: ignore[no-untyped-def]
+    scheduler, _, bulk = lanes
+    bulk.gate.clear()
+    token = Cancellation()
+
+    def client_request(tag: str) -> object:
+        with cancellation_scope(token):
+            return scheduler.embed_bulk(texts(2, tag))
+
+    running, _ = in_thread(client_request, "a")
+    assert bulk.entered.acquire(timeout=5)
+    queued, _ = in_thread(client_request, "b")
+    while scheduler._admitted < 2:
+        threading.Event().wait(0.01)
+    background, outcome = in_thread(scheduler.embed_bulk, texts(2, "reindex"))  # no token
+    threading.Event().wait(0.2)
+    assert not outcome  # waiting, not refused
+    bulk.gate.set()
+    for thread in (running, queued, background):
+        thread.join(5)
+    assert outcome[0].shape == (2, 16)  # type: ignore[union-attr]

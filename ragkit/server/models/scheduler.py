@@ -277,6 +277,9 @@ class EmbeddingScheduler:
     def embed_bulk(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vectors:
         """Embed ``texts`` on the bulk lane; texts embedded recently come from the cache.
 
+        Work without a client (no cancellation token in the context, e.g. re-embedding in the
+        background) waits for room instead of being refused.
+
         Raises:
             ApiError: RESOURCE_EXHAUSTED (with ``retry_after``) when ``queue_depth`` jobs are
                 already admitted; CANCELLED when the current request's client disconnected
@@ -320,6 +323,11 @@ class EmbeddingScheduler:
             if cancel is not None and cancel.cancelled:
                 self.stats.bulk_dropped += 1
                 raise _cancelled_error(cancel)
+            # A client's request is refused when the lane is full; background work (index
+            # repair, re-embedding: no client, no cancellation token) waits for room instead.
+            while cancel is None and self._admitted >= self.queue_depth and not self._closed:
+                self._lock.wait()
+            self._check_open()
             if self._admitted >= self.queue_depth:
                 self.stats.bulk_rejected += 1
                 raise self._overloaded()
@@ -357,6 +365,7 @@ class EmbeddingScheduler:
         job.state = "finished"
         self._admitted -= 1
         self._remaining_texts -= unfinished
+        self._lock.notify_all()  # background work may be waiting for room
 
     def _overloaded(self) -> ApiError:
         # Time for the admitted work to drain by half: retrying clients spread out instead of

@@ -12,6 +12,7 @@ from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
+from ragkit.server.store.folder_lock import FolderLock
 from ragkit.types import ChunkState
 
 __all__ = ["ServiceCore"]
@@ -38,13 +39,21 @@ class ServiceCore:
         self._quotas = quotas
         self._pages = pages
         self._ranking: Ranking = ranking
-        self._lexical = CorpusLexicalIndexes(db, ChunkState.STATE_ACTIVE.value)
-        self._indexes = CorpusIndexes(db, embedder, lexical=self._lexical)
+        # Set on close: stops index loading and re-embedding between two steps.
+        self._stop_warming = threading.Event()
+        self._lexical = CorpusLexicalIndexes(
+            db, ChunkState.STATE_ACTIVE.value, stop=self._stop_warming
+        )
+        self._indexes = CorpusIndexes(db, embedder, lexical=self._lexical, stop=self._stop_warming)
         self._clock = threading.Lock()
         self._last = datetime.min.replace(tzinfo=UTC)
         # Background loading of the vector indexes (RetrieverService.start_warming).
-        self._stop_warming = threading.Event()
         self._warmer: threading.Thread | None = None
+        # Background re-embedding with another embedder (RetrieverService.start_reindex).
+        self._reindex_to: Embedder | None = None
+        self._reindexer: threading.Thread | None = None
+        # Shared lock on the data folder (RetrieverService.open), released by close().
+        self._folder_lock: FolderLock | None = None
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

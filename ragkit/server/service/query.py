@@ -126,13 +126,16 @@ class QueryMixin(ServiceCore):
                 )
             if allowed.size == 0:
                 return []
+        # One read: the vector indexes and the embedder that made them stay a pair even if
+        # a re-embedding switches embedders meanwhile (ragkit serve --reindex).
+        indexes = self._indexes
         ranked = rank(
             self._ranking,
             text,
             max(count, TITLE_CANDIDATES),
-            vectors=lambda: self._indexes.get(corpus_row),
+            vectors=lambda: indexes.get(corpus_row),
             # The embedder's own embed(): with the server's scheduler, the priority lane.
-            query_vector=lambda: self._embedder.embed([text], kind="query")[0],
+            query_vector=lambda: indexes.embedder.embed([text], kind="query")[0],
             lexical=lambda: self._lexical.get(corpus_row),
             allowed=allowed,
         )
