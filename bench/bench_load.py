@@ -65,7 +65,7 @@ def ragkit_serve(data_dir: Path, embedder: str, extra: list[str]) -> Iterator[tu
     log = (data_dir.parent / "serve.log").open("wb")
     command = [sys.executable, "-m", "ragkit", "serve", "--data-dir", str(data_dir)]
     command += ["--port", str(port), "--embedder", embedder, "--log-level", "warning", *extra]
-    command += ["--max-chunks-per-corpus", "0", "--max-corpora", "0"]
+    command += ["--max-chunks-per-corpus", "0", "--max-corpora", "0", "--no-grpc"]
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
