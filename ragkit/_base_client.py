@@ -27,6 +27,7 @@ from ragkit._retry import (
     RETRYABLE_STATUS_CODES,
     RetryPolicy,
     is_idempotent,
+    overload_delay,
     retry_delay,
 )
 from ragkit._version import __version__
@@ -168,6 +169,15 @@ class BaseClient:
 
     def _should_retry_status(self, status_code: int) -> bool:
         return status_code in RETRYABLE_STATUS_CODES
+
+    def _overload_delay(
+        self, request: APIRequest[Any], response: httpx.Response, waited: float
+    ) -> float | None:
+        """The wait before retrying a paced 429/503 (one with ``Retry-After``) without
+        counting it as an attempt; ``None`` when the ordinary retry rules apply."""
+        if self._retries_for(request) == 0:
+            return None
+        return overload_delay(self.retry_policy, response.status_code, response.headers, waited)
 
     def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
         return retry_delay(self.retry_policy, attempt, response.headers if response else None)

@@ -94,6 +94,7 @@ class Client(BaseClient):
         """Send with retries; return a successful response or raise the typed error."""
         retries = self._retries_for(request)
         attempt = 0
+        waited = 0.0  # seconds spent on paced 429/503 answers
         while True:
             http_request = self._build_request(self._http, request, self._auth.headers())
             try:
@@ -106,6 +107,12 @@ class Client(BaseClient):
                 continue
             if response.status_code < 400:
                 return response
+            paced = self._overload_delay(request, response, waited)
+            if paced is not None:
+                response.close()
+                self._sleep(paced)
+                waited += paced
+                continue
             if self._should_retry_status(response.status_code) and attempt < retries:
                 response.close()
                 self._sleep(self._retry_delay(attempt, response))
@@ -231,6 +238,7 @@ class AsyncClient(BaseClient):
         """Send with retries; return a successful response or raise the typed error."""
         retries = self._retries_for(request)
         attempt = 0
+        waited = 0.0  # seconds spent on paced 429/503 answers
         while True:
             http_request = self._build_request(self._http, request, await self._auth.aheaders())
             try:
@@ -243,6 +251,12 @@ class AsyncClient(BaseClient):
                 continue
             if response.status_code < 400:
                 return response
+            paced = self._overload_delay(request, response, waited)
+            if paced is not None:
+                await response.aclose()
+                await self._sleep(paced)
+                waited += paced
+                continue
             if self._should_retry_status(response.status_code) and attempt < retries:
                 await response.aclose()
                 await self._sleep(self._retry_delay(attempt, response))

@@ -5,6 +5,9 @@ connection flags:
 
 - ``--base-url URL`` (or ``RAGKIT_BASE_URL``): a running ``ragkit serve``, or Google's
   endpoint; ``--api-key`` (or ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``) authenticates.
+- ``--timeout SECONDS``: how long one request may take before the client gives up on it
+  (and retries it, if it is safe to); 60 s by default, longer for ``ingest``, whose chunk
+  writes may wait in the server's embedding queue.
 - otherwise the *embedded default*: ragkit's server started inside the command, on the data
   folder ``--data-dir`` (default ``./.ragkit``, or ``RAGKIT_DATA_DIR``), embedding with
   ``--embedder`` (default ``minilm``, or ``RAGKIT_EMBEDDER``). Document and chunk quotas
@@ -27,10 +30,12 @@ import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ragkit._base_client import BASE_URL_ENV_VAR
+from ragkit._base_client import BASE_URL_ENV_VAR, DEFAULT_TIMEOUT
+from ragkit.cli._args import seconds
 from ragkit.cli._output import CommandError
 from ragkit.rag.local import (
     DATA_DIR_ENV_VAR,
@@ -55,8 +60,11 @@ __all__ = [
 ]
 
 
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--base-url``, ``--api-key``, ``--data-dir`` and ``--embedder`` to ``parser``."""
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, *, default_timeout: float = DEFAULT_TIMEOUT
+) -> None:
+    """Add ``--base-url``, ``--api-key``, ``--data-dir``, ``--embedder`` and ``--timeout``
+    (default ``default_timeout`` seconds) to ``parser``."""
     group = parser.add_argument_group(
         "connection",
         "Without --base-url (or RAGKIT_BASE_URL) the command runs ragkit's server "
@@ -85,6 +93,13 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"embedded server's embedder: minilm, wordllama, hash (default: "
         f"${EMBEDDER_ENV_VAR}, else {DEFAULT_EMBEDDER})",
     )
+    group.add_argument(
+        "--timeout",
+        type=seconds,
+        default=default_timeout,
+        metavar="SECONDS",
+        help="give up on (and retry, where safe) a request after this long (default %(default)s)",
+    )
 
 
 def is_embedded(args: argparse.Namespace) -> bool:
@@ -105,15 +120,34 @@ def embedded_server(
 
 
 @contextmanager
-def connect(args: argparse.Namespace) -> Iterator[Client]:
+def connect(
+    args: argparse.Namespace,
+    *,
+    max_retries: int | None = None,
+    max_overload_wait: float | None = None,
+) -> Iterator[Client]:
     """A :class:`ragkit.Client` for the command's server, closed (and stopped) on exit.
 
     ``args`` needs the attributes :func:`add_connection_arguments` adds; missing ones count
-    as not given.
+    as not given. ``max_retries`` and ``max_overload_wait`` (seconds of waiting on a busy
+    server's 429/503 with Retry-After) override the client's retry budgets.
     """
+    with _client(args, max_retries) as client:
+        if max_overload_wait is not None:
+            client.retry_policy = replace(client.retry_policy, max_overload_wait=max_overload_wait)
+        yield client
+
+
+@contextmanager
+def _client(args: argparse.Namespace, max_retries: int | None) -> Iterator[Client]:
     from ragkit._client import Client
 
-    api_key: str | None = getattr(args, "api_key", None)
+    options: dict[str, Any] = {
+        "api_key": getattr(args, "api_key", None),
+        "timeout": getattr(args, "timeout", None) or DEFAULT_TIMEOUT,
+    }
+    if max_retries is not None:
+        options["max_retries"] = max_retries
     answerer = _answerer_options(args)
     if not is_embedded(args):
         if answerer:
@@ -121,7 +155,7 @@ def connect(args: argparse.Namespace) -> Iterator[Client]:
                 "--answerer configures the embedded server; start the server with "
                 "'ragkit serve --answerer ...' instead"
             )
-        with Client(base_url=getattr(args, "base_url", None), api_key=api_key) as client:
+        with Client(base_url=getattr(args, "base_url", None), **options) as client:
             yield client
         return
     server = embedded_server(
@@ -129,7 +163,7 @@ def connect(args: argparse.Namespace) -> Iterator[Client]:
         embedder=getattr(args, "embedder", None),
         answerer=answerer,
     )
-    with server, Client(base_url=server.base_url, api_key=api_key) as client:
+    with server, Client(base_url=server.base_url, **options) as client:
         yield client
 
 

@@ -41,7 +41,19 @@ from ragkit.cli._output import EXIT_FAILURE, CommandError, command, print_table
 if TYPE_CHECKING:
     from ragkit.ingest.sync import PlannedFile, ProgressUpdate
 
-__all__ = ["ProgressBar", "register"]
+__all__ = [
+    "INGEST_MAX_OVERLOAD_WAIT",
+    "INGEST_TIMEOUT",
+    "ProgressBar",
+    "register",
+]
+
+#: Seconds one request of ``ragkit ingest`` may take: a batch of 100 chunks may wait behind
+#: the server's whole embedding queue (``--embed-queue-depth`` batches) on a busy machine.
+INGEST_TIMEOUT = 600.0
+#: Seconds one request may spend waiting on a busy server's 429s with Retry-After (which do
+#: not count as retries): a bulk upload waits its turn rather than fail.
+INGEST_MAX_OVERLOAD_WAIT = 1800.0
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,7 +101,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ingest.add_argument(
         "--concurrency", type=positive, default=4, metavar="N", help="requests in flight (4)"
     )
-    add_connection_arguments(ingest)
+    add_connection_arguments(ingest, default_timeout=INGEST_TIMEOUT)
     ingest.set_defaults(handler=_ingest, command_parser=ingest)
 
 
@@ -117,7 +129,7 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     # pypdf logs every oddity of a damaged PDF; the report already says what failed and why.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     bar = None if args.json else ProgressBar.for_stream(sys.stderr)
-    with connect(args) as client:
+    with connect(args, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT) as client:
         try:
             report = ingest(
                 paths,

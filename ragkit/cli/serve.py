@@ -7,6 +7,7 @@ RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
 ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
 ragkit serve --data-dir ./data --embedder hash --reindex  # switch embedders while serving
 ragkit serve --data-dir ./data --grpc-port 50051 --tls-name myhost  # gRPC over TLS (default)
+ragkit serve --data-dir ./data --embed-queue-depth 4       # at most 4 chunk writes embedding
 """
 
 from __future__ import annotations
@@ -185,6 +186,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "0 = unlimited)",
     )
     add_answerer_arguments(serve)
+    serve.add_argument(
+        "--embed-queue-depth",
+        type=positive,
+        metavar="N",
+        help="chunk-write requests whose embedding may be running or waiting at once; one "
+        "more gets 429 RESOURCE_EXHAUSTED with Retry-After (default 8); queries and answers "
+        "never wait in this queue",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -282,6 +291,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             tls_names=tuple(args.tls_name),
             **({"ranking": args.ranking} if args.ranking else {}),
             **answerer_from_args(args),
+            **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

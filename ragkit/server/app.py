@@ -34,11 +34,13 @@ from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
 from ragkit.server.http.body_limit import BodyLimitMiddleware
 from ragkit.server.http.deps import ServerState
+from ragkit.server.http.disconnect import DisconnectMiddleware
 from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.head import HeadAsGetMiddleware
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder, load_embedder
+from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
@@ -114,7 +116,13 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
             another embedder and ``config.reindex`` is not set.
     """
     authenticator = Authenticator.from_file(config.auth_file)
-    embedder = load_embedder(config.embedder)
+    # Every model call goes through the scheduler: a priority lane for reads and a bounded
+    # bulk lane for writes, each with its own copy of the model.
+    embedder = EmbeddingScheduler(
+        load_embedder(config.embedder),
+        load_embedder(config.embedder, threads=bulk_threads()),
+        queue_depth=config.embed_queue_depth,
+    )
     if not config.reindex:
         check_embedder(config.data_dir, embedder)
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
@@ -126,7 +134,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Load model files now, so a broken install fails at startup, not on a request.
-        await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
+        await anyio.to_thread.run_sync(embedder.start)
         service = await anyio.to_thread.run_sync(factory, config, embedder)
         service.start_warming()
         if config.reindex and not service.start_reindex():
@@ -151,6 +159,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
             state.service = None
             await anyio.to_thread.run_sync(service.close)
             await getattr(app.state, GENERATION_STATE).aclose()
+            await anyio.to_thread.run_sync(embedder.close)
 
     app = FastAPI(
         title="ragkit Semantic Retrieval API",
@@ -169,6 +178,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         GENERATION_STATE,
         GenerationService(catalog, embedder, upstream=config.upstream),
     )
+    app.add_middleware(DisconnectMiddleware)
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)

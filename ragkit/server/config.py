@@ -14,9 +14,11 @@ from typing import Literal
 
 from ragkit import limits
 from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
+from ragkit.server.models.scheduler import DEFAULT_QUEUE_DEPTH
 from ragkit.server.service.quotas import Quotas
 
 __all__ = [
+    "DEFAULT_EMBED_QUEUE_DEPTH",
     "DEFAULT_GRPC_PORT",
     "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_HEADER_TIMEOUT",
@@ -30,6 +32,8 @@ __all__ = [
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: Chunk-write requests whose embedding may be queued or running at once (``ServerConfig``).
+DEFAULT_EMBED_QUEUE_DEPTH = DEFAULT_QUEUE_DEPTH
 #: Port of the gRPC front under ``ragkit serve`` (the customary gRPC port).
 DEFAULT_GRPC_PORT = 50051
 GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -157,6 +161,9 @@ class ServerConfig:
             with its own embedder while re-embedding everything with ``embedder`` in the
             background, then switch (``ragkit serve --reindex``). Without it, such data
             is refused at startup.
+        embed_queue_depth: Chunk-write requests whose embedding may be running or waiting
+            at once; one more is answered 429 RESOURCE_EXHAUSTED with ``Retry-After`` (see
+            :mod:`ragkit.server.models.scheduler`). Queries never wait in this queue.
         grpc_port: TCP port of the gRPC front, on ``host`` (``0`` picks a free one);
             ``None`` (the default here; ``ragkit serve`` uses :data:`DEFAULT_GRPC_PORT`)
             serves REST only. See :mod:`ragkit.server.grpc`.
@@ -194,6 +201,7 @@ class ServerConfig:
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
     reindex: bool = False
+    embed_queue_depth: int = DEFAULT_EMBED_QUEUE_DEPTH
     grpc_port: int | None = None
     grpc_plaintext: bool = False
     tls_cert_file: Path | None = None
@@ -221,6 +229,8 @@ class ServerConfig:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
             )
+        if self.embed_queue_depth < 1:
+            raise ValueError(f"embed_queue_depth must be >= 1, got {self.embed_queue_depth}.")
         self._check_grpc()
         self._check_listening()
 

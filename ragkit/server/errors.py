@@ -30,12 +30,19 @@ class ApiError(Exception):
     """An API failure with a canonical code, e.g. ``ApiError(Code.NOT_FOUND, "...")``."""
 
     def __init__(
-        self, code: Code, message: str, *, details: list[dict[str, Any]] | None = None
+        self,
+        code: Code,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details
+        #: Seconds the client should wait before retrying, sent as ``Retry-After``.
+        self.retry_after = retry_after
 
     @property
     def http_status(self) -> int:

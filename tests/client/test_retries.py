@@ -76,7 +76,15 @@ async def test_retry_after_is_honoured(
 ) -> None:
     api.reply(unavailable(**headers), ok_corpus())
     await resolve(client.corpora.get("c1"))
-    assert sleeps == [expected]
+    # Honoured, plus up to a quarter more at random so rejected clients spread out.
+    assert len(sleeps) == 1 and expected <= sleeps[0] <= expected * 1.25
+
+
+def test_retry_after_jitter_is_bounded() -> None:
+    headers = {"Retry-After": "4"}
+    assert retry_delay(RetryPolicy(random=lambda: 0.0), 0, headers) == 4.0
+    assert retry_delay(RetryPolicy(random=lambda: 1.0), 0, headers) == 5.0
+    assert retry_delay(RetryPolicy(random=lambda: 1.0, retry_after_jitter=0.0), 0, headers) == 4.0
 
 
 async def test_connection_errors_are_retried(client: Any, api: FakeAPI, sleeps: Sleeps) -> None:
@@ -165,7 +173,8 @@ def test_retry_after_parsing() -> None:
     assert retry_after_seconds({"retry-after-ms": "x", "retry-after": "2"}) == 2.0
     assert retry_after_seconds({}) is None
     in_an_hour = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
-    assert retry_delay(RetryPolicy(max_retry_after=10.0), 0, {"Retry-After": in_an_hour}) == 10.0
+    capped = RetryPolicy(max_retry_after=10.0, random=lambda: 0.0)
+    assert retry_delay(capped, 0, {"Retry-After": in_an_hour}) == 10.0
 
 
 @pytest.mark.parametrize(
@@ -183,3 +192,37 @@ def test_retry_after_parsing() -> None:
 )
 def test_idempotency_table(method: str, path: str, expected: bool) -> None:
     assert is_idempotent(method, path) is expected
+
+
+def paced(status: int = 429, seconds: str = "2") -> httpx.Response:
+    body = {"error": {"code": status, "status": "RESOURCE_EXHAUSTED", "message": "busy"}}
+    return httpx.Response(status, json=body, headers={"Retry-After": seconds})
+
+
+async def test_paced_429s_do_not_use_up_the_retry_budget(
+    client: Any, api: FakeAPI, sleeps: Sleeps
+) -> None:
+    # Ten "come back in 2 s" answers, then success: max_retries (2) is not what limits it.
+    api.reply(*[paced() for _ in range(10)], ok_corpus())
+    corpus = await resolve(client.corpora.get("c1"))
+    assert corpus.name == "corpora/c1"
+    assert len(sleeps) == 10 and all(2.0 <= s <= 2.5 for s in sleeps)
+
+
+async def test_paced_waiting_is_bounded_in_time(mode: str, api: FakeAPI, sleeps: Sleeps) -> None:
+    client = make_client(mode, api, sleeps)
+    client.retry_policy = RetryPolicy(max_overload_wait=10.0, random=lambda: 0.0)
+    api.handler = lambda request: paced(503, "4")
+    with pytest.raises(ragkit.APIError):
+        await resolve(client.corpora.get("c1"))
+    # 4 + 4 s of paced waiting, then the two ordinary retries (also honouring Retry-After).
+    assert sleeps == [4.0, 4.0, 4.0, 4.0]
+
+
+async def test_paced_answers_are_not_retried_for_unsafe_calls(
+    client: Any, api: FakeAPI, sleeps: Sleeps
+) -> None:
+    api.handler = lambda request: paced()
+    with pytest.raises(ragkit.RateLimitError):
+        await resolve(client.corpora.create(display_name="x"))
+    assert len(api.requests) == 1 and sleeps == []

@@ -44,8 +44,10 @@ _PROBED_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 
 def error_response(error: ApiError) -> JSONResponse:
-    """Render ``error`` as Google's error body with the matching HTTP status."""
-    return JSONResponse(error.to_body(), status_code=error.http_status)
+    """Render ``error`` as Google's error body with the matching HTTP status (and a
+    ``Retry-After`` header when the error says when to come back)."""
+    headers = None if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+    return JSONResponse(error.to_body(), status_code=error.http_status, headers=headers)
 
 
 def _field_path(loc: Sequence[int | str]) -> str:

@@ -79,18 +79,19 @@ class Embedder(Protocol):
         ...
 
 
-def load_embedder(spec: str = "minilm") -> Embedder:
+def load_embedder(spec: str = "minilm", *, threads: int | None = None) -> Embedder:
     """Build the embedder named by ``spec``: ``"minilm"``, ``"wordllama"``, ``"hash"`` or
     ``"hash:DIM"`` (e.g. ``"hash:64"``).
 
-    Model files are loaded lazily, on the first :meth:`Embedder.embed` call.
+    Model files are loaded lazily, on the first :meth:`Embedder.embed` call. ``threads``
+    caps the CPU threads one call may use (MiniLM; the others run on the calling thread).
 
     Raises:
         ValueError: ``spec`` names no known embedder, or ``hash:DIM`` has a bad DIM.
     """
     key = spec.strip().lower()
     if key == "minilm":
-        return MiniLMEmbedder()
+        return MiniLMEmbedder(threads=threads)
     if key == "wordllama":
         return WordLlamaEmbedder()
     if key == "hash":

@@ -23,7 +23,7 @@ from ragkit.server.errors import already_exists, invalid_argument, not_found, re
 from ragkit.server.principal import Principal
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
-from ragkit.server.service.indexes import embed_texts
+from ragkit.server.service.indexes import embed_texts, refuse_if_busy
 from ragkit.server.service.paging import cursor, keyset, resolve_page_size
 from ragkit.server.service.validation import (
     check_chunk_text,
@@ -121,6 +121,7 @@ class ChunksMixin(ServiceCore):
                 PERMISSION_DENIED, NOT_FOUND (document), ALREADY_EXISTS, RESOURCE_EXHAUSTED.
         """
         parse_name(parent, "corpora", "documents")
+        refuse_if_busy(self._embedder)
         return self._create(who, parent, [self._plan_create(parent, chunk)])[0]
 
     def batch_create_chunks(
@@ -129,6 +130,7 @@ class ChunksMixin(ServiceCore):
         """Create 1..100 chunks in one document, all or nothing; every inner ``parent``
         must be empty or equal ``parent``."""
         parse_name(parent, "corpora", "documents")
+        refuse_if_busy(self._embedder)
         plans = []
         for i, item in enumerate(_batch(request.requests, "batchCreate")):
             if item.parent and item.parent != parent:

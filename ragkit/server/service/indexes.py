@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -24,12 +25,12 @@ from ragkit.server.corpus_cache import CorpusCache
 from ragkit.server.errors import ApiError
 from ragkit.server.index import VectorIndex
 from ragkit.server.lexical_index import CorpusLexicalIndexes
-from ragkit.server.models.embedding import Embedder
+from ragkit.server.models.embedding import Embedder, EmbedKind
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
 from ragkit.types import ChunkState, Code
 
-__all__ = ["CorpusIndexes", "embed_texts"]
+__all__ = ["BulkEmbedder", "CorpusIndexes", "embed_texts", "refuse_if_busy"]
 
 _ACTIVE = ChunkState.STATE_ACTIVE.value
 # Rows read (or re-embedded) between two checks of the stop event.
@@ -42,12 +43,39 @@ def _check_running(stop: threading.Event | None) -> None:
         raise ApiError(Code.UNAVAILABLE, "The server is shutting down; retry later.")
 
 
+@runtime_checkable
+class BulkEmbedder(Protocol):
+    """An embedder with a separate, bounded lane for bulk work (the server's
+    :class:`~ragkit.server.models.scheduler.EmbeddingScheduler`)."""
+
+    def embed_bulk(
+        self, texts: Sequence[str], *, kind: EmbedKind = "document"
+    ) -> npt.NDArray[np.float32]: ...
+
+    def refuse_if_full(self) -> None: ...
+
+
+def refuse_if_busy(embedder: Embedder) -> None:
+    """Answer 429 now, before a write tokenises and checks its chunks, if the bulk lane
+    has no room (:meth:`~ragkit.server.models.scheduler.EmbeddingScheduler.refuse_if_full`)."""
+    if isinstance(embedder, BulkEmbedder):
+        embedder.refuse_if_full()
+
+
 def embed_texts(
     embedder: Embedder, texts: Sequence[str], *, kind: str = "document"
 ) -> npt.NDArray[np.float32]:
-    """Embed ``texts`` in slices of ``embedder.batch_size``; shape ``(n, dimensions)``."""
+    """Embed ``texts`` as bulk work (chunk writes, index repair); shape ``(n, dimensions)``.
+
+    With the server's scheduler this is its bounded bulk lane, which may raise ApiError
+    RESOURCE_EXHAUSTED (full) or CANCELLED (client gone); a plain embedder is called
+    directly, in slices of ``embedder.batch_size``.
+    """
     if not texts:
         return np.empty((0, embedder.dimensions), dtype=np.float32)
+    if isinstance(embedder, BulkEmbedder):
+        vectors = embedder.embed_bulk(texts, kind="query" if kind == "query" else "document")
+        return vectors.astype(np.float32, copy=False)
     step = max(1, embedder.batch_size)
     parts = [
         embedder.embed(texts[i : i + step], kind="query" if kind == "query" else "document")

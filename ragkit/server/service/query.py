@@ -21,7 +21,6 @@ from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
 from ragkit.server.service.filters import parse_filters
-from ragkit.server.service.indexes import embed_texts
 from ragkit.server.service.validation import check_query, parse_name
 from ragkit.server.service.wire import chunk_out, document_out
 from ragkit.server.store.chunks import candidate_ids, chunk_openings, fetch_hits
@@ -135,7 +134,8 @@ class QueryMixin(ServiceCore):
             text,
             max(count, TITLE_CANDIDATES),
             vectors=lambda: indexes.get(corpus_row),
-            query_vector=lambda: embed_texts(indexes.embedder, [text], kind="query")[0],
+            # The embedder's own embed(): with the server's scheduler, the priority lane.
+            query_vector=lambda: indexes.embedder.embed([text], kind="query")[0],
             lexical=lambda: self._lexical.get(corpus_row),
             allowed=allowed,
         )

@@ -71,7 +71,9 @@ def test_serve_defaults(tmp_path: Path, uvicorn_calls: list[dict[str, Any]]) -> 
 async def test_max_file_bytes_reaches_the_files_service(
     tmp_path: Path, uvicorn_calls: list[dict[str, Any]]
 ) -> None:
-    main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash", "--max-file-bytes", "4096"])
+    # --no-grpc: the lifespan below would otherwise bind the fixed gRPC port 50051.
+    main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash", "--max-file-bytes", "4096",
+          "--no-grpc"])  # fmt: skip
 
     (call,) = uvicorn_calls
     app = call["app"]
@@ -166,3 +168,24 @@ def test_serve_refuses_bad_limits(tmp_path: Path, flag: str) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["serve", "--data-dir", str(tmp_path), flag])
     assert exit_info.value.code == 2
+
+
+def test_embed_queue_depth_reaches_the_scheduler(
+    tmp_path: Path, uvicorn_calls: list[dict[str, Any]]
+) -> None:
+    main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash", "--embed-queue-depth", "3"])
+    main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash"])
+
+    depths = [call["app"].state.ragkit.embedder.queue_depth for call in uvicorn_calls]
+    assert depths == [3, 8]
+    assert uvicorn_calls[0]["app"].state.ragkit.config.embed_queue_depth == 3
+    with pytest.raises(ValueError, match="embed_queue_depth"):
+        ServerConfig(data_dir=tmp_path, embed_queue_depth=0)
+
+
+def test_embed_queue_depth_must_be_positive(
+    uvicorn_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--data-dir", "d", "--embed-queue-depth", "0"])
+    assert "--embed-queue-depth" in capsys.readouterr().err

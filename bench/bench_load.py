@@ -1,0 +1,330 @@
+"""Mixed read traffic against a real ``ragkit serve``, with and without bulk ingestion.
+
+Starts ``python -m ragkit serve`` (default embedder: MiniLM) on a fresh data folder, loads
+``--chunks`` chunks (2,000) into one corpus, then for each concurrency level (1, 4, 16, 32)
+runs a bounded window of read traffic: each of ``c`` clients loops over
+``corpora:query`` (3 of 4 requests) and ``models/aqa:generateAnswer`` over the corpus (1
+of 4). Each level runs twice: alone, and while ``--writers`` clients keep sending
+``batchCreate`` requests of 100 new chunks to another corpus (bulk ingestion). Requests that
+complete inside the measured window (after a warm-up) count, for throughput and latency.
+
+Printed per level and request type: requests/s, p50 and p99 latency (ms); then the two
+targets of issue 12 (query p99 at c=16 during ingestion <= 5x query p50 at c=1 alone; read
+throughput at c=4 >= 1.6x c=1), the server's peak RSS, and the machine's load (``uptime``)
+before and after, since a shared machine changes every figure.
+
+    .venv/bin/python bench/bench_load.py                         # minilm, 2,000 chunks
+    .venv/bin/python bench/bench_load.py --seconds 15 --levels 1,4,16,32
+    .venv/bin/python bench/bench_load.py --embedder hash --chunks 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_embedder import make_chunks
+
+QUERY, ANSWER, WRITE = "query", "generateAnswer", "batchCreate"
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def ragkit_serve(data_dir: Path, embedder: str, extra: list[str]) -> Iterator[tuple[str, int]]:
+    """A ``ragkit serve`` subprocess; yields its URL and process id."""
+    port = free_port()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    log = (data_dir.parent / "serve.log").open("wb")
+    command = [sys.executable, "-m", "ragkit", "serve", "--data-dir", str(data_dir)]
+    command += ["--port", str(port), "--embedder", embedder, "--log-level", "warning", *extra]
+    command += ["--max-chunks-per-corpus", "0", "--max-corpora", "0", "--no-grpc"]
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"ragkit serve exited: see {log.name}")
+            try:
+                httpx.get(f"{url}/v1beta/models", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("ragkit serve did not start in 180 s") from None
+                time.sleep(0.2)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def load_average() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+# --- traffic -------------------------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    """Latencies per request type inside one measured window."""
+
+    seconds: float
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def record(
+        self, kind: str, sent: float, done: float, status: int, start: float, end: float
+    ) -> None:
+        """Count a request that completed inside ``[start, end]``."""
+        if start <= done <= end:
+            if status == 200:
+                self.latencies[kind].append(done - sent)
+            else:
+                self.errors[kind] += 1
+
+    def rate(self, kind: str) -> float:
+        return len(self.latencies[kind]) / self.seconds
+
+    def percentile(self, kind: str, q: float) -> float:
+        values = sorted(self.latencies[kind])
+        if not values:
+            return float("nan")
+        return values[min(len(values) - 1, round(q * (len(values) - 1)))] * 1000
+
+
+async def call(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> httpx.Response:
+    return await http.post(f"/v1beta/{path}", json=body)
+
+
+async def setup(http: httpx.AsyncClient, chunks: int, words: int) -> str:
+    """The corpus read by the benchmark: reused from ``--data-dir`` if it is there."""
+    listed = (await http.get("/v1beta/corpora", params={"pageSize": 20})).json()
+    for found in listed.get("corpora", []):
+        if found.get("displayName") == f"load-{chunks}x{words}":
+            name: str = found["name"]
+            return name
+    corpus = (await call(http, "corpora", {"displayName": f"load-{chunks}x{words}"})).json()["name"]
+    texts = make_chunks(chunks, words, seed=7)
+    document = (await call(http, f"{corpus}/documents", {"displayName": "all"})).json()["name"]
+    for start in range(0, len(texts), 100):
+        batch = texts[start : start + 100]
+        body = {"requests": [{"chunk": {"data": {"stringValue": t}}} for t in batch]}
+        while True:
+            response = await call(http, f"{document}/chunks:batchCreate", body)
+            if response.status_code != 429:
+                break
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+        response.raise_for_status()
+    return corpus
+
+
+def read_body(kind: str, corpus: str, question: str) -> tuple[str, dict[str, Any]]:
+    if kind == QUERY:
+        return f"{corpus}:query", {"query": question, "resultsCount": 10}
+    return "models/aqa:generateAnswer", {
+        "contents": [{"parts": [{"text": question}]}],
+        "answerStyle": "ABSTRACTIVE",
+        "semanticRetriever": {"source": corpus, "query": {"parts": [{"text": question}]}},
+    }
+
+
+async def reader(
+    http: httpx.AsyncClient, corpus: str, questions: list[str], seed: int, window: Window,
+    start: float, end: float,
+) -> None:  # fmt: skip
+    rng = random.Random(seed)
+    for n in itertools.count(seed):
+        now = time.perf_counter()
+        if now >= end:
+            return
+        kind = ANSWER if n % 4 == 3 else QUERY
+        path, body = read_body(kind, corpus, rng.choice(questions))
+        response = await call(http, path, body)
+        window.record(kind, now, time.perf_counter(), response.status_code, start, end)
+
+
+async def writer(
+    http: httpx.AsyncClient, document: str, seed: int, window: Window, start: float, end: float
+) -> None:
+    for n in itertools.count():
+        texts = make_chunks(100, 120, seed=seed * 100_000 + n)  # new texts: nothing reused
+        body = {"requests": [{"chunk": {"data": {"stringValue": t}}} for t in texts]}
+        now = time.perf_counter()
+        response = await call(http, f"{document}/chunks:batchCreate", body)
+        window.record(WRITE, now, time.perf_counter(), response.status_code, start, end)
+        if response.status_code == 429:
+            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+
+
+async def run_level(
+    http: httpx.AsyncClient, corpus: str, questions: list[str], level: int, writers: list[str],
+    seconds: float, warmup: float,
+) -> Window:  # fmt: skip
+    window = Window(seconds)
+    begin = time.perf_counter()
+    start, end = begin + warmup, begin + warmup + seconds
+    write_tasks = [
+        asyncio.create_task(writer(http, doc, i + 1, window, start, end))
+        for i, doc in enumerate(writers)
+    ]
+    await asyncio.gather(
+        *(reader(http, corpus, questions, i, window, start, end) for i in range(level))
+    )
+    for task in write_tasks:  # an abandoned batchCreate is dropped by the server
+        task.cancel()
+    await asyncio.gather(*write_tasks, return_exceptions=True)
+    return window
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def print_table(results: dict[tuple[str, int], Window]) -> None:
+    header = (
+        f"{'traffic':<11} {'c':>3}  {'type':<15} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for (mode, level), window in results.items():
+        kinds = [QUERY, ANSWER] + ([WRITE] if mode == "ingesting" else [])
+        for kind in kinds:
+            print(
+                f"{mode:<11} {level:>3}  {kind:<15} {window.rate(kind):>7.1f} "
+                f"{window.percentile(kind, 0.5):>8.0f} {window.percentile(kind, 0.99):>8.0f} "
+                f"{window.errors[kind]:>6}"
+            )
+        reads = window.rate(QUERY) + window.rate(ANSWER)
+        print(f"{mode:<11} {level:>3}  {'reads (all)':<15} {reads:>7.1f}")
+
+
+def print_targets(results: dict[tuple[str, int], Window]) -> None:
+    alone_1 = results.get(("alone", 1))
+    busy_16 = results.get(("ingesting", 16))
+    alone_4 = results.get(("alone", 4))
+    if alone_1 and busy_16:
+        ratio = busy_16.percentile(QUERY, 0.99) / alone_1.percentile(QUERY, 0.5)
+        verdict = "met" if ratio <= 5 else "NOT met"
+        print(
+            f"query p99 at c=16 during ingestion / query p50 at c=1 alone: "
+            f"{busy_16.percentile(QUERY, 0.99):.0f} / {alone_1.percentile(QUERY, 0.5):.0f} ms "
+            f"= {ratio:.1f}x (target <= 5x: {verdict})"
+        )
+    if alone_1 and alone_4:
+        reads_1 = alone_1.rate(QUERY) + alone_1.rate(ANSWER)
+        reads_4 = alone_4.rate(QUERY) + alone_4.rate(ANSWER)
+        ratio = reads_4 / reads_1 if reads_1 else float("nan")
+        verdict = "met" if ratio >= 1.6 else "NOT met"
+        print(
+            f"read throughput c=4 / c=1 (alone): {reads_4:.1f} / {reads_1:.1f} req/s "
+            f"= {ratio:.2f}x (target >= 1.6x: {verdict})"
+        )
+
+
+async def bench(args: argparse.Namespace, url: str) -> dict[tuple[str, int], Window]:
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
+        started = time.perf_counter()
+        corpus = await setup(http, args.chunks, args.words)
+        print(f"loaded {args.chunks} chunks in {time.perf_counter() - started:.1f} s", flush=True)
+        questions = make_chunks(300, 9, seed=99)
+        ingest_corpus = (await call(http, "corpora", {"displayName": "ingest"})).json()["name"]
+        writers = [
+            (await call(http, f"{ingest_corpus}/documents", {"displayName": f"w{i}"})).json()[
+                "name"
+            ]
+            for i in range(args.writers)
+        ]
+        results: dict[tuple[str, int], Window] = {}
+        for mode in ("alone", "ingesting"):
+            for level in args.levels:
+                window = await run_level(
+                    http, corpus, questions, level, writers if mode == "ingesting" else [],
+                    args.seconds, args.warmup,
+                )  # fmt: skip
+                results[(mode, level)] = window
+                print(
+                    f"  {mode} c={level}: {window.rate(QUERY) + window.rate(ANSWER):.1f} reads/s",
+                    flush=True,
+                )
+                await asyncio.sleep(1.0)  # let dropped work drain before the next window
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--embedder", default="minilm")
+    parser.add_argument("--chunks", type=int, default=2000)
+    parser.add_argument("--words", type=int, default=120, help="words per chunk (120)")
+    parser.add_argument(
+        "--levels", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 16, 32]
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured window (10)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured lead-in (2)")
+    parser.add_argument("--writers", type=int, default=2, help="ingesting clients (2)")
+    parser.add_argument("--serve-arg", action="append", default=[], help="extra serve flag")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the server's data here and reuse its loaded corpus"
+    )
+    args = parser.parse_args()
+
+    before = load_average()
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        data = args.data_dir or Path(tmp) / "data"
+        with ragkit_serve(data, args.embedder, args.serve_arg) as (url, pid):
+            results = asyncio.run(bench(args, url))
+            peak = peak_rss_mb(pid)
+    after = load_average()
+    print()
+    print(
+        f"bench_load: embedder {args.embedder}, {args.chunks} chunks, {args.seconds:.0f} s "
+        f"windows, {args.writers} ingesting clients (batchCreate x100), {os.cpu_count()} CPUs"
+    )
+    print_table(results)
+    print()
+    print_targets(results)
+    print(f"server peak RSS: {peak:.0f} MB")
+    print(f"load before: {before}")
+    print(f"load after:  {after}")
+
+
+if __name__ == "__main__":
+    main()
