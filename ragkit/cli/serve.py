@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from ragkit import limits
-from ragkit.cli._args import LOG_LEVELS, file_size, port_number, quota
+from ragkit.cli._args import LOG_LEVELS, file_size, non_negative, port_number, quota
 
 __all__ = ["register"]
 
@@ -98,6 +98,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "%(default)s, Google's 2 GB)",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    serve.add_argument(
+        "--ann-threshold",
+        type=non_negative,
+        default=None,
+        metavar="N",
+        help="corpora with at least N chunks are searched through an approximate HNSW "
+        "index, built in the background (default 50000; 0 = always exact search)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -135,6 +143,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
             **({"ranking": args.ranking} if args.ranking else {}),
+            **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

@@ -53,7 +53,11 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
     """The real retriever service over ``config.data_dir`` (created if missing)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     return RetrieverService.open(
-        config.data_dir, embedder=embedder, quotas=config.quotas, ranking=config.ranking
+        config.data_dir,
+        embedder=embedder,
+        quotas=config.quotas,
+        ranking=config.ranking,
+        ann_threshold=config.ann_threshold,
     )
 
 

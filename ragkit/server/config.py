@@ -15,6 +15,7 @@ from typing import Literal
 from ragkit import limits
 from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
 from ragkit.server.service.quotas import Quotas
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
 __all__ = [
     "DEFAULT_HOST",
@@ -109,6 +110,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        ann_threshold: Corpora with at least this many chunks are searched through an
+            approximate HNSW index (built in the background; exact search answers until it
+            is ready); smaller ones exactly. ``0`` keeps every corpus exact. See
+            :mod:`ragkit.server.tiered_index`.
     """
 
     data_dir: Path
@@ -121,6 +126,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -135,6 +141,9 @@ class ServerConfig:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
             )
+
+        if self.ann_threshold < 0:
+            raise ValueError(f"ann_threshold must be 0 or more, got {self.ann_threshold}.")
 
     @property
     def base_url(self) -> str:

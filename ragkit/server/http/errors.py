@@ -44,7 +44,9 @@ _PROBED_METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 def error_response(error: ApiError) -> JSONResponse:
     """Render ``error`` as Google's error body with the matching HTTP status."""
-    return JSONResponse(error.to_body(), status_code=error.http_status)
+    # Some errors carry response headers (503 NotReady: Retry-After).
+    headers: dict[str, str] | None = getattr(error, "headers", None)
+    return JSONResponse(error.to_body(), status_code=error.http_status, headers=headers)
 
 
 def _field_path(loc: Sequence[int | str]) -> str:

@@ -12,6 +12,7 @@ from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 from ragkit.types import ChunkState
 
 __all__ = ["ServiceCore"]
@@ -31,6 +32,7 @@ class ServiceCore:
         quotas: Quotas,
         pages: PageTokens,
         ranking: Ranking = DEFAULT_RANKING,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
     ) -> None:
         self._db = db
         self._embedder = embedder
@@ -39,12 +41,17 @@ class ServiceCore:
         self._pages = pages
         self._ranking: Ranking = ranking
         self._lexical = CorpusLexicalIndexes(db, ChunkState.STATE_ACTIVE.value)
-        self._indexes = CorpusIndexes(db, embedder, lexical=self._lexical)
+        self._indexes = CorpusIndexes(
+            db, embedder, lexical=self._lexical, ann_threshold=ann_threshold
+        )
         self._clock = threading.Lock()
         self._last = datetime.min.replace(tzinfo=UTC)
         # Background loading of the vector indexes (RetrieverService.start_warming).
         self._stop_warming = threading.Event()
         self._warmer: threading.Thread | None = None
+        # Cleared while the warm-up runs: queries needing an unloaded index answer 503.
+        self._warmed = threading.Event()
+        self._warmed.set()
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

@@ -21,6 +21,7 @@ from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import clear_vectors
 from ragkit.server.store.settings import get_setting, put_setting
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
 __all__ = ["RetrieverService"]
 
@@ -57,11 +58,14 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         answerer: Answerer | None = None,
         quotas: Quotas = _DEFAULT_QUOTAS,
         ranking: Ranking = DEFAULT_RANKING,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
     ) -> RetrieverService:
         """Open (creating if needed) the store in ``data_dir``.
 
         ``ranking`` orders query results: ``"dense"`` (cosine), ``"bm25"`` (keywords) or
-        ``"hybrid"`` (both; see :mod:`ragkit.server.lexical_index`).
+        ``"hybrid"`` (both; see :mod:`ragkit.server.lexical_index`). Corpora of
+        ``ann_threshold`` chunks or more are searched through an HNSW index
+        (:mod:`ragkit.server.tiered_index`; ``0``: always exact).
 
         If the data was embedded by a different embedder (name or dimensions), stored
         vectors are dropped and rebuilt lazily, corpus by corpus, on first query.
@@ -83,6 +87,7 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
             quotas=quotas,
             pages=PageTokens(bytes.fromhex(secret)),
             ranking=ranking,
+            ann_threshold=ann_threshold,
         )
 
     def start_warming(self) -> None:
@@ -91,6 +96,9 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         ``bm25`` or ``hybrid`` ranking, its keyword index too. ``ragkit serve`` calls this
         at startup; :meth:`close` stops it."""
         if self._warmer is None:
+            if not self._indexes.corpora_to_warm():
+                return  # nothing to load: ready at once
+            self._warmed.clear()
             self._warmer = threading.Thread(
                 target=self._warm, name="ragkit-index-warm-up", daemon=True
             )
@@ -104,6 +112,8 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         except Exception:  # queries still load their index on first use
             logger.exception("loading the indexes in the background failed")
             return
+        finally:
+            self._warmed.set()
         if corpora:
             logger.info(
                 "loaded the %s indexes of %d corpora (%d chunks) in %.1f s",
@@ -112,6 +122,13 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
                 chunks,
                 time.perf_counter() - started,
             )
+
+    @property
+    def ready(self) -> bool:
+        """Whether the startup warm-up is done (or was never started): until then a query
+        whose index is not loaded yet answers 503 UNAVAILABLE (see
+        :mod:`ragkit.server.readiness`)."""
+        return self._warmed.is_set()
 
     def close(self) -> None:
         """Stop the warm-up, close the database; the service must not be used afterwards."""
