@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from ragkit.server.lexical_index import DEFAULT_RANKING, CorpusLexicalIndexes, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
+from ragkit.server.service.filters import CandidateCache
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
@@ -52,6 +53,8 @@ class ServiceCore:
         # Cleared while the warm-up runs: queries needing an unloaded index answer 503.
         self._warmed = threading.Event()
         self._warmed.set()
+        # Candidate ids of recent filtered queries, until the next commit.
+        self._candidates = CandidateCache()
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from ragkit.limits import DEFAULT_RESULTS_COUNT, MAX_RESULTS_COUNT
 from ragkit.server.errors import invalid_argument
@@ -136,10 +137,17 @@ class QueryMixin(ServiceCore):
         self._check_ready(corpus_row, corpus_id)
         allowed = None
         if clauses or document_id is not None:
-            with self._db.read() as conn:
-                allowed = candidate_ids(
-                    conn, corpus_row, state=_ACTIVE, document_id=document_id, clauses=clauses
-                )
+            generation = self._db.commits  # read before the snapshot: see CandidateCache
+
+            def compute() -> npt.NDArray[np.int64]:
+                with self._db.read() as conn:
+                    return candidate_ids(
+                        conn, corpus_row, state=_ACTIVE, document_id=document_id, clauses=clauses
+                    )
+
+            allowed = self._candidates.get(
+                (corpus_row, document_id, tuple(clauses)), generation, compute
+            )
             if allowed.size == 0:
                 return []
         ranked = rank(

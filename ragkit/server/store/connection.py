@@ -51,6 +51,7 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._closed = False
         self._after_commit: list[Callable[[], None]] = []
+        self._commits = 0
         self._writer = self._connect()
         with self._write_lock:
             migrate(self._writer, migrations)
@@ -101,9 +102,16 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self._commits += 1
             callbacks, self._after_commit = self._after_commit, []
             for callback in callbacks:
                 callback()
+
+    @property
+    def commits(self) -> int:
+        """How many write transactions have committed since the database was opened: a
+        value read before a read snapshot starts tells whether anything changed since."""
+        return self._commits
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current write transaction commits (never on rollback)."""

@@ -1,0 +1,200 @@
+"""Query throughput and tail latency of a real ``ragkit serve`` under concurrency.
+
+Fills a data directory once (in-process, hash embedder) with ``--chunks`` chunks in
+documents of 1,000, each chunk with a string ``tenant`` in ``t0``..``t9`` (so
+``chunk.custom_metadata.tenant = t3`` keeps 10%) and a title line, as ragkit's chunker
+writes them. Then starts ``ragkit serve --embedder hash`` on it, waits for ``/readyz``,
+and for each concurrency level sends ``corpora:query`` requests (10 results) for
+``--seconds`` from that many closed-loop workers, unfiltered and with the 10% filter.
+Prints requests/s, p50 and p99 per level, and the issue-18 targets: throughput at c=16
+no lower than at c=4, and p99 at c=16 <= 4x p50 at c=4.
+
+The load generator shares the machine's cores with the server; its own cost is a few
+hundred microseconds per request (httpx over keep-alive connections).
+
+    .venv/bin/python bench/bench_query_load.py --data /tmp/ragkit-load-100k
+    .venv/bin/python bench/bench_query_load.py --data /tmp/d --chunks 10000 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_embedder import make_chunks
+
+from ragkit.limits import MAX_CHUNKS_PER_BATCH
+from ragkit.server.models.embedding import load_embedder
+from ragkit.server.principal import LOCAL_USER
+from ragkit.server.service import Quotas, RetrieverService
+from ragkit.types import (
+    BatchCreateChunksRequest,
+    Chunk,
+    ChunkData,
+    Corpus,
+    CreateChunkRequest,
+    CustomMetadata,
+    Document,
+)
+
+PER_DOCUMENT = 1_000
+TOPICS = ["indexes", "vacuum", "replication", "backups", "locks", "joins", "roles", "types"]
+_UNLIMITED = Quotas(max_corpora=None, max_documents_per_corpus=None, max_chunks_per_corpus=None)
+
+
+def populate(data_dir: Path, count: int) -> None:
+    """Write ``count`` chunks into corpus ``load`` (skipped when it is already there)."""
+    marker = data_dir / f".populated-{count}"
+    if marker.exists():
+        return
+    service = RetrieverService.open(data_dir, embedder=load_embedder("hash"), quotas=_UNLIMITED)
+    service.create_corpus(LOCAL_USER, Corpus(name="load"))
+    texts = make_chunks(5_000, 60, seed=3)
+    started = time.perf_counter()
+    for first in range(0, count, PER_DOCUMENT):
+        document = service.create_document(LOCAL_USER, "corpora/load", Document())
+        for start in range(first, min(first + PER_DOCUMENT, count), MAX_CHUNKS_PER_BATCH):
+            stop = min(start + MAX_CHUNKS_PER_BATCH, first + PER_DOCUMENT, count)
+            requests = [
+                CreateChunkRequest(
+                    chunk=Chunk(
+                        data=ChunkData(
+                            string_value=f"Manual > {TOPICS[i % len(TOPICS)]} {i % 97}\n"
+                            + texts[i % len(texts)]
+                        ),
+                        custom_metadata=[CustomMetadata(key="tenant", string_value=f"t{i % 10}")],
+                    )
+                )
+                for i in range(start, stop)
+            ]
+            service.batch_create_chunks(
+                LOCAL_USER, document.name or "", BatchCreateChunksRequest(requests=requests)
+            )
+    service.close()
+    marker.touch()
+    print(f"populated {count:,} chunks in {time.perf_counter() - started:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(data_dir: Path, port: int, extra: list[str]) -> subprocess.Popen[bytes]:
+    command = [
+        str(Path(sys.executable).parent / "ragkit"), "serve", "--data-dir", str(data_dir),
+        "--embedder", "hash", "--port", str(port), "--log-level", "warning", *extra,
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    while time.perf_counter() - started < 300:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                print(f"server ready after {time.perf_counter() - started:.1f} s")
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not become ready")
+
+
+async def load(base: str, concurrency: int, seconds: float, filtered: bool) -> list[float]:
+    """Latencies of every request sent by ``concurrency`` closed-loop workers."""
+    latencies: list[float] = []
+    rng = random.Random(concurrency)
+    body: dict[str, object] = {"resultsCount": 10}
+    if filtered:
+        body["metadataFilters"] = [
+            {
+                "key": "chunk.custom_metadata.tenant",
+                "conditions": [{"stringValue": "t3", "operation": "EQUAL"}],
+            }
+        ]
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                query = f"how do {rng.choice(TOPICS)} work with {rng.choice(TOPICS)}"
+                started = time.perf_counter()
+                response = await client.post(
+                    "/v1beta/corpora/load:query", json={**body, "query": query}
+                )
+                latencies.append(time.perf_counter() - started)
+                response.raise_for_status()
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="data directory (reused)")
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument(
+        "--ann-threshold",
+        type=int,
+        default=None,
+        help="passed to ragkit serve (0: exact search); by default the server's own, and "
+        "the run waits --graph-wait seconds for the HNSW build first",
+    )
+    parser.add_argument("--graph-wait", type=float, default=0.0)
+    args = parser.parse_args()
+    populate(args.data, args.chunks)
+    port = free_port()
+    extra = [] if args.ann_threshold is None else ["--ann-threshold", str(args.ann_threshold)]
+    server = start_server(args.data, port, extra)
+    base = f"http://127.0.0.1:{port}"
+    time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
+    try:
+        for filtered in (False, True):
+            asyncio.run(load(base, 4, 2.0, filtered))  # warm-up
+            rows: dict[int, tuple[float, float, float]] = {}
+            for level in args.levels:
+                latencies = asyncio.run(load(base, level, args.seconds, filtered))
+                rows[level] = (
+                    len(latencies) / args.seconds,
+                    statistics.median(latencies),
+                    percentile(latencies, 0.99),
+                )
+            label = "10% filter" if filtered else "unfiltered"
+            print(f"\n{args.chunks:,} chunks, {label}, {args.seconds:.0f} s per level")
+            print(f"{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+            for level, (rate, p50, p99) in rows.items():
+                print(f"{level:>4}{rate:>9.1f}{p50 * 1e3:>9.1f}{p99 * 1e3:>9.1f}")
+            if 4 in rows and 16 in rows:
+                print(
+                    f"throughput c=16 / c=4: {rows[16][0] / rows[4][0]:.2f} (target >= 1); "
+                    f"p99 c=16 / p50 c=4: {rows[16][2] / rows[4][1]:.2f} (target <= 4)"
+                )
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+if __name__ == "__main__":
+    main()
