@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -35,53 +36,56 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_embedder import make_chunks
 
-from ragkit.limits import MAX_CHUNKS_PER_BATCH
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.principal import LOCAL_USER
 from ragkit.server.service import Quotas, RetrieverService
-from ragkit.types import (
-    BatchCreateChunksRequest,
-    Chunk,
-    ChunkData,
-    Corpus,
-    CreateChunkRequest,
-    CustomMetadata,
-    Document,
-)
+from ragkit.server.service.indexes import embed_texts
+from ragkit.server.store.chunks import NewChunk, insert_chunks, vector_blob
+from ragkit.server.store.documents import find_document
+from ragkit.types import ChunkState, Corpus, Document
 
 PER_DOCUMENT = 1_000
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)
 TOPICS = ["indexes", "vacuum", "replication", "backups", "locks", "joins", "roles", "types"]
 _UNLIMITED = Quotas(max_corpora=None, max_documents_per_corpus=None, max_chunks_per_corpus=None)
 
 
 def populate(data_dir: Path, count: int) -> None:
-    """Write ``count`` chunks into corpus ``load`` (skipped when it is already there)."""
+    """Write ``count`` chunks into corpus ``load`` (skipped when it is already there).
+
+    Chunks go in through the store's own insert (one transaction per 1,000-chunk document,
+    vectors from the hash embedder): the API's 100-chunk batches would take most of an hour
+    for 100,000 chunks on a busy 2-core machine, and ingestion is not what is measured.
+    """
     marker = data_dir / f".populated-{count}"
     if marker.exists():
         return
-    service = RetrieverService.open(data_dir, embedder=load_embedder("hash"), quotas=_UNLIMITED)
+    embedder = load_embedder("hash")
+    service = RetrieverService.open(data_dir, embedder=embedder, quotas=_UNLIMITED)
     service.create_corpus(LOCAL_USER, Corpus(name="load"))
     texts = make_chunks(5_000, 60, seed=3)
     started = time.perf_counter()
     for first in range(0, count, PER_DOCUMENT):
         document = service.create_document(LOCAL_USER, "corpora/load", Document())
-        for start in range(first, min(first + PER_DOCUMENT, count), MAX_CHUNKS_PER_BATCH):
-            stop = min(start + MAX_CHUNKS_PER_BATCH, first + PER_DOCUMENT, count)
-            requests = [
-                CreateChunkRequest(
-                    chunk=Chunk(
-                        data=ChunkData(
-                            string_value=f"Manual > {TOPICS[i % len(TOPICS)]} {i % 97}\n"
-                            + texts[i % len(texts)]
-                        ),
-                        custom_metadata=[CustomMetadata(key="tenant", string_value=f"t{i % 10}")],
-                    )
-                )
-                for i in range(start, stop)
-            ]
-            service.batch_create_chunks(
-                LOCAL_USER, document.name or "", BatchCreateChunksRequest(requests=requests)
+        numbers = range(first, min(first + PER_DOCUMENT, count))
+        bodies = [
+            f"Manual > {TOPICS[i % len(TOPICS)]} {i % 97}\n" + texts[i % len(texts)]
+            for i in numbers
+        ]
+        vectors = embed_texts(embedder, bodies)
+        chunks = [
+            NewChunk(
+                name=f"c{i}",
+                text=body,
+                metadata=[{"key": "tenant", "stringValue": f"t{i % 10}"}],
+                vector=vector_blob(vector),
             )
+            for i, body, vector in zip(numbers, bodies, vectors, strict=True)
+        ]
+        with service._db.write() as conn:
+            record = find_document(conn, 1, (document.name or "").rsplit("/", 1)[1])
+            assert record is not None
+            insert_chunks(conn, record, chunks, state=ChunkState.STATE_ACTIVE.value, now=_NOW)
     service.close()
     marker.touch()
     print(f"populated {count:,} chunks in {time.perf_counter() - started:.0f} s")
