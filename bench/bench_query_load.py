@@ -6,7 +6,9 @@ documents of 1,000, each chunk with a string ``tenant`` in ``t0``..``t9`` (so
 writes them. Then starts ``ragkit serve --embedder hash`` on it, waits for ``/readyz``,
 and for each concurrency level sends ``corpora:query`` requests (10 results) for
 ``--seconds`` from that many closed-loop workers, unfiltered and with the 10% filter.
-Prints requests/s, p50 and p99 per level, and the issue-18 targets: throughput at c=16
+Prints requests/s, p50, p99 and the server's CPU time per request (user + system, from
+/proc: the figure that stays meaningful when other work shares the cores) per level, and
+the issue-18 targets: throughput at c=16
 no lower than at c=4, and p99 at c=16 <= 4x p50 at c=4.
 
 The load generator shares the machine's cores with the server; its own cost is a few
@@ -98,9 +100,25 @@ def free_port() -> int:
         return port
 
 
-def start_server(data_dir: Path, port: int, extra: list[str]) -> subprocess.Popen[bytes]:
+# Runs ragkit from another source tree (a checkout of an older commit), ahead of this
+# environment's editable install of the working tree.
+_FROM_SOURCE = (
+    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+    "type(f).__module__]; sys.path.insert(0, sys.argv.pop(1)); from ragkit.cli import main; "
+    "sys.exit(main(sys.argv[1:]))"
+)
+
+
+def start_server(
+    data_dir: Path, port: int, extra: list[str], source: Path | None = None
+) -> subprocess.Popen[bytes]:
+    launcher = (
+        [str(Path(sys.executable).parent / "ragkit")]
+        if source is None
+        else [sys.executable, "-c", _FROM_SOURCE, str(source)]
+    )
     command = [
-        str(Path(sys.executable).parent / "ragkit"), "serve", "--data-dir", str(data_dir),
+        *launcher, "serve", "--data-dir", str(data_dir),
         "--embedder", "hash", "--port", str(port), "--log-level", "warning", *extra,
     ]  # fmt: skip
     server = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -148,9 +166,56 @@ async def load(base: str, concurrency: int, seconds: float, filtered: bool) -> l
     return latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (steady on a shared machine)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(args: argparse.Namespace, source: Path | None, extra: list[str]) -> None:
+    """Start a server (from ``source``, or this tree) and print its table per filter."""
+    port = free_port()
+    server = start_server(args.data, port, extra, source)
+    base = f"http://127.0.0.1:{port}"
+    time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
+    name = f"baseline {source}" if source else "this tree"
+    try:
+        for filtered in (False, True):
+            asyncio.run(load(base, 4, 2.0, filtered))  # warm-up
+            rows: dict[int, tuple[float, float, float]] = {}
+            cpu: dict[int, float] = {}
+            for level in args.levels:
+                used = cpu_seconds(server.pid)
+                latencies = asyncio.run(load(base, level, args.seconds, filtered))
+                cpu[level] = (cpu_seconds(server.pid) - used) / len(latencies)
+                rows[level] = (
+                    len(latencies) / args.seconds,
+                    statistics.median(latencies),
+                    percentile(latencies, 0.99),
+                )
+            label = "10% filter" if filtered else "unfiltered"
+            print(f"\n{name}: {args.chunks:,} chunks, {label}, {args.seconds:.0f} s per level")
+            print(f"{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server cpu ms/req':>19}")
+            for level, (rate, p50, p99) in rows.items():
+                print(
+                    f"{level:>4}{rate:>9.1f}{p50 * 1e3:>9.1f}{p99 * 1e3:>9.1f}"
+                    f"{cpu[level] * 1e3:>19.2f}"
+                )
+            if 4 in rows and 16 in rows:
+                print(
+                    f"throughput c=16 / c=4: {rows[16][0] / rows[4][0]:.2f} (target >= 1); "
+                    f"p99 c=16 / p50 c=4: {rows[16][2] / rows[4][1]:.2f} (target <= 4)",
+                    flush=True,
+                )
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def main() -> None:
@@ -163,41 +228,26 @@ def main() -> None:
         "--ann-threshold",
         type=int,
         default=None,
-        help="passed to ragkit serve (0: exact search); by default the server's own, and "
-        "the run waits --graph-wait seconds for the HNSW build first",
+        help="passed to ragkit serve (0: exact search); by default the server's own",
     )
-    parser.add_argument("--graph-wait", type=float, default=0.0)
+    parser.add_argument(
+        "--graph-wait",
+        type=float,
+        default=0.0,
+        help="seconds to wait after /readyz, for the HNSW graph to build",
+    )
+    parser.add_argument(
+        "--baseline-source",
+        type=Path,
+        help="also measure a server run from this source tree first (e.g. `git archive` of "
+        "an older commit), in the same run",
+    )
     args = parser.parse_args()
     populate(args.data, args.chunks)
-    port = free_port()
     extra = [] if args.ann_threshold is None else ["--ann-threshold", str(args.ann_threshold)]
-    server = start_server(args.data, port, extra)
-    base = f"http://127.0.0.1:{port}"
-    time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
-    try:
-        for filtered in (False, True):
-            asyncio.run(load(base, 4, 2.0, filtered))  # warm-up
-            rows: dict[int, tuple[float, float, float]] = {}
-            for level in args.levels:
-                latencies = asyncio.run(load(base, level, args.seconds, filtered))
-                rows[level] = (
-                    len(latencies) / args.seconds,
-                    statistics.median(latencies),
-                    percentile(latencies, 0.99),
-                )
-            label = "10% filter" if filtered else "unfiltered"
-            print(f"\n{args.chunks:,} chunks, {label}, {args.seconds:.0f} s per level")
-            print(f"{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
-            for level, (rate, p50, p99) in rows.items():
-                print(f"{level:>4}{rate:>9.1f}{p50 * 1e3:>9.1f}{p99 * 1e3:>9.1f}")
-            if 4 in rows and 16 in rows:
-                print(
-                    f"throughput c=16 / c=4: {rows[16][0] / rows[4][0]:.2f} (target >= 1); "
-                    f"p99 c=16 / p50 c=4: {rows[16][2] / rows[4][1]:.2f} (target <= 4)"
-                )
-    finally:
-        server.terminate()
-        server.wait(30)
+    if args.baseline_source is not None:
+        measure(args, args.baseline_source, [])
+    measure(args, None, extra)
 
 
 if __name__ == "__main__":
