@@ -186,7 +186,7 @@ class HnswIndex:
 
     def labels_of(self, ids: npt.NDArray[np.int64], count: int) -> IdArray:
         """Live labels (below ``count``) of the given chunk ids, vectorised."""
-        wanted = np.unique(ids)
+        wanted = ids if ids.size < 2 or bool((ids[1:] > ids[:-1]).all()) else np.unique(ids)
         table = self._label_table(count)
         labels = np.empty(0, dtype=np.int64)
         if table.ids.size and wanted.size:

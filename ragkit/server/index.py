@@ -203,7 +203,7 @@ class VectorIndex:
 
     def _allowed_slots(self, allowed: npt.NDArray[Any], snap: _Snapshot) -> IdArray:
         """Sorted slots (below ``snap.count``) of the ``allowed`` ids that are present."""
-        wanted = np.unique(allowed.astype(np.int64, copy=False))
+        wanted = _sorted_unique(allowed.astype(np.int64, copy=False))
         table = self._slot_table(snap)
         slots = np.empty(0, dtype=np.int64)
         if table.ids.size and wanted.size:
@@ -303,6 +303,14 @@ def _rows(blocks: tuple[npt.NDArray[_T], ...], count: int) -> Iterator[npt.NDArr
         if filled <= 0:
             return
         yield block[: min(filled, block_rows)]
+
+
+def _sorted_unique(ids: IdArray) -> IdArray:
+    """``np.unique(ids)``, skipping the sort when ``ids`` is already strictly ascending (as
+    candidate sets from the store are)."""
+    if ids.size < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids
+    return np.unique(ids)
 
 
 def _flat(blocks: tuple[IdArray, ...], count: int) -> IdArray:
