@@ -10,8 +10,8 @@ waits for the background HNSW build and times, interleaved, per query:
 * ``exact``: the exact index (:class:`~ragkit.server.index.VectorIndex`), no filter;
 * ``exact 10%``: exact, with an allowed-id array keeping a random 10% of the rows;
 * ``tiered``: what the server runs (HNSW), no filter;
-* ``tiered 10%``: what the server runs with the 10% filter (exact over the subset when
-  it is below the threshold, filtered HNSW at or above it);
+* ``tiered 10%``: what the server runs with the 10% filter (exact over the kept rows,
+  as for any filter keeping under a quarter of the corpus);
 * ``hnsw 10%``: the HNSW graph with the 10% filter as a bitmap, whatever the size.
 
 recall@10 is against the exact answer for the same query and filter. Targets (issue 18):
