@@ -121,7 +121,7 @@ class QueryMixin(ServiceCore):
         keywords = self._ranking == "dense" or self._lexical.loaded(corpus_row)
         if not (vectors and keywords):
             raise NotReady(
-                f"The server is still loading the index of {corpus_id} after a restart; "
+                f"The server is still loading the index of corpora/{corpus_id} after a restart; "
                 "retry shortly."
             )
 
