@@ -126,7 +126,11 @@ def start_server(
     started = time.perf_counter()
     while time.perf_counter() - started < 300:
         try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+            status = httpx.get(f"{base}/readyz", timeout=2).status_code
+            if status == 404:  # a server from before /readyz: a first query loads the index
+                url, query = f"{base}/v1beta/corpora/load:query", {"query": "warm up"}
+                status = httpx.post(url, json=query, timeout=300).status_code
+            if status == 200:
                 print(f"server ready after {time.perf_counter() - started:.1f} s")
                 return server
         except httpx.TransportError:
