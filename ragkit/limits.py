@@ -53,3 +53,8 @@ MAX_BATCH_REQUESTS: Final = 10_000
 MAX_BATCHES_PAGE_SIZE: Final = 100
 #: A batch job still pending or running this long after creation expires.
 BATCH_TTL_SECONDS: Final = 48 * 3600
+#: Deepest nesting of JSON objects and arrays a request body may have (protobuf's parser
+#: stops at 100 too); deeper bodies are rejected before anything walks them.
+MAX_JSON_DEPTH: Final = 100
+#: Deepest ``(`` nesting of the ``fields`` system parameter.
+MAX_FIELDS_DEPTH: Final = 32

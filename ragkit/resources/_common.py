@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -139,6 +140,11 @@ def _metadata_entry(key: str, value: Any) -> CustomMetadata:
             f"custom metadata {key!r}: expected str, number or list of str, got {value!r}"
         )
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(
+                f"custom metadata {key!r}: numeric values must be finite, got {value!r} "
+                "(NaN and infinities cannot be stored, filtered on or sent as JSON)"
+            )
         return CustomMetadata(key=key, numeric_value=float(value))
     return CustomMetadata(key=key, string_list_value=StringList(values=[str(v) for v in value]))
 

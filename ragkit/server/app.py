@@ -34,6 +34,7 @@ from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.errors import install_error_handlers
+from ragkit.server.http.head import HeadAsGetMiddleware
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder, load_embedder
@@ -144,5 +145,6 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     )
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
+    app.add_middleware(HeadAsGetMiddleware)
     app.include_router(api_router())
     return app

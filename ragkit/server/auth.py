@@ -69,10 +69,17 @@ class PrincipalEntry:
 
 @dataclass(frozen=True)
 class Credentials:
-    """What a request presented; ``None`` for each kind it did not send."""
+    """What a request presented; ``None`` for each kind it did not send.
+
+    A request may carry the same kind twice (``x-goog-api-key`` and ``?key=``, or
+    ``Authorization`` and ``?access_token=``): the others are in ``more_api_keys`` and
+    ``more_bearer_tokens``, and every one of them must be valid, for the same principal.
+    """
 
     api_key: str | None = None
     bearer_token: str | None = None
+    more_api_keys: tuple[str, ...] = ()
+    more_bearer_tokens: tuple[str, ...] = ()
 
 
 def _strings(value: Any, where: str, field: str) -> tuple[str, ...]:
@@ -197,8 +204,9 @@ class Authenticator:
         if self._keys is None:
             return LOCAL_USER
         found: list[Principal] = []
-        if credentials.bearer_token is not None:
-            principal = self._tokens.get(_digest(credentials.bearer_token))
+        tokens = (credentials.bearer_token, *credentials.more_bearer_tokens)
+        for token in (t for t in tokens if t is not None):
+            principal = self._tokens.get(_digest(token))
             if principal is None:
                 raise _unauthenticated(
                     "Request had invalid authentication credentials. Expected OAuth 2 access "
@@ -206,8 +214,8 @@ class Authenticator:
                     "ACCESS_TOKEN_INVALID",
                 )
             found.append(principal)
-        if credentials.api_key is not None:
-            principal = self._keys.get(_digest(credentials.api_key))
+        for key in (k for k in (credentials.api_key, *credentials.more_api_keys) if k is not None):
+            principal = self._keys.get(_digest(key))
             if principal is None:
                 raise _unauthenticated(
                     "API key not valid. Please pass a valid API key.", "API_KEY_INVALID"
@@ -221,7 +229,7 @@ class Authenticator:
             )
         if any(p != found[0] for p in found[1:]):
             raise _unauthenticated(
-                "The API key and the bearer token identify different principals.",
+                "The credentials of this request identify different principals.",
                 "CREDENTIALS_CONFLICT",
             )
         return found[0]

@@ -13,11 +13,13 @@ context asks for ``enum-encoding=int``, as Google's REST clients do).
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,6 +34,7 @@ __all__ = [
     "ENUM_INT",
     "STRICT",
     "Duration",
+    "FiniteFloat",
     "Int64",
     "Timestamp",
     "WireEnum",
@@ -165,6 +168,17 @@ def _parse_int64(value: Any) -> Any:
 
 #: proto int64/uint64: a JSON string on the wire, an ``int`` in Python.
 Int64 = Annotated[int, BeforeValidator(_parse_int64), PlainSerializer(str, when_used="json")]
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"must be a finite number, not {value!r}")
+    return value
+
+
+#: A double that must be finite: NaN and infinities cannot be stored, compared in a filter or
+#: written as JSON, so they are refused where they are built (client) or parsed (server).
+FiniteFloat = Annotated[float, AfterValidator(_finite)]
 
 
 def format_timestamp(value: datetime) -> str:

@@ -6,7 +6,7 @@ from typing import Self
 
 from pydantic import model_validator
 
-from ragkit.types._base import WireEnum, WireModel
+from ragkit.types._base import FiniteFloat, WireEnum, WireModel
 from ragkit.types._oneof import check_oneof
 
 __all__ = ["Condition", "CustomMetadata", "MetadataFilter", "Operator", "StringList"]
@@ -34,7 +34,7 @@ class Condition(WireModel):
 
     string_value: str | None = None
     operation: Operator | None = None
-    numeric_value: float | None = None
+    numeric_value: FiniteFloat | None = None
 
     @model_validator(mode="after")
     def _check_value(self) -> Self:
@@ -56,7 +56,7 @@ class CustomMetadata(WireModel):
     key: str | None = None
     string_value: str | None = None
     string_list_value: StringList | None = None
-    numeric_value: float | None = None
+    numeric_value: FiniteFloat | None = None
 
     @model_validator(mode="after")
     def _check_value(self) -> Self:

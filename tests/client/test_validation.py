@@ -124,3 +124,31 @@ async def test_limits_at_the_edge_are_sent(client: Any, api: FakeAPI) -> None:
     await resolve(client.corpora.query("c1", "q", results_count=100))
     await resolve(client.corpora.documents.chunks.batch_create(DOC, ["a"] * 100))
     assert len(api.requests) == 3
+
+
+NON_FINITE = [
+    lambda c: c.corpora.documents.create("c1", custom_metadata={"n": float("inf")}),
+    lambda c: c.corpora.documents.create("c1", custom_metadata={"n": float("nan")}),
+    lambda c: c.corpora.documents.chunks.create(
+        DOC, data="text", custom_metadata=[{"key": "n", "numeric_value": float("-inf")}]
+    ),
+    lambda c: c.corpora.query(
+        "c1",
+        "q",
+        metadata_filters=[
+            {
+                "key": "chunk.custom_metadata.n",
+                "conditions": [{"operation": "LESS", "numeric_value": float("nan")}],
+            }
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("call", NON_FINITE)
+async def test_non_finite_metadata_numbers_fail_locally(
+    client: Any, api: FakeAPI, call: Any
+) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        await resolve(call(client))
+    assert api.requests == []

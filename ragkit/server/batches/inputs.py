@@ -8,7 +8,6 @@ first bad row, and nothing is stored. Rows are kept in wire form:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 from ragkit import limits
 from ragkit.server.errors import invalid_argument
 from ragkit.server.http.errors import validation_message
+from ragkit.server.strict_json import parse_json
 from ragkit.types import EmbedContentRequest, GenerateContentRequest
 from ragkit.types._base import WireModel, from_wire, to_wire
 
@@ -90,10 +90,7 @@ def inline_rows(kind: BatchKind, requests: Sequence[Any], model: str) -> list[di
 
 def _file_row(kind: BatchKind, line: str, number: int, model: str) -> dict[str, Any]:
     where = f"line {number} of the input file"
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise invalid_argument(f"Invalid JSON at {where}: {error.msg}.") from None
+    data = parse_json(line, f" at {where}")
     if not isinstance(data, dict):
         raise invalid_argument(f"Invalid row at {where}: expected a JSON object.")
     unknown = sorted(set(data) - _FILE_FIELDS)

@@ -86,13 +86,17 @@ def _batches(request: Request) -> BatchService:
 
 
 def credentials_of(request: Request) -> Credentials:
-    """The API key and bearer token a request carries, wherever Google allows them.
+    """Every API key and bearer token a request carries, wherever Google allows them.
+
+    All of them are checked (a bogus ``?key=`` beside a valid ``x-goog-api-key`` is as
+    unauthenticated as the bogus key alone).
 
     Raises:
         ApiError: UNAUTHENTICATED for an ``Authorization`` header that is not ``Bearer``.
     """
-    api_key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
-    token = request.query_params.get("access_token") or request.query_params.get("oauth_token")
+    query = request.query_params
+    keys = [request.headers.get("x-goog-api-key"), *query.getlist("key")]
+    tokens = [*query.getlist("access_token"), *query.getlist("oauth_token")]
     authorization = request.headers.get("authorization")
     if authorization:
         scheme, _, value = authorization.strip().partition(" ")
@@ -101,8 +105,15 @@ def credentials_of(request: Request) -> Credentials:
                 "Request had invalid authentication credentials: the Authorization header "
                 "must be 'Bearer <token>'."
             )
-        token = value.strip()
-    return Credentials(api_key=api_key or None, bearer_token=token or None)
+        tokens.insert(0, value.strip())
+    api_keys = list(dict.fromkeys(k for k in keys if k))
+    bearer_tokens = list(dict.fromkeys(t for t in tokens if t))
+    return Credentials(
+        api_key=api_keys[0] if api_keys else None,
+        bearer_token=bearer_tokens[0] if bearer_tokens else None,
+        more_api_keys=tuple(api_keys[1:]),
+        more_bearer_tokens=tuple(bearer_tokens[1:]),
+    )
 
 
 def _caller(request: Request) -> Principal:

@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -130,7 +131,9 @@ class InternalErrorMiddleware:
     """Turn any unexpected exception into 500 INTERNAL instead of a crash or HTML page.
 
     Starlette's own last-resort handler re-raises after answering, which makes in-process
-    test clients fail and servers log twice; this one answers, logs once, and stops.
+    test clients fail and servers log twice; this one answers, logs once, and stops. A
+    client that disconnected mid-body is no server error: it is logged at INFO, without
+    a traceback, and gets no answer (there is no one to send it to).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -150,6 +153,9 @@ class InternalErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client went away mid-request: nobody to answer, nothing to fix here.
+            logger.info("Client disconnected during %s %s", scope["method"], scope["path"])
         except Exception:
             logger.exception("Unhandled error serving %s %s", scope["method"], scope["path"])
             if started:

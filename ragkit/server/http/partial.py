@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl
 from pydantic.alias_generators import to_camel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ragkit.limits import MAX_FIELDS_DEPTH
 from ragkit.server.errors import ApiError, invalid_argument
 from ragkit.server.http.errors import error_response
 
@@ -61,7 +62,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def _invalid(text: str, problem: str) -> ApiError:
-    return invalid_argument(f"Invalid fields parameter {text!r}: {problem}.")
+    shown = text if len(text) <= 200 else text[:200] + "..."
+    return invalid_argument(f"Invalid fields parameter {shown!r}: {problem}.")
 
 
 def _merge(into: Selection, name: str, sub: Selection | None) -> None:
@@ -80,7 +82,8 @@ def parse_fields(text: str) -> Selection:
     """Parse a ``fields`` value.
 
     Raises:
-        ApiError: INVALID_ARGUMENT for an empty item, unbalanced brackets or a stray symbol.
+        ApiError: INVALID_ARGUMENT for an empty item, unbalanced brackets, a stray symbol
+            or ``(`` nested deeper than ``MAX_FIELDS_DEPTH``.
     """
     tokens = _tokens(text)
     position = 0
@@ -94,8 +97,10 @@ def parse_fields(text: str) -> Selection:
         position += 1
         return token if token == "*" else to_camel(token)
 
-    def selection() -> Selection:
+    def selection(depth: int) -> Selection:
         nonlocal position
+        if depth > MAX_FIELDS_DEPTH:
+            raise _invalid(text, f"nesting is limited to {MAX_FIELDS_DEPTH} levels")
         result: Selection = {}
         while True:
             path = [name()]
@@ -105,7 +110,7 @@ def parse_fields(text: str) -> Selection:
             sub: Selection | None = None
             if position < len(tokens) and tokens[position] == "(":
                 position += 1
-                sub = selection()
+                sub = selection(depth + 1)
                 if position >= len(tokens) or tokens[position] != ")":
                     raise _invalid(text, "unbalanced '('")
                 position += 1
@@ -117,7 +122,7 @@ def parse_fields(text: str) -> Selection:
                 continue
             return result
 
-    parsed = selection()
+    parsed = selection(1)
     if position != len(tokens):
         raise _invalid(text, f"unexpected {tokens[position]!r}")
     return parsed

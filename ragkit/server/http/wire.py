@@ -9,7 +9,6 @@ message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ragkit.server.errors import invalid_argument
 from ragkit.server.http.errors import validation_message
+from ragkit.server.strict_json import parse_json
 from ragkit.types._base import from_wire, to_wire
 
 __all__ = ["body_of", "json_body", "parse_body", "render"]
@@ -30,26 +30,18 @@ async def json_body(request: Request) -> dict[str, Any]:
     """The request body as a JSON object (``{}`` when empty).
 
     Raises:
-        ApiError: INVALID_ARGUMENT when the body is not JSON or not a JSON object.
+        ApiError: INVALID_ARGUMENT when the body is not JSON or not a JSON object, or
+            holds what proto3 JSON refuses (see :mod:`ragkit.server.strict_json`).
     """
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise invalid_argument(f"Invalid JSON payload received. {_json_problem(exc)}") from None
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise invalid_argument(
             'Invalid JSON payload received. Unknown name "": Root element must be a message.'
         )
     return data
-
-
-def _json_problem(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"Unexpected token at line {exc.lineno}, column {exc.colno}: {exc.msg}."
-    return "The body is not valid UTF-8."
 
 
 def parse_body(model_type: type[M], data: dict[str, Any]) -> M:

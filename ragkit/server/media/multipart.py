@@ -10,12 +10,12 @@ part, a closing boundary) when it ends.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from ragkit.server.errors import invalid_argument
+from ragkit.server.strict_json import parse_json
 
 __all__ = [
     "MAX_METADATA_BYTES",
@@ -192,10 +192,7 @@ def metadata_object(raw: bytes | bytearray, where: str) -> dict[str, Any]:
     """
     if not raw.strip():
         return {}
-    try:
-        metadata = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise invalid_argument(f"Invalid JSON payload received in {where}.") from None
+    metadata = parse_json(raw, f" in {where}")
     if not isinstance(metadata, dict):
         raise invalid_argument(f"{where[0].upper()}{where[1:]} must be a JSON object.")
     return metadata

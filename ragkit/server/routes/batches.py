@@ -14,12 +14,13 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Batches, Caller
 from ragkit.server.http.params import Params, PlainParams, query_params
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.types import AsyncBatchEmbedContentRequest, BatchGenerateContentRequest
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["batches"])
+router = APIRouter(tags=["batches"], route_class=CommitAfterRender)
 
 GenerateBody = Annotated[BatchGenerateContentRequest, Depends(body_of(BatchGenerateContentRequest))]
 EmbedBody = Annotated[

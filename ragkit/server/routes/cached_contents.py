@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Caches, Caller
 from ragkit.server.http.params import ListParams, PatchParams, PlainParams
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.types import CachedContent
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["cachedContents"])
+router = APIRouter(tags=["cachedContents"], route_class=CommitAfterRender)
 
 CacheBody = Annotated[CachedContent, Depends(body_of(CachedContent))]
 

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Caller, Service
 from ragkit.server.http.params import ListParams, PatchParams, PlainParams
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.types import (
     BatchCreateChunksRequest,
@@ -19,7 +20,7 @@ from ragkit.types import (
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["chunks"])
+router = APIRouter(tags=["chunks"], route_class=CommitAfterRender)
 
 ChunkBody = Annotated[Chunk, Depends(body_of(Chunk))]
 BatchCreateBody = Annotated[BatchCreateChunksRequest, Depends(body_of(BatchCreateChunksRequest))]

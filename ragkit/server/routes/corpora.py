@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Caller, Service
 from ragkit.server.http.params import DeleteParams, ListParams, PatchParams, PlainParams
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.types import Corpus, QueryCorpusRequest
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["corpora"])
+router = APIRouter(tags=["corpora"], route_class=CommitAfterRender)
 
 CorpusBody = Annotated[Corpus, Depends(body_of(Corpus))]
 QueryBody = Annotated[QueryCorpusRequest, Depends(body_of(QueryCorpusRequest))]

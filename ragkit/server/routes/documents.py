@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Caller, Service
 from ragkit.server.http.params import DeleteParams, ListParams, PatchParams, PlainParams
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.types import Document, QueryDocumentRequest
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=CommitAfterRender)
 
 DocumentBody = Annotated[Document, Depends(body_of(Document))]
 QueryBody = Annotated[QueryDocumentRequest, Depends(body_of(QueryDocumentRequest))]

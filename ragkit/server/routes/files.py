@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Caller, Files
 from ragkit.server.http.params import ListParams, PlainParams
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.server.media import file_out
 from ragkit.types import CreateFileRequest, CreateFileResponse, File, ListFilesResponse
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], route_class=CommitAfterRender)
 
 CreateBody = Annotated[CreateFileRequest, Depends(body_of(CreateFileRequest))]
 

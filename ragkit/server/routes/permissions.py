@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 
 from ragkit.server.http.deps import Caller, Service
 from ragkit.server.http.params import ListParams, PatchParams, PlainParams
+from ragkit.server.http.transactions import CommitAfterRender
 from ragkit.server.http.wire import body_of, render
 from ragkit.types import Permission
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["permissions"])
+router = APIRouter(tags=["permissions"], route_class=CommitAfterRender)
 
 PermissionBody = Annotated[Permission, Depends(body_of(Permission))]
 

@@ -19,16 +19,54 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 from ragkit.server.store.migrations import MIGRATIONS, Migration, migrate
 
-__all__ = ["DATABASE_FILENAME", "Database"]
+__all__ = ["DATABASE_FILENAME", "Database", "hold_commits"]
 
 #: File name of the database inside the server's data directory.
 DATABASE_FILENAME = "ragkit.sqlite3"
 
 _BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass
+class _Held:
+    database: Database | None = None
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("ragkit_held_commit", default=None)
+
+
+@contextmanager
+def hold_commits() -> Iterator[None]:
+    """Keep the block's write transaction open until the block ends, then commit it, or
+    roll it back if the block raises.
+
+    This is how a request's write becomes durable only once its response exists: the
+    HTTP layer runs each endpoint, rendering included, inside this block (see
+    :mod:`ragkit.server.http.transactions`), so a response that fails to render leaves
+    nothing committed. One database is held per block (the first one written); writes to
+    another database inside the block commit as usual. A block must not wait for another
+    thread that writes the held database, nor write two databases in an order another
+    block reverses: the routes that use it write one database each. It must run on one
+    thread, as the write lock is held across it.
+    """
+    held = _Held()
+    token = _HELD.set(held)
+    try:
+        yield
+    except BaseException:
+        if held.database is not None:
+            held.database._finish(commit=False)
+        raise
+    finally:
+        _HELD.reset(token)
+    if held.database is not None:
+        held.database._finish(commit=True)
 
 
 class Database:
@@ -90,22 +128,63 @@ class Database:
 
         Callbacks registered with :meth:`after_commit` run after the commit, still under
         the write lock, so in-memory state they update changes in commit order.
+
+        Inside :func:`hold_commits` the commit waits until the held block ends (the
+        request's response is rendered by then), and a second ``write()`` of this database
+        in the same block joins the open transaction as a savepoint.
         """
-        with self._write_lock:
+        held = _HELD.get()
+        if held is not None and held.database is self:
+            yield from self._savepoint()
+            return
+        self._write_lock.acquire()
+        try:
             self._check_open()
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                self._after_commit.clear()
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            self._commits += 1
-            callbacks, self._after_commit = self._after_commit, []
-            for callback in callbacks:
-                callback()
+        except BaseException:
+            self._write_lock.release()
+            raise
+        try:
+            yield conn
+        except BaseException:
+            self._finish(commit=False)
+            raise
+        if held is not None and held.database is None:
+            held.database = self
+        else:
+            self._finish(commit=True)
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        conn = self._writer
+        hooks = len(self._after_commit)
+        conn.execute("SAVEPOINT joined")
+        try:
+            yield conn
+        except BaseException:
+            del self._after_commit[hooks:]  # the undone part's hooks must not run
+            conn.execute("ROLLBACK TO joined")
+            conn.execute("RELEASE joined")
+            raise
+        conn.execute("RELEASE joined")
+
+    def _finish(self, *, commit: bool) -> None:
+        """End the open write transaction and release the write lock."""
+        callbacks, self._after_commit = self._after_commit, []
+        try:
+            if commit:
+                try:
+                    self._writer.execute("COMMIT")
+                except BaseException:
+                    self._writer.execute("ROLLBACK")
+                    raise
+                self._commits += 1
+                for callback in callbacks:
+                    callback()
+            else:
+                self._writer.execute("ROLLBACK")
+        finally:
+            self._write_lock.release()
 
     @property
     def commits(self) -> int:

@@ -17,6 +17,8 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from ragkit.server.store.repairs import repair_unrenderable_metadata
+
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -122,8 +124,15 @@ def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
 #: Characters of a chunk's text that the ``chunks_by_text`` index holds.
 TEXT_KEY_CHARS = 48
 
+
+def _m003_renderable_metadata(conn: sqlite3.Connection) -> None:
+    """Repair custom metadata older versions stored but could not render (NaN, ±Infinity,
+    unpaired surrogates): see :mod:`ragkit.server.store.repairs`."""
+    repair_unrenderable_metadata(conn)
+
+
 #: Every migration in order; the function name is what ``_migrations`` records.
-MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_chunks_by_text)
+MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_chunks_by_text, _m003_renderable_metadata)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:

@@ -170,6 +170,15 @@ async def test_a_malformed_row_rejects_the_whole_batch(served: Served) -> None:
     )
     from_file = await http.post(path, json={"batch": {"inputConfig": {"fileName": bad_file.name}}})
     assert "line 2" in _error(from_file)
+    good_line = b'{"request": {"contents": [{"parts": [{"text": "x"}]}]}}\n'
+    for line, problem in [
+        (b'{"request": {"contents": [{"parts": [{"text": "\\ud800"}]}]}}', "surrogate"),
+        (b'{"request": {"generationConfig": {"temperature": NaN}}}', "finite"),
+        (b'{"request": ' + b"[" * 2_000 + b"]" * 2_000 + b"}", "too deep"),
+    ]:
+        hostile = await served.client.files.upload(good_line + line, mime_type="application/jsonl")
+        answer = await http.post(path, json={"batch": {"inputConfig": {"fileName": hostile.name}}})
+        assert "line 2" in _error(answer) and problem in _error(answer)
     unknown = await http.post(
         "/v1beta/models/nope:batchGenerateContent",
         json={"batch": {"inputConfig": {"requests": {"requests": [good]}}}},
