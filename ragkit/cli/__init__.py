@@ -27,6 +27,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 #: modules' own ``help=``.
 COMMANDS: dict[str, str] = {
     "serve": "run the self-hosted Semantic Retrieval API",
+    "reindex": "re-embed a data folder with another embedder",
     "ingest": "sync files into a corpus (incremental, resumable)",
     "corpora": "list, create, inspect and delete corpora",
     "documents": "list, inspect and delete documents",

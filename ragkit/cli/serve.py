@@ -5,6 +5,7 @@ ragkit serve --data-dir ./data --auth-file auth.toml --embedder hash --port 9000
 ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upstream-model llama3
 RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
 ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
+ragkit serve --data-dir ./data --embedder hash --reindex  # switch embedders while serving
 """
 
 from __future__ import annotations
@@ -99,6 +100,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
     serve.add_argument(
+        "--reindex",
+        action="store_true",
+        help="if --data-dir was embedded by another embedder, keep serving its vectors while "
+        "re-embedding every chunk with --embedder in the background (progress in the log; "
+        "stopping and restarting resumes), then switch; without it such data is refused",
+    )
+    serve.add_argument(
         "--ann-threshold",
         type=non_negative,
         default=None,
@@ -142,6 +150,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             log_level=args.log_level,
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
+            reindex=args.reindex,
             **({"ranking": args.ranking} if args.ranking else {}),
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
         )

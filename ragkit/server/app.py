@@ -41,6 +41,7 @@ from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
+from ragkit.server.service.reindex import check_embedder
 
 __all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
 
@@ -59,6 +60,7 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
         quotas=config.quotas,
         ranking=config.ranking,
         ann_threshold=config.ann_threshold,
+        reindex=config.reindex,
     )
 
 
@@ -98,9 +100,13 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     Raises:
         AuthFileError: ``config.auth_file`` is unreadable or invalid.
         ValueError: ``config.embedder`` names no known embedder.
+        EmbedderMismatchError: (a ``ValueError``) ``config.data_dir`` holds vectors of
+            another embedder and ``config.reindex`` is not set.
     """
     authenticator = Authenticator.from_file(config.auth_file)
     embedder = load_embedder(config.embedder)
+    if not config.reindex:
+        check_embedder(config.data_dir, embedder)
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
@@ -113,6 +119,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         await anyio.to_thread.run_sync(lambda: embedder.embed(["ragkit"], kind="query"))
         service = await anyio.to_thread.run_sync(factory, config, embedder)
         service.start_warming()
+        if config.reindex and not service.start_reindex():
+            logger.info("--reindex: the data is embedded with %s already", config.embedder)
         state.service = service
         generation = getattr(app.state, GENERATION_STATE)
         loop = asyncio.get_running_loop()

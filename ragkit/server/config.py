@@ -114,6 +114,10 @@ class ServerConfig:
             approximate HNSW index (built in the background; exact search answers until it
             is ready); smaller ones exactly. ``0`` keeps every corpus exact. See
             :mod:`ragkit.server.tiered_index`.
+        reindex: If the data was embedded by another embedder than ``embedder``, serve it
+            with its own embedder while re-embedding everything with ``embedder`` in the
+            background, then switch (``ragkit serve --reindex``). Without it, such data
+            is refused at startup.
     """
 
     data_dir: Path
@@ -127,6 +131,7 @@ class ServerConfig:
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
     ann_threshold: int = DEFAULT_ANN_THRESHOLD
+    reindex: bool = False
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.

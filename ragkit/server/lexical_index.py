@@ -34,9 +34,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ragkit.server.corpus_cache import CorpusCache
+from ragkit.server.errors import ApiError
 from ragkit.server.index import VectorIndex
 from ragkit.server.models.lexical import content_terms
 from ragkit.server.store import Database
+from ragkit.types import Code
 
 __all__ = [
     "DEFAULT_RANKING",
@@ -66,6 +68,8 @@ FUSION_CANDIDATES = 100
 
 _K1 = 1.2
 _B = 0.75
+# Chunk texts read per page when building a corpus's index (the stop check runs between).
+_LOAD_PAGE = 2_000
 
 
 class LexicalIndex:
@@ -165,20 +169,29 @@ def allowed_set(allowed: npt.NDArray[np.integer[Any]] | None) -> set[int] | None
 class CorpusLexicalIndexes:
     """One :class:`LexicalIndex` per corpus (ACTIVE chunks), loaded lazily from SQLite."""
 
-    def __init__(self, db: Database, state: int) -> None:
+    def __init__(self, db: Database, state: int, *, stop: threading.Event | None = None) -> None:
         self._db = db
         self._state = state
+        # Set when the server closes: a build stops between two pages (UNAVAILABLE).
+        self._stop = stop
         self._cache: CorpusCache[LexicalIndex] = CorpusCache(self._load)
 
     def _load(self, corpus_id: int) -> LexicalIndex:
-        with self._db.read() as conn:
-            rows = conn.execute(
-                "SELECT id, text FROM chunks WHERE corpus_id = ? AND state = ?",
-                (corpus_id, self._state),
-            ).fetchall()
         index = LexicalIndex()
-        index.add([row[0] for row in rows], [row[1] for row in rows])
-        return index
+        after = 0
+        while True:
+            if self._stop is not None and self._stop.is_set():
+                raise ApiError(Code.UNAVAILABLE, "The server is shutting down; retry later.")
+            with self._db.read() as conn:
+                rows = conn.execute(
+                    "SELECT id, text FROM chunks WHERE corpus_id = ? AND state = ? AND id > ?"
+                    " ORDER BY id LIMIT ?",
+                    (corpus_id, self._state, after, _LOAD_PAGE),
+                ).fetchall()
+            index.add([row[0] for row in rows], [row[1] for row in rows])
+            if len(rows) < _LOAD_PAGE:
+                return index
+            after = rows[-1][0]
 
     def get(self, corpus_id: int) -> LexicalIndex:
         """The corpus's index, building it from the stored chunk texts on first use."""

@@ -163,6 +163,7 @@ class ChunksMixin(ServiceCore):
         return corpus, document
 
     def _create(self, who: Principal, parent: str, plans: Sequence[_Create]) -> list[Chunk]:
+        indexes = self._indexes
         with self._db.read() as conn:
             corpus, _ = self._check_create(conn, who, parent, plans)
             known = rows.known_vectors(
@@ -171,6 +172,9 @@ class ChunksMixin(ServiceCore):
         vectors = self._vectors([p.text for p in plans], known)
         with self._db.write() as conn:
             corpus, document = self._check_create(conn, who, parent, plans)
+            if self._indexes is not indexes:
+                # A re-embedding switched embedders meanwhile (serve --reindex): embed anew.
+                vectors = self._vectors([p.text for p in plans], {})
             names = self._chunk_ids(conn, document, plans)
             new = [
                 rows.NewChunk(name, p.text, p.metadata, rows.vector_blob(v))
@@ -284,6 +288,7 @@ class ChunksMixin(ServiceCore):
 
     def _update(self, who: Principal, parent: str, plans: Sequence[_Update]) -> list[Chunk]:
         ids = [p.chunk_id for p in plans]
+        indexes = self._indexes
         with self._db.read() as conn:
             _, before = self._current(conn, who, parent, ids)
         texts = {
@@ -294,6 +299,8 @@ class ChunksMixin(ServiceCore):
         embedded = dict(zip(texts, embed_texts(self._embedder, list(texts.values())), strict=True))
         with self._db.write() as conn:
             corpus, current = self._current(conn, who, parent, ids)
+            if self._indexes is not indexes:
+                embedded = {}  # made by the embedder a re-embedding just replaced
             # A concurrent update may have changed a text since the read: embed the rest now.
             late = [
                 p

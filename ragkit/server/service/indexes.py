@@ -1,10 +1,11 @@
 """One :class:`~ragkit.server.index.VectorIndex` per corpus, loaded lazily from SQLite.
 
 An index is built the first time its corpus is queried, from the vectors stored with the
-chunks. Writes update loaded indexes only after their transaction commits (see
+chunks, read page by page so that closing the server (``stop``) interrupts a long load.
+Writes update loaded indexes only after their transaction commits (see
 :meth:`ragkit.server.store.Database.after_commit`), so an index never holds a vector the
-database does not. Chunks without a usable vector (stored by a different embedder) are
-re-embedded and written back before the index is built.
+database does not. Chunks without a usable vector (left by a ragkit that dropped vectors
+on an embedder change) are re-embedded and written back before the index is built.
 
 Locking (:class:`~ragkit.server.corpus_cache.CorpusCache`): loading holds the corpus's lock
 while it reads; applying a committed change takes the same lock. Whichever comes first, the
@@ -20,17 +21,26 @@ import numpy as np
 import numpy.typing as npt
 
 from ragkit.server.corpus_cache import CorpusCache
+from ragkit.server.errors import ApiError
 from ragkit.server.index import VectorIndex
 from ragkit.server.lexical_index import CorpusLexicalIndexes
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD, TieredIndex
-from ragkit.types import ChunkState
+from ragkit.types import ChunkState, Code
 
 __all__ = ["CorpusIndexes", "embed_texts"]
 
 _ACTIVE = ChunkState.STATE_ACTIVE.value
+# Rows read (or re-embedded) between two checks of the stop event.
+_LOAD_PAGE = 20_000
+_REPAIR_PAGE = 256
+
+
+def _check_running(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise ApiError(Code.UNAVAILABLE, "The server is shutting down; retry later.")
 
 
 def embed_texts(
@@ -56,10 +66,12 @@ class CorpusIndexes:
         embedder: Embedder,
         *,
         lexical: CorpusLexicalIndexes | None = None,
+        stop: threading.Event | None = None,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
     ) -> None:
         self._db = db
         self._embedder = embedder
+        self._stop = stop
         # Keyword (BM25) indexes follow the same committed changes as the vector indexes.
         self.lexical = lexical
         self._ann_threshold = ann_threshold
@@ -71,35 +83,53 @@ class CorpusIndexes:
             self._repair(corpus_id)
         return self._cache.get(corpus_id)
 
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder whose vectors these indexes hold (embed queries with it)."""
+        return self._embedder
+
     def loaded(self, corpus_id: int) -> bool:
         """Whether the corpus's index is in memory."""
         return self._cache.loaded(corpus_id)
 
     def _load(self, corpus_id: int) -> VectorIndex:
         index = TieredIndex(self._embedder.dimensions, threshold=self._ann_threshold)
-        with self._db.read() as conn:
-            ids, vectors = stored_vectors(conn, corpus_id, _ACTIVE, self._embedder.dimensions)
-        if len(ids):
-            index.add(ids, vectors)
-        return index
+        after = 0
+        while True:
+            _check_running(self._stop)
+            with self._db.read() as conn:
+                ids, vectors = stored_vectors(
+                    conn,
+                    corpus_id,
+                    _ACTIVE,
+                    self._embedder.dimensions,
+                    after=after,
+                    limit=_LOAD_PAGE,
+                )
+            if len(ids):
+                index.add(ids, vectors)
+            if len(ids) < _LOAD_PAGE:
+                return index
+            after = int(ids[-1])
 
     def _repair(self, corpus_id: int) -> None:
         """Embed and store vectors for chunks that lack one for this embedder."""
         dims = self._embedder.dimensions
         with self._db.read() as conn:
             missing = missing_vectors(conn, corpus_id, _ACTIVE, dims)
-        if not missing:
-            return
-        vectors = embed_texts(self._embedder, [text for _, text in missing])
-        with self._db.write() as conn:
-            set_vectors(
-                conn,
-                (
-                    (chunk_id, vector_blob(v))
-                    for (chunk_id, _), v in zip(missing, vectors, strict=True)
-                ),
-                only_if_missing=dims,
-            )
+        for start in range(0, len(missing), _REPAIR_PAGE):
+            _check_running(self._stop)
+            page = missing[start : start + _REPAIR_PAGE]
+            vectors = embed_texts(self._embedder, [text for _, text in page])
+            with self._db.write() as conn:
+                set_vectors(
+                    conn,
+                    (
+                        (chunk_id, vector_blob(v))
+                        for (chunk_id, _), v in zip(page, vectors, strict=True)
+                    ),
+                    only_if_missing=dims,
+                )
 
     def apply(
         self,
@@ -145,10 +175,15 @@ class CorpusIndexes:
         for corpus_id in self.corpora_to_warm():
             if stop.is_set():
                 break
-            if keywords and self.lexical is not None:
-                self.lexical.get(corpus_id)
-            if self.loaded(corpus_id):
-                continue
-            chunks += len(self.get(corpus_id))
+            try:
+                if keywords and self.lexical is not None:
+                    self.lexical.get(corpus_id)
+                if self.loaded(corpus_id):
+                    continue
+                chunks += len(self.get(corpus_id))
+            except ApiError as error:
+                if error.code is Code.UNAVAILABLE:  # stopped mid-load: the server is closing
+                    break
+                raise
             corpora += 1
         return corpora, chunks

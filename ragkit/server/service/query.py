@@ -150,12 +150,15 @@ class QueryMixin(ServiceCore):
             )
             if allowed.size == 0:
                 return []
+        # One read: the vector indexes and the embedder that made them stay a pair even if
+        # a re-embedding switches embedders meanwhile (ragkit serve --reindex).
+        indexes = self._indexes
         ranked = rank(
             self._ranking,
             text,
             max(count, TITLE_CANDIDATES),
-            vectors=lambda: self._indexes.get(corpus_row),
-            query_vector=lambda: embed_texts(self._embedder, [text], kind="query")[0],
+            vectors=lambda: indexes.get(corpus_row),
+            query_vector=lambda: embed_texts(indexes.embedder, [text], kind="query")[0],
             lexical=lambda: self._lexical.get(corpus_row),
             allowed=allowed,
         )

@@ -10,16 +10,27 @@ from pathlib import Path
 
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
 from ragkit.server.models.answerer import Answerer
-from ragkit.server.models.embedding import Embedder
+from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.service.answer import AnswerMixin
 from ragkit.server.service.chunks import ChunksMixin
 from ragkit.server.service.corpora import CorporaMixin
 from ragkit.server.service.documents import DocumentsMixin
+from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.permissions import PermissionsMixin
 from ragkit.server.service.quotas import Quotas
+from ragkit.server.service.reindex import (
+    EMBEDDER_SETTING,
+    EmbedderMismatchError,
+    Reindexer,
+    ReindexProgress,
+    describe_embedder,
+    embedder_identity,
+    embedder_spec,
+)
 from ragkit.server.store import Database
-from ragkit.server.store.chunks import clear_vectors
+from ragkit.server.store.folder_lock import FolderLock
+from ragkit.server.store.pending_vectors import has_chunks
 from ragkit.server.store.settings import get_setting, put_setting
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
@@ -28,8 +39,9 @@ __all__ = ["RetrieverService"]
 logger = logging.getLogger("ragkit.server")
 
 _SECRET_KEY = "page_token_secret"
-_EMBEDDER_KEY = "embedder"
 _DEFAULT_QUOTAS = Quotas()
+# Seconds between two progress lines of a re-embedding in the log.
+_PROGRESS_EVERY = 5.0
 
 
 class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMixin, AnswerMixin):
@@ -59,6 +71,7 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         quotas: Quotas = _DEFAULT_QUOTAS,
         ranking: Ranking = DEFAULT_RANKING,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+        reindex: bool = False,
     ) -> RetrieverService:
         """Open (creating if needed) the store in ``data_dir``.
 
@@ -67,28 +80,53 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         ``ann_threshold`` chunks or more are searched through an HNSW index
         (:mod:`ragkit.server.tiered_index`; ``0``: always exact).
 
-        If the data was embedded by a different embedder (name or dimensions), stored
-        vectors are dropped and rebuilt lazily, corpus by corpus, on first query.
+        If the data was embedded by a different embedder (name or dimensions), opening
+        fails, unless ``reindex``: then the service serves with the store's embedder and
+        :meth:`start_reindex` re-embeds everything with ``embedder`` in the background,
+        switching to it once done (see :mod:`ragkit.server.service.reindex`).
+
+        Raises:
+            EmbedderMismatchError: the store's embedder is not ``embedder`` (without
+                ``reindex``).
         """
         db = Database.open(Path(data_dir))
-        identity = f"{embedder.name}:{embedder.dimensions}"
-        with db.write() as conn:
-            secret = get_setting(conn, _SECRET_KEY)
-            if secret is None:
-                secret = secrets.token_hex(32)
-                put_setting(conn, _SECRET_KEY, secret)
-            if get_setting(conn, _EMBEDDER_KEY) != identity:
-                clear_vectors(conn)
-                put_setting(conn, _EMBEDDER_KEY, identity)
-        return cls(
+        identity = embedder_identity(embedder)
+        lock: FolderLock | None = None
+        try:
+            lock = FolderLock(Path(data_dir), exclusive=False)
+            with db.write() as conn:
+                secret = get_setting(conn, _SECRET_KEY)
+                if secret is None:
+                    secret = secrets.token_hex(32)
+                    put_setting(conn, _SECRET_KEY, secret)
+                stored = get_setting(conn, EMBEDDER_SETTING)
+                if stored is None or (stored != identity and not has_chunks(conn)):
+                    # Nothing embedded yet: the folder simply takes this embedder.
+                    put_setting(conn, EMBEDDER_SETTING, identity)
+                    stored = identity
+            if stored != identity and not reindex:
+                raise EmbedderMismatchError(Path(data_dir), stored, identity)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            db.close()
+            raise
+        serving = embedder
+        if stored != identity:
+            serving = load_embedder(embedder_spec(stored))
+        service = cls(
             db,
-            embedder=embedder,
-            answerer=answerer or Answerer(embedder),
+            embedder=serving,
+            answerer=answerer or Answerer(serving),
             quotas=quotas,
             pages=PageTokens(bytes.fromhex(secret)),
             ranking=ranking,
             ann_threshold=ann_threshold,
         )
+        if serving is not embedder:
+            service._reindex_to = embedder
+        service._folder_lock = lock
+        return service
 
     def start_warming(self) -> None:
         """Load every corpus's vector index in a background thread, so that the first query
@@ -130,9 +168,75 @@ class RetrieverService(CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMix
         :mod:`ragkit.server.readiness`)."""
         return self._warmed.is_set()
 
+    def start_reindex(self) -> bool:
+        """If the service was opened with ``reindex`` and the store's embedder differs,
+        re-embed every chunk in a background thread while the old vectors keep serving,
+        then switch to the new embedder; progress goes to the log. Returns whether a
+        re-embedding started. :meth:`close` stops it after the current batch; the next
+        start resumes it."""
+        target = self._reindex_to
+        if target is None or self._reindexer is not None:
+            return False
+        self._reindexer = threading.Thread(
+            target=self._reindex, args=(target,), name="ragkit-reindex", daemon=True
+        )
+        self._reindexer.start()
+        return True
+
+    def _reindex(self, target: Embedder) -> None:
+        last = 0.0
+
+        def progress(state: ReindexProgress) -> None:
+            nonlocal last
+            if state.finished or time.monotonic() - last >= _PROGRESS_EVERY:
+                last = time.monotonic()
+                logger.info("%s", state)
+
+        reindexer = Reindexer(self._db, target, progress=progress)
+        logger.info(
+            "re-embedding every chunk from %s to %s in the background; the old vectors serve"
+            " queries until it is done (%s)",
+            describe_embedder(embedder_identity(self._embedder)),
+            describe_embedder(embedder_identity(target)),
+            reindexer.status(),
+        )
+        try:
+            switched = reindexer.run(self._stop_warming, on_switch=lambda: self._use(target))
+        except Exception:
+            logger.exception("re-embedding with %s failed; the old vectors stay", target.name)
+            return
+        if not switched:
+            logger.info("re-embedding stopped; the next --reindex start resumes it")
+            return
+        keywords = self._ranking != "dense"
+        try:
+            self._indexes.warm(self._stop_warming, keywords=keywords)
+        except Exception:  # queries still load their index on first use
+            logger.exception("loading the new vector indexes failed")
+
+    def _use(self, embedder: Embedder) -> None:
+        """Serve with ``embedder`` from now on (its vectors were just committed; runs under
+        the write lock, so no write is in flight)."""
+        if self._answerer.embedder is self._embedder:
+            self._answerer.embedder = embedder
+        self._embedder = embedder
+        # One attribute swap: a query holds either the old indexes or the new, never a mix.
+        self._indexes = CorpusIndexes(
+            self._db,
+            embedder,
+            lexical=self._lexical,
+            stop=self._stop_warming,
+            ann_threshold=self._ann_threshold,
+        )
+        self._reindex_to = None
+
     def close(self) -> None:
-        """Stop the warm-up, close the database; the service must not be used afterwards."""
+        """Stop the warm-up and any re-embedding (after its current batch), close the
+        database; the service must not be used afterwards."""
         self._stop_warming.set()
-        if self._warmer is not None:
-            self._warmer.join()
+        for worker in (self._warmer, self._reindexer):
+            if worker is not None:
+                worker.join()
         self._db.close()
+        if self._folder_lock is not None:
+            self._folder_lock.release()

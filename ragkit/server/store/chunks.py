@@ -20,7 +20,6 @@ import numpy.typing as npt
 from ragkit.server.store.corpora import Cursor
 from ragkit.server.store.documents import document_record
 from ragkit.server.store.metadata import FilterClause, matching_owners, replace_metadata
-from ragkit.server.store.migrations import TEXT_KEY_CHARS
 from ragkit.server.store.records import (
     ChunkRecord,
     DocumentRecord,
@@ -28,12 +27,12 @@ from ragkit.server.store.records import (
     format_time,
     parse_time,
 )
+from ragkit.server.store.text_keys import text_key
 
 __all__ = [
     "NewChunk",
     "candidate_ids",
     "chunk_openings",
-    "clear_vectors",
     "delete_chunks",
     "fetch_hits",
     "find_chunks",
@@ -99,14 +98,15 @@ def insert_chunks(
     records = []
     for chunk in chunks:
         row = conn.execute(
-            "INSERT INTO chunks (corpus_id, document_id, name, text, custom_metadata, state,"
-            f" create_time, update_time, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO chunks (corpus_id, document_id, name, text, text_key, custom_metadata,"
+            " state, create_time, update_time, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             f" RETURNING {_COLUMNS}",
             (
                 document.corpus_id,
                 document.id,
                 chunk.name,
                 chunk.text,
+                text_key(chunk.text),
                 json.dumps(chunk.metadata),
                 state,
                 stamp,
@@ -166,12 +166,17 @@ def update_chunk(
     vector: bytes | None,
     now: datetime,
 ) -> ChunkRecord:
-    """Rewrite a chunk; ``vector=None`` keeps the stored embedding (text unchanged)."""
-    sql = "UPDATE chunks SET text = ?, custom_metadata = ?, update_time = ?"
-    params: list[Any] = [text, json.dumps(metadata), format_time(now)]
+    """Rewrite a chunk; ``vector=None`` keeps the stored embedding (text unchanged).
+
+    A new embedding also drops the chunk's pending one (by an embedder being switched to,
+    see :mod:`ragkit.server.service.reindex`): it was made from the old text.
+    """
+    sql = "UPDATE chunks SET text = ?, text_key = ?, custom_metadata = ?, update_time = ?"
+    params: list[Any] = [text, text_key(text), json.dumps(metadata), format_time(now)]
     if vector is not None:
         sql += ", vector = ?"
         params.append(vector)
+        conn.execute("DELETE FROM pending_vectors WHERE chunk_id = ?", (chunk.id,))
     row = conn.execute(f"{sql} WHERE id = ? RETURNING {_COLUMNS}", [*params, chunk.id]).fetchone()
     if metadata != chunk.custom_metadata:
         replace_metadata(conn, "chunk", chunk.corpus_id, [(chunk.id, metadata)])
@@ -186,13 +191,20 @@ def delete_chunks(conn: sqlite3.Connection, corpus_id: int, chunk_ids: Sequence[
 
 
 def stored_vectors(
-    conn: sqlite3.Connection, corpus_id: int, state: int, dimensions: int
+    conn: sqlite3.Connection,
+    corpus_id: int,
+    state: int,
+    dimensions: int,
+    *,
+    after: int = 0,
+    limit: int = -1,
 ) -> tuple[npt.NDArray[np.int64], FloatMatrix]:
-    """Row ids and embeddings of the corpus's chunks in ``state`` that have a vector."""
+    """Row ids (ascending) and embeddings of the corpus's chunks in ``state`` that have a
+    vector: at most ``limit`` (``-1``: all) with a row id above ``after``."""
     rows = conn.execute(
-        "SELECT id, vector FROM chunks WHERE corpus_id = ? AND state = ?"
-        " AND vector IS NOT NULL AND length(vector) = ?",
-        (corpus_id, state, 4 * dimensions),
+        "SELECT id, vector FROM chunks WHERE corpus_id = ? AND state = ? AND id > ?"
+        " AND vector IS NOT NULL AND length(vector) = ? ORDER BY id LIMIT ?",
+        (corpus_id, state, after, 4 * dimensions, limit),
     ).fetchall()
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype="<f4")
@@ -207,16 +219,19 @@ def known_vectors(
     A file that moved, or a document rebuilt with mostly the same chunks, then costs no
     embedding for the texts the corpus already holds.
     """
+    wanted = set(texts)
+    if not wanted:
+        return {}
+    # One indexed probe per text (corpus_id, text_key); equal keys are confirmed by text.
+    rows = conn.execute(
+        "SELECT text, vector FROM chunks WHERE corpus_id = ?"
+        " AND text_key IN (SELECT value FROM json_each(?)) AND length(vector) = ?",
+        (corpus_id, json.dumps(sorted({text_key(t) for t in wanted})), 4 * dimensions),
+    )
     found: dict[str, bytes] = {}
-    for text in set(texts):
-        row = conn.execute(
-            f"SELECT vector FROM chunks WHERE corpus_id = ?"
-            f" AND substr(text, 1, {TEXT_KEY_CHARS}) = substr(?, 1, {TEXT_KEY_CHARS})"
-            " AND text = ? AND length(vector) = ? LIMIT 1",
-            (corpus_id, text, text, 4 * dimensions),
-        ).fetchone()
-        if row is not None:
-            found[text] = row[0]
+    for text, vector in rows:
+        if text in wanted:
+            found.setdefault(text, vector)
     return found
 
 
@@ -247,11 +262,6 @@ def set_vectors(
     if only_if_missing is not None:
         sql += f" AND (vector IS NULL OR length(vector) != {4 * int(only_if_missing)})"
     conn.executemany(sql, [(v, i) for i, v in vectors])
-
-
-def clear_vectors(conn: sqlite3.Connection) -> None:
-    """Forget every stored embedding (the embedder changed); they are rebuilt lazily."""
-    conn.execute("UPDATE chunks SET vector = NULL WHERE vector IS NOT NULL")
 
 
 def candidate_ids(

@@ -90,6 +90,7 @@ class Database:
         self._closed = False
         self._after_commit: list[Callable[[], None]] = []
         self._commits = 0
+        self._trace: Callable[[str], None] | None = None
         self._writer = self._connect()
         with self._write_lock:
             migrate(self._writer, migrations)
@@ -119,8 +120,18 @@ class Database:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._pool_lock:
+            conn.set_trace_callback(self._trace)
             self._all.append(conn)
         return conn
+
+    def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Pass every SQL statement that any connection runs from now on to ``callback``,
+        with its parameters expanded inline (``None`` stops). For diagnostics and for
+        tests that check the query plans of what the server really executes."""
+        with self._pool_lock:
+            self._trace = callback
+            for conn in self._all:
+                conn.set_trace_callback(callback)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -1,8 +1,8 @@
 """Corpus rows: insert, find, list (keyset-paged by creation time), update, delete.
 
-``corpora.chunk_count`` is maintained by the chunk functions in the same transaction as
-the chunk rows, so the per-corpus chunk quota costs one row read, not a count over a
-million chunks.
+``corpora.chunk_count`` and ``corpora.document_count`` are maintained by the chunk and
+document functions in the same transaction as their rows, so the per-corpus quotas cost
+one row read, not a count over a million chunks.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def count_corpora(conn: sqlite3.Connection) -> int:
 
 
 def count_documents(conn: sqlite3.Connection, corpus_id: int) -> int:
-    row = conn.execute("SELECT COUNT(*) FROM documents WHERE corpus_id = ?", (corpus_id,))
-    return int(row.fetchone()[0])
+    row = conn.execute("SELECT document_count FROM corpora WHERE id = ?", (corpus_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def chunk_count(conn: sqlite3.Connection, corpus_id: int) -> int:

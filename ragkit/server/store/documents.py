@@ -47,6 +47,9 @@ def insert_document(
     ).fetchone()
     record = document_record(row)
     replace_metadata(conn, "document", corpus_id, [(record.id, metadata)], fresh=True)
+    conn.execute(
+        "UPDATE corpora SET document_count = document_count + 1 WHERE id = ?", (corpus_id,)
+    )
     return record
 
 
@@ -100,7 +103,8 @@ def delete_document(conn: sqlite3.Connection, document: DocumentRecord) -> list[
         for row in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (document.id,))
     ]
     conn.execute(
-        "UPDATE corpora SET chunk_count = chunk_count - ? WHERE id = ?",
+        "UPDATE corpora SET chunk_count = chunk_count - ?, document_count = document_count - 1"
+        " WHERE id = ?",
         (len(chunk_ids), document.corpus_id),
     )
     conn.execute("DELETE FROM documents WHERE id = ?", (document.id,))

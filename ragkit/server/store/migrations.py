@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from ragkit.server.store.repairs import repair_unrenderable_metadata
+from ragkit.server.store.text_keys import text_key
 
 __all__ = ["MIGRATIONS", "Migration", "migrate"]
 
@@ -121,7 +122,7 @@ def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
     )
 
 
-#: Characters of a chunk's text that the ``chunks_by_text`` index holds.
+#: Characters of a chunk's text that the ``chunks_by_text`` index of migration 2 held.
 TEXT_KEY_CHARS = 48
 
 
@@ -131,8 +132,60 @@ def _m003_renderable_metadata(conn: sqlite3.Connection) -> None:
     repair_unrenderable_metadata(conn)
 
 
+def _m004_chunk_text_keys(conn: sqlite3.Connection) -> None:
+    """Find a corpus's chunks by a hash of their whole text (see ``store/text_keys.py``).
+
+    ``chunks_by_text`` (a 48-character prefix) was no help to SQLite: looking up a text
+    scanned the whole corpus, so a batch cost more as the corpus grew.
+    """
+    conn.create_function("ragkit_text_key", 1, text_key, deterministic=True)
+    _run_script(
+        conn,
+        """
+        ALTER TABLE chunks ADD COLUMN text_key INTEGER;
+        UPDATE chunks SET text_key = ragkit_text_key(text);
+        DROP INDEX chunks_by_text;
+        CREATE INDEX chunks_by_text_key ON chunks(corpus_id, text_key);
+        """,
+    )
+
+
+def _m005_pending_vectors(conn: sqlite3.Connection) -> None:
+    """Embeddings by a new embedder, built by ``ragkit reindex`` beside the vectors in use
+    until every chunk has one (see :mod:`ragkit.server.service.reindex`)."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE pending_vectors (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            vector BLOB NOT NULL
+        );
+        """,
+    )
+
+
+def _m006_document_counts(conn: sqlite3.Connection) -> None:
+    """Keep each corpus's document count in its row, like ``chunk_count``, so the document
+    quota costs one row read instead of a count over the corpus's documents."""
+    _run_script(
+        conn,
+        """
+        ALTER TABLE corpora ADD COLUMN document_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE corpora SET document_count =
+            (SELECT COUNT(*) FROM documents WHERE documents.corpus_id = corpora.id);
+        """,
+    )
+
+
 #: Every migration in order; the function name is what ``_migrations`` records.
-MIGRATIONS: tuple[Migration, ...] = (_m001_initial, _m002_chunks_by_text, _m003_renderable_metadata)
+MIGRATIONS: tuple[Migration, ...] = (
+    _m001_initial,
+    _m002_chunks_by_text,
+    _m003_renderable_metadata,
+    _m004_chunk_text_keys,
+    _m005_pending_vectors,
+    _m006_document_counts,
+)
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["get_setting", "put_setting"]
+__all__ = ["delete_setting", "get_setting", "put_setting"]
 
 
 def get_setting(conn: sqlite3.Connection, key: str) -> str | None:
@@ -18,3 +18,7 @@ def put_setting(conn: sqlite3.Connection, key: str, value: str) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def delete_setting(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("DELETE FROM settings WHERE key = ?", (key,))

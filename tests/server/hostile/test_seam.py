@@ -71,7 +71,8 @@ async def test_a_folder_poisoned_by_an_older_version_serves_again(tmp_path: Path
     with conn:
         conn.execute("UPDATE documents SET custom_metadata = ?", (json.dumps(poison),))
         conn.execute("UPDATE chunks SET custom_metadata = ?", (json.dumps(poison),))
-        conn.execute("DELETE FROM _migrations WHERE name = ?", (MIGRATIONS[-1].__name__[1:],))
+        repair = next(m for m in MIGRATIONS if m.__name__.endswith("renderable_metadata"))
+        conn.execute("DELETE FROM _migrations WHERE name = ?", (repair.__name__[1:],))
     conn.close()
 
     app = create_app(ServerConfig(data_dir=data_dir, embedder="hash"))

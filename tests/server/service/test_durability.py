@@ -6,8 +6,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.service import RetrieverService
+from ragkit.server.service.reindex import EmbedderMismatchError
 from ragkit.types import Corpus, Document, QueryCorpusRequest
 
 from .conftest import OWNER, batch, chunk
@@ -88,16 +91,19 @@ def test_concurrent_writers_lose_nothing(service: RetrieverService) -> None:
     assert (hits.relevant_chunks or [])[0].chunk.data.string_value == "worker7 item4"  # type: ignore[union-attr]
 
 
-def test_changing_the_embedder_reembeds_lazily(tmp_path: Path) -> None:
+def test_changing_the_embedder_is_refused_and_loses_nothing(tmp_path: Path) -> None:
     first = RetrieverService.open(tmp_path, embedder=load_embedder("hash:64"))
     first.create_corpus(OWNER, Corpus(name="c"))
     first.create_document(OWNER, "corpora/c", Document(name="d"))
     first.batch_create_chunks(OWNER, DOC, batch(chunk("red apples"), chunk("blue sky")))
     first.close()
-    second = RetrieverService.open(tmp_path, embedder=load_embedder("hash:32"))
+    with pytest.raises(EmbedderMismatchError) as refused:
+        RetrieverService.open(tmp_path, embedder=load_embedder("hash:32"))
+    assert "hash (64 dimensions)" in str(refused.value)
+    assert "hash (32 dimensions)" in str(refused.value)
+    assert "ragkit reindex" in str(refused.value)
+    again = RetrieverService.open(tmp_path, embedder=load_embedder("hash:64"))
     try:
-        assert _top(second, "blue sky") == "blue sky"
-        second.create_chunk(OWNER, DOC, chunk("green grass"))
-        assert _top(second, "green") == "green grass"
+        assert _top(again, "blue sky") == "blue sky"
     finally:
-        second.close()
+        again.close()
