@@ -6,6 +6,7 @@ ragkit serve --data-dir ./data --upstream openai:http://127.0.0.1:8000/v1 --upst
 RAGKIT_UPSTREAM_KEY=... ragkit serve --data-dir ./data --upstream google
 ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
 ragkit serve --data-dir ./data --embedder hash --reindex  # switch embedders while serving
+ragkit serve --data-dir ./data --grpc-port 50051 --tls-name myhost  # gRPC over TLS (default)
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "serve",
         help="run the self-hosted Semantic Retrieval API",
         description="Serve Google's v1beta Semantic Retrieval API (corpora, documents, "
-        "chunks, permissions, models/aqa:generateAnswer) over HTTP.",
+        "chunks, permissions, models/aqa:generateAnswer) over HTTP, and over gRPC (TLS) for "
+        "Google's gRPC clients.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="interface to bind (default %(default)s)"
@@ -107,6 +109,34 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "stopping and restarting resumes), then switch; without it such data is refused",
     )
     serve.add_argument(
+        "--grpc-port",
+        type=port_number,
+        default=50051,
+        help="TCP port of the gRPC front, for Google's gRPC clients (default %(default)s)",
+    )
+    serve.add_argument("--no-grpc", action="store_true", help="serve REST only")
+    serve.add_argument(
+        "--grpc-plaintext",
+        action="store_true",
+        help="serve gRPC without TLS (clients must open insecure channels)",
+    )
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="certificate chain the gRPC front presents (with --tls-key); default: one "
+        "signed by a local CA made in DATA_DIR/tls",
+    )
+    serve.add_argument("--tls-key", type=Path, metavar="PEM", help="private key of --tls-cert")
+    serve.add_argument(
+        "--tls-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="host name or IP the generated certificate covers besides localhost, "
+        "127.0.0.1 and ::1 (repeatable)",
+    )
+    serve.add_argument(
         "--ann-threshold",
         type=non_negative,
         default=None,
@@ -151,6 +181,11 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             upstream=upstream,
             max_file_bytes=args.max_file_bytes,
             reindex=args.reindex,
+            grpc_port=None if args.no_grpc else args.grpc_port,
+            grpc_plaintext=args.grpc_plaintext,
+            tls_cert_file=args.tls_cert,
+            tls_key_file=args.tls_key,
+            tls_names=tuple(args.tls_name),
             **({"ranking": args.ranking} if args.ranking else {}),
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
         )

@@ -127,8 +127,16 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         await anyio.to_thread.run_sync(open_content, state, generation, loop)
         logger.info("%s", _describe(config, authenticator))
         try:
+            if config.grpc_port is not None:
+                # Imported here: REST-only servers never load grpc and the protos.
+                from ragkit.server.grpc import start_grpc
+
+                state.grpc = await start_grpc(app, config)
             yield
         finally:
+            if state.grpc is not None:
+                await state.grpc.front.stop()
+                state.grpc = None
             await anyio.to_thread.run_sync(close_content, state, generation)
             state.service = None
             await anyio.to_thread.run_sync(service.close)

@@ -18,6 +18,7 @@ from ragkit.server.service.quotas import Quotas
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
 __all__ = [
+    "DEFAULT_GRPC_PORT",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "GOOGLE_API_BASE_URL",
@@ -27,6 +28,8 @@ __all__ = [
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: Port of the gRPC front under ``ragkit serve`` (the customary gRPC port).
+DEFAULT_GRPC_PORT = 50051
 GOOGLE_API_BASE_URL = "https://generativelanguage.googleapis.com"
 
 
@@ -118,6 +121,17 @@ class ServerConfig:
             with its own embedder while re-embedding everything with ``embedder`` in the
             background, then switch (``ragkit serve --reindex``). Without it, such data
             is refused at startup.
+        grpc_port: TCP port of the gRPC front, on ``host`` (``0`` picks a free one);
+            ``None`` (the default here; ``ragkit serve`` uses :data:`DEFAULT_GRPC_PORT`)
+            serves REST only. See :mod:`ragkit.server.grpc`.
+        grpc_plaintext: Serve gRPC without TLS (for clients that ask for an insecure
+            channel); by default it is TLS only.
+        tls_cert_file: PEM certificate chain the gRPC front presents (with
+            ``tls_key_file``); without them the server makes a local CA and a certificate
+            under ``DATA_DIR/tls`` (:mod:`ragkit.server.tls`).
+        tls_key_file: PEM private key of ``tls_cert_file``.
+        tls_names: Host names or IP addresses the generated certificate covers besides
+            ``localhost``, ``127.0.0.1`` and ``::1``.
     """
 
     data_dir: Path
@@ -132,6 +146,11 @@ class ServerConfig:
     max_file_bytes: int = limits.MAX_FILE_BYTES
     ann_threshold: int = DEFAULT_ANN_THRESHOLD
     reindex: bool = False
+    grpc_port: int | None = None
+    grpc_plaintext: bool = False
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -146,6 +165,18 @@ class ServerConfig:
             raise ValueError(
                 f"max_file_bytes must be in 1..{limits.MAX_FILE_BYTES}, got {self.max_file_bytes}."
             )
+        self._check_grpc()
+
+    def _check_grpc(self) -> None:
+        if self.grpc_port is not None and not 0 <= self.grpc_port <= 65_535:
+            raise ValueError(f"grpc_port must be in 0..65535, got {self.grpc_port}.")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("a TLS certificate needs its key: give both files, or neither.")
+        for attribute in ("tls_cert_file", "tls_key_file"):
+            value = getattr(self, attribute)
+            if value is not None:
+                object.__setattr__(self, attribute, Path(value))
+        object.__setattr__(self, "tls_names", tuple(self.tls_names))
 
         if self.ann_threshold < 0:
             raise ValueError(f"ann_threshold must be 0 or more, got {self.ann_threshold}.")

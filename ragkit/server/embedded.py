@@ -43,6 +43,9 @@ class EmbeddedServer:
         ranking: ``"dense"``, ``"bm25"`` or ``"hybrid"``, as for ``ragkit serve --ranking``.
         max_file_bytes: Largest file the Files API accepts, as for
             ``ragkit serve --max-file-bytes`` (Google's 2 GB unless given).
+        grpc: Also start the gRPC front on a free loopback port (:attr:`grpc_target`),
+            over TLS with the local CA under ``data_dir/tls`` (:attr:`grpc_ca_file`).
+        grpc_plaintext: Serve that gRPC front without TLS.
 
     Raises:
         RuntimeError: from :meth:`start` if the server does not come up.
@@ -57,6 +60,8 @@ class EmbeddedServer:
         auth_file: str | Path | None = None,
         ranking: Ranking = DEFAULT_RANKING,
         max_file_bytes: int = MAX_FILE_BYTES,
+        grpc: bool = False,
+        grpc_plaintext: bool = False,
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -71,16 +76,34 @@ class EmbeddedServer:
             log_level="warning",
             ranking=ranking,
             max_file_bytes=max_file_bytes,
+            grpc_port=0 if grpc else None,
+            grpc_plaintext=grpc_plaintext,
         )
-        self._server = uvicorn.Server(
-            uvicorn.Config(create_app(self.config), log_level="warning", lifespan="on")
-        )
+        self._app = create_app(self.config)
+        self._server = uvicorn.Server(uvicorn.Config(self._app, log_level="warning", lifespan="on"))
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``: pass it to ``ragkit.Client(base_url=...)``."""
         return self.config.base_url
+
+    @property
+    def grpc_target(self) -> str | None:
+        """``127.0.0.1:PORT`` of the running gRPC front (``None`` without ``grpc=True``):
+        the ``api_endpoint`` of Google's gRPC clients."""
+        running = self._app.state.ragkit.grpc
+        return None if running is None else str(running.target)
+
+    @property
+    def grpc_ca_file(self) -> Path | None:
+        """The CA certificate the gRPC front's certificate chains to (``None`` in
+        plaintext mode): what ``GRPC_DEFAULT_SSL_ROOTS_FILE_PATH`` should name."""
+        running = self._app.state.ragkit.grpc
+        if running is None or running.tls is None:
+            return None
+        ca: Path | None = running.tls.ca
+        return ca
 
     def start(self) -> EmbeddedServer:
         """Start serving and wait until the app (and its embedder) is ready."""

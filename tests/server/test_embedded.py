@@ -1,3 +1,4 @@
+import warnings
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,24 @@ def test_stopped_server_refuses_connections(tmp_path: Path) -> None:
     with ragkit.Client(base_url=base_url, api_key="local", max_retries=0) as client:
         with pytest.raises(ragkit.APIConnectionError):
             list(client.corpora.list())
+
+
+def test_embedded_server_with_plaintext_grpc(tmp_path: Path) -> None:
+    import grpc
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        from google.ai import generativelanguage_v1beta as glm
+
+    with EmbeddedServer(tmp_path, embedder="hash", grpc=True, grpc_plaintext=True) as server:
+        assert server.grpc_target is not None and server.grpc_ca_file is None
+        with grpc.insecure_channel(server.grpc_target) as channel:
+            get_model = channel.unary_unary(
+                "/google.ai.generativelanguage.v1beta.ModelService/GetModel",
+                request_serializer=glm.GetModelRequest.pb().SerializeToString,
+                response_deserializer=glm.Model.pb().FromString,
+            )
+            assert get_model(glm.GetModelRequest.pb()(name="models/aqa")).name == "models/aqa"
+            with pytest.raises(grpc.RpcError) as caught:
+                get_model(glm.GetModelRequest.pb()(name="models/nope"))
+            assert caught.value.code() == grpc.StatusCode.NOT_FOUND

@@ -8,7 +8,7 @@ put there by :func:`ragkit.server.app.create_app`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -22,6 +22,9 @@ from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.principal import LOCAL_USER, Principal
 from ragkit.server.service import RetrieverService
+
+if TYPE_CHECKING:
+    from ragkit.server.grpc import RunningGrpc
 
 __all__ = [
     "Batches",
@@ -49,6 +52,8 @@ class ServerState:
     files: FileService | None = None
     caches: CacheService | None = None
     batches: BatchService | None = None
+    #: The gRPC front, while it runs (``ServerConfig.grpc_port`` set).
+    grpc: RunningGrpc | None = None
 
 
 def server_state(request: Request) -> ServerState:

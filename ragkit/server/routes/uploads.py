@@ -111,6 +111,7 @@ def _file_response(progress: UploadProgress, request: Request, enum_int: bool) -
 
 
 @router.post("/upload/v1beta/files")
+@router.post("/upload/v1/files")
 async def upload_file(request: Request, files: Files, who: Caller) -> Response:
     """Every upload protocol: a resumable start or chunk, multipart, or raw media."""
     try:
@@ -259,6 +260,7 @@ def _download(files: FileService, who: Principal, file: str, q: Params) -> Respo
 
 
 @router.get("/download/v1beta/files/{file:rid}:download")
+@router.get("/download/v1/files/{file:rid}:download")
 def download_file(file: str, files: Files, who: Caller, q: DownloadParams) -> Response:
     """The file's bytes (``?alt=media``), with its MIME type."""
     return _download(files, who, file, q)

@@ -106,9 +106,13 @@ def _check_request(request: GenerateAnswerRequest) -> tuple[str, AnswerStyleName
     question = _text(request.contents[-1])
     if not question.strip():
         raise invalid_argument("The last content must contain the question text.")
+    # Unset (or UNSPECIFIED, the same thing in proto3) means ABSTRACTIVE: what
+    # google-generativeai and gRPC clients send when the caller names no style.
     style = request.answer_style
-    if style is None or style not in _STYLES:
-        raise invalid_argument("answer_style is required (ABSTRACTIVE, EXTRACTIVE or VERBOSE).")
+    if style is None or style == AnswerStyle.ANSWER_STYLE_UNSPECIFIED:
+        style = AnswerStyle.ABSTRACTIVE
+    if style not in _STYLES:
+        raise invalid_argument("answer_style must be ABSTRACTIVE, EXTRACTIVE or VERBOSE.")
     temperature = 0.0 if request.temperature is None else request.temperature
     if not 0.0 <= temperature <= 1.0:
         raise invalid_argument(f"temperature must be between 0.0 and 1.0, got {temperature}.")

@@ -52,6 +52,9 @@ __all__ = ["ChunksMixin"]
 
 _ACTIVE = ChunkState.STATE_ACTIVE.value
 _CHUNK_MASK = {"custom_metadata": "customMetadata", "data": "data"}
+#: ``data.string_value`` (``data.stringValue``) is the only path google-generativeai's
+#: ``Chunk.update`` and ``batch_update_chunks`` send; it means the whole ``data``.
+_CHUNK_MASK_ALIASES = {"data.string_value": "data"}
 _T = TypeVar("_T")
 _ALPHABET = string.digits + string.ascii_lowercase
 _ID_SPACE = len(_ALPHABET) ** GENERATED_ID_SUFFIX_LENGTH
@@ -269,7 +272,7 @@ class ChunksMixin(ServiceCore):
 
     @staticmethod
     def _plan_update(chunk_id: str, chunk: Chunk, update_mask: str | None) -> _Update:
-        fields = parse_mask(update_mask, _CHUNK_MASK, "chunk")
+        fields = parse_mask(update_mask, _CHUNK_MASK, "chunk", _CHUNK_MASK_ALIASES)
         return _Update(
             chunk_id=chunk_id,
             text=check_chunk_text(chunk) if "data" in fields else None,

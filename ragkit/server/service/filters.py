@@ -2,6 +2,8 @@
 
 Keys name a level: ``document.custom_metadata.<key>`` or ``chunk.custom_metadata.<key>``
 (``documents:query`` and a document-scoped ``semanticRetriever`` accept chunk keys only).
+A bare key (``author``, as LlamaIndex's Google integration sends it) matches a chunk
+whose own metadata or whose document's metadata satisfies the filter.
 Operators (api.md §6): LESS, LESS_EQUAL, GREATER_EQUAL, GREATER need ``numeric_value``;
 EQUAL and NOT_EQUAL take either value; INCLUDES and EXCLUDES need ``string_value`` and
 match string-list metadata. Conditions in one filter are ORed, filters are ANDed; a key may
@@ -28,6 +30,7 @@ _PREFIXES: dict[str, Level] = {
     "document.custom_metadata.": "document",
     "chunk.custom_metadata.": "chunk",
 }
+_PREFIX_STARTS = ("document.", "chunk.", "custom_metadata.")
 _NUMERIC_ONLY: dict[Operator, Op] = {
     Operator.LESS: "<",
     Operator.LESS_EQUAL: "<=",
@@ -67,18 +70,22 @@ def parse_filters(
 
 
 def _wire_key(clause: FilterClause) -> str:
+    if clause.level == "either":
+        return clause.key
     return f"{clause.level}.custom_metadata.{clause.key}"
 
 
 def _clause(metadata_filter: MetadataFilter, *, document_keys: bool) -> FilterClause:
     key = metadata_filter.key or ""
     prefix = next((p for p in _PREFIXES if key.startswith(p) and len(key) > len(p)), None)
-    if prefix is None:
+    # A key that starts like a prefix but is not one is a typo, not a bare key.
+    if prefix is None and (not key or key.startswith(_PREFIX_STARTS)):
         raise invalid_argument(
-            f"Invalid metadata filter key {key!r}: it must start with "
+            f"Invalid metadata filter key {key!r}: give a metadata key ('author'), or "
             "'document.custom_metadata.' or 'chunk.custom_metadata.' followed by the key."
         )
-    level = _PREFIXES[prefix]
+    level: Level = "either" if prefix is None else _PREFIXES[prefix]
+    prefix = prefix or ""
     if level == "document" and not document_keys:
         raise invalid_argument(
             f"Invalid metadata filter key {key!r}: only chunk-level keys "

@@ -113,17 +113,25 @@ def check_chunk_text(chunk: Chunk | None) -> str:
     return text
 
 
-def parse_mask(mask: str | None, allowed: Mapping[str, str], kind: str) -> set[str]:
+def parse_mask(
+    mask: str | None,
+    allowed: Mapping[str, str],
+    kind: str,
+    aliases: Mapping[str, str] | None = None,
+) -> set[str]:
     """The fields an update mask names, as snake_case.
 
     ``allowed`` maps snake_case paths to their camelCase wire names; either spelling is
-    accepted. An absent or empty mask, or any other path, is INVALID_ARGUMENT.
+    accepted. ``aliases`` maps other snake_case paths to the allowed field they mean
+    (``data.string_value`` means ``data``). An absent or empty mask, or any other path,
+    is INVALID_ARGUMENT.
     """
     if not mask or not mask.strip():
         raise invalid_argument(f"update_mask is required to update a {kind}.")
     fields = set()
     for raw in mask.split(","):
         path = _CAMEL.sub("_", raw.strip()).lower()
+        path = (aliases or {}).get(path, path)
         if path not in allowed:
             names = ", ".join(allowed.values())
             raise invalid_argument(

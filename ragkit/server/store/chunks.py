@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -264,6 +264,23 @@ def set_vectors(
     conn.executemany(sql, [(v, i) for i, v in vectors])
 
 
+def _either_owners(
+    conn: sqlite3.Connection, corpus_id: int, clause: FilterClause, state: int
+) -> npt.NDArray[np.int64]:
+    """Chunks whose own metadata matches ``clause``, or whose document's does."""
+    own = matching_owners(conn, corpus_id, replace(clause, level="chunk"))
+    documents = matching_owners(conn, corpus_id, replace(clause, level="document"))
+    if not documents.size:
+        return own
+    inherited = _ids(
+        conn,
+        "SELECT id FROM chunks WHERE state = ? AND document_id IN (SELECT value FROM json_each(?))",
+        state,
+        json.dumps(documents.tolist()),
+    )
+    return np.union1d(own, inherited)
+
+
 def candidate_ids(
     conn: sqlite3.Connection,
     corpus_id: int,
@@ -277,6 +294,8 @@ def candidate_ids(
     result: npt.NDArray[np.int64] | None = None
     for clause in (c for c in clauses if c.level == "chunk"):
         result = _intersect(result, matching_owners(conn, corpus_id, clause))
+    for clause in (c for c in clauses if c.level == "either"):
+        result = _intersect(result, _either_owners(conn, corpus_id, clause, state))
     documents: npt.NDArray[np.int64] | None = None
     if document_id is not None:
         documents = np.array([document_id], dtype=np.int64)

@@ -35,7 +35,9 @@ __all__ = [
     "replace_metadata",
 ]
 
-Level = Literal["document", "chunk"]
+#: Whose metadata a clause reads; ``"either"`` (a bare key such as ``author``) matches
+#: a chunk when its own metadata or its document's matches.
+Level = Literal["document", "chunk", "either"]
 Op = Literal["<", "<=", "=", ">=", ">", "!=", "includes", "excludes"]
 
 _STRING, _LIST, _NUMBER = 1, 2, 3
@@ -111,8 +113,8 @@ def replace_metadata(
 def matching_owners(
     conn: sqlite3.Connection, corpus_id: int, clause: FilterClause
 ) -> npt.NDArray[np.int64]:
-    """Sorted unique ids of the documents or chunks (per ``clause.level``) matching any
-    condition of ``clause``.
+    """Sorted unique ids of the documents or chunks (per ``clause.level``, which must not
+    be ``"either"``) matching any condition of ``clause``.
 
     Each condition is one range or equality scan of a ``(corpus_id, key, kind, value)``
     index, so the cost follows the number of matches, not the size of the corpus.

@@ -85,8 +85,12 @@ class ServerProcess:
 
 @contextmanager
 def serve(data_dir: Path, *args: str, log_dir: Path | None = None) -> Iterator[ServerProcess]:
-    """Start ``ragkit serve --data-dir data_dir *args`` on a free port; stop it afterwards."""
+    """Start ``ragkit serve --data-dir data_dir *args`` on a free port; stop it afterwards.
+    The gRPC front stays off unless ``args`` name ``--grpc-port``."""
     log_path = (log_dir or data_dir.parent) / f"serve-{time.monotonic_ns()}.log"
+    if not any(arg.startswith(("--grpc-port", "--no-grpc")) for arg in args):
+        # gRPC's default port is fixed; servers run side by side, so only on request.
+        args = (*args, "--no-grpc")
     server = ServerProcess(["--data-dir", str(data_dir), *args], free_port(), log_path)
     try:
         server.wait_ready()

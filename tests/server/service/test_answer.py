@@ -83,8 +83,6 @@ def test_inline_passages_are_attributed_by_passage_and_part(service: RetrieverSe
     [
         ({"contents": []}, Code.INVALID_ARGUMENT),
         ({"contents": [text("   ")]}, Code.INVALID_ARGUMENT),
-        ({"answer_style": None}, Code.INVALID_ARGUMENT),
-        ({"answer_style": AnswerStyle.ANSWER_STYLE_UNSPECIFIED}, Code.INVALID_ARGUMENT),
         ({"temperature": 1.5}, Code.INVALID_ARGUMENT),
         ({"temperature": -0.1}, Code.INVALID_ARGUMENT),
         ({"inline_passages": None}, Code.INVALID_ARGUMENT),
@@ -122,6 +120,18 @@ def test_inline_passages_are_attributed_by_passage_and_part(service: RetrieverSe
 )
 def test_request_errors(service: RetrieverService, overrides: dict[str, Any], code: Code) -> None:
     raises(code, lambda: service.generate_answer(OWNER, "models/aqa", inline(**overrides)))
+
+
+@pytest.mark.parametrize("style", [None, AnswerStyle.ANSWER_STYLE_UNSPECIFIED])
+def test_unset_answer_style_means_abstractive(
+    service: RetrieverService, style: AnswerStyle | None
+) -> None:
+    unset = service.generate_answer(OWNER, "models/aqa", inline(answer_style=style))
+    abstractive = service.generate_answer(
+        OWNER, "models/aqa", inline(answer_style=AnswerStyle.ABSTRACTIVE)
+    )
+    assert unset.answer == abstractive.answer
+    assert unset.answer is not None
 
 
 def test_models_other_than_aqa(service: RetrieverService) -> None:

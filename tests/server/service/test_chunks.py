@@ -136,7 +136,12 @@ def test_update_chunk_masks_and_reembedding(svc: RetrieverService) -> None:
     top = (hits.relevant_chunks or [])[0]
     assert top.chunk is not None and top.chunk.data == data.data
     assert top.chunk_relevance_score is not None and top.chunk_relevance_score > 0.5
-    for bad in (None, "", "name", "state"):
+    # google-generativeai's Chunk.update sends the data path as data.string_value.
+    for path in ("data.string_value", "data.stringValue"):
+        spelled = svc.update_chunk(OWNER, name, chunk(f"via {path}", year=9), path)
+        assert spelled.data == ChunkData(string_value=f"via {path}")
+        assert spelled.custom_metadata == meta(year=2)
+    for bad in (None, "", "name", "state", "data.other"):
         raises(
             Code.INVALID_ARGUMENT, lambda bad=bad: svc.update_chunk(OWNER, name, chunk("x"), bad)
         )

@@ -233,3 +233,14 @@ def test_warming_loads_every_corpus_index_before_any_query(
     assert open_service(data_dir=tmp_path / "other")._indexes.warm(stopped) == (0, 0)
     restarted.start_warming()  # in the background; close() waits for it
     restarted.close()
+
+
+def test_bare_keys_match_chunk_or_document_metadata(svc: RetrieverService) -> None:
+    # Chunk keys: n, s, l; document keys: year, genre, tags.
+    assert found(svc, f("s", cond("EQUAL", "red"))) == {"a1", "b1"}
+    assert found(svc, f("genre", cond("EQUAL", "drama"))) == {"a1", "a2"}
+    assert found(svc, f("year", cond("LESS", 2015.0)), f("n", cond("GREATER", 2.0))) == {"b1"}
+    assert found(svc, f("nobody", cond("EQUAL", "x"))) == set()
+    # A key named both ways matches either level.
+    both = f("s", cond("EQUAL", "red")), f("genre", cond("EQUAL", "comedy"))
+    assert found(svc, *both) == {"b1"}

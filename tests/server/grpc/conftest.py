@@ -1,0 +1,54 @@
+"""A real ``ragkit serve`` with its gRPC front over TLS, shared by the gRPC tests.
+
+Clients trust the server's generated CA the way a user would: through
+``GRPC_DEFAULT_SSL_ROOTS_FILE_PATH``, set before any TLS channel of this process opens.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ..http.serving import free_port, serve
+
+ALICE_KEY = "alice-key"
+BOB_KEY = "bob-key"
+_ROOTS = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"
+
+
+@dataclass(frozen=True)
+class GrpcServer:
+    """Where the server listens: ``url`` (REST) and ``target`` (gRPC ``HOST:PORT``)."""
+
+    url: str
+    target: str
+    ca: Path
+    log: str
+
+
+@pytest.fixture(scope="session")
+def grpc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrpcServer]:
+    root = tmp_path_factory.mktemp("grpc-serve")
+    auth = root / "auth.toml"
+    auth.write_text(
+        '[[principal]]\nemail = "alice@example.com"\napi_keys = ["alice-key"]\n'
+        '[[principal]]\nemail = "bob@example.com"\napi_keys = ["bob-key"]\n'
+    )
+    port = free_port()
+    data = root / "data"
+    args = ("--embedder", "hash", "--auth-file", str(auth), "--grpc-port", str(port))
+    with serve(data, *args) as server:
+        ca = data / "tls" / "ca.pem"
+        previous = os.environ.get(_ROOTS)
+        os.environ[_ROOTS] = str(ca)
+        try:
+            yield GrpcServer(server.url, f"127.0.0.1:{port}", ca, server.log)
+        finally:
+            if previous is None:
+                os.environ.pop(_ROOTS, None)
+            else:
+                os.environ[_ROOTS] = previous

@@ -1,0 +1,33 @@
+"""``/v1``: what Google serves under v1 (google-genai >= 3's default), by the same routes."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_v1_serves_models_files_and_caches(client: httpx.AsyncClient) -> None:
+    listed = await client.get("/v1/models")
+    assert listed.status_code == 200
+    assert listed.json() == (await client.get("/v1beta/models")).json()
+    reply = await client.post(
+        "/v1/models/gemini-2.0-flash:generateContent",
+        json={"contents": [{"role": "user", "parts": [{"text": "hello"}]}]},
+    )
+    assert reply.status_code == 200, reply.text
+    counted = await client.post(
+        "/v1/models/gemini-2.0-flash:countTokens", json={"contents": [{"parts": [{"text": "a b"}]}]}
+    )
+    assert counted.status_code == 200 and counted.json()["totalTokens"] > 0
+    created = await client.post("/v1/files", json={"file": {"mimeType": "text/plain"}})
+    assert created.status_code == 200, created.text
+    name = created.json()["file"]["name"]
+    assert (await client.get(f"/v1/{name}")).json()["name"] == name
+    assert (await client.get("/v1/cachedContents")).status_code == 200
+    assert (await client.get("/v1/batches")).status_code == 200
+
+
+async def test_v1beta_only_methods_are_not_under_v1(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/v1/corpora")).status_code == 404
+    answer = await client.post("/v1/models/aqa:generateAnswer", json={})
+    assert answer.status_code >= 400
+    assert answer.json()["error"]["status"] in ("NOT_FOUND", "UNIMPLEMENTED")
