@@ -8,11 +8,14 @@ technical prose, deterministic for a given environment), one document per module
 * ``encode``: ``encoding.encode_ordinary(text)`` for every document (the floor: any token-aware
   chunker must tokenise everything at least once);
 * ``ragkit``: ``chunk_text(text, ChunkingConfig(400, 50))`` for every document;
+* ``semchunk``: ``semchunk.chunkerify(cl100k, 400)(text, overlap=50)`` (semchunk is a bench
+  dependency only: ``pip install 'ragkit[bench]'``), the fastest peer measured in issue 18;
 * ``langchain``: ``RecursiveCharacterTextSplitter.from_tiktoken_encoder`` (cl100k, 400/50), if
   ``langchain-text-splitters`` is installed. It calls ``tiktoken.get_encoding``, which would
   download the vocabulary, so the bench (only) patches it to return ragkit's offline encoding.
 
-Target: ragkit >= 0.8x the ``encode`` throughput. Ratios are printed from wall-clock medians
+Target (issue 18): ragkit at least as fast as the fastest peer, i.e. ragkit's time <= 1.0x
+the ``encode`` time, semchunk's level. Ratios are printed from wall-clock medians
 and from CPU-time medians (steadier when other processes share the machine). Run::
 
     .venv/bin/python bench/bench_chunking.py [--megabytes 4] [--runs 5]
@@ -111,6 +114,22 @@ def langchain_splitter() -> Callable[[str], list[str]] | None:
     return splitter.split_text
 
 
+def semchunk_runner(documents: list[str]) -> Callable[[], object] | None:
+    """One run of semchunk over ``documents`` with a fresh chunker: semchunk memoises token
+    counts per chunker, and reusing one would time cache hits on the very same texts."""
+    try:
+        import semchunk
+    except ImportError:
+        return None
+    encoding = get_encoding("cl100k_base")
+
+    def run() -> object:
+        chunker = semchunk.chunkerify(encoding, 400)
+        return [chunker(d, overlap=50) for d in documents]
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=4.0)
@@ -130,6 +149,11 @@ def main() -> None:
         "encode": lambda: [encoding.encode_ordinary(d) for d in documents],
         "ragkit": lambda: [chunk_text(d, config) for d in documents],
     }
+    semchunk_run = semchunk_runner(documents)
+    if semchunk_run is None:
+        print("semchunk not installed (pip install 'ragkit[bench]'): skipping it")
+    else:
+        contenders["semchunk"] = semchunk_run
     split = langchain_splitter()
     if split is None:
         print("langchain-text-splitters not installed: skipping it")
@@ -139,6 +163,9 @@ def main() -> None:
         contenders["langchain"] = lambda: [split(d) for d in documents]
     medians = run_interleaved(contenders, args.runs, size / 1e6, "MB")
     print_ratio(medians, "ragkit", "encode")
+    if "semchunk" in medians:
+        print_ratio(medians, "semchunk", "encode")
+        print_ratio(medians, "ragkit", "semchunk")
     if "langchain" in medians:
         print_ratio(medians, "ragkit", "langchain")
 

@@ -9,30 +9,34 @@ server that speaks the same REST dialect.
 Wire types live in :mod:`ragkit.types`; API limits in :mod:`ragkit.limits`.
 """
 
-from ragkit._client import AsyncClient, Client
-from ragkit._exceptions import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    FailedPreconditionError,
-    LimitError,
-    NotFoundError,
-    NotImplementedAPIError,
-    PermissionDeniedError,
-    RagkitError,
-    RateLimitError,
-    ResourceNameError,
-    ResponseValidationError,
-    ServerError,
-    StreamError,
-    UploadError,
-)
-from ragkit._pagination import AsyncPager, SyncPager
-from ragkit._streaming import AsyncStream, Stream
+from typing import TYPE_CHECKING, Any
+
 from ragkit._version import __version__
+
+if TYPE_CHECKING:
+    from ragkit._client import AsyncClient, Client
+    from ragkit._exceptions import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        FailedPreconditionError,
+        LimitError,
+        NotFoundError,
+        NotImplementedAPIError,
+        PermissionDeniedError,
+        RagkitError,
+        RateLimitError,
+        ResourceNameError,
+        ResponseValidationError,
+        ServerError,
+        StreamError,
+        UploadError,
+    )
+    from ragkit._pagination import AsyncPager, SyncPager
+    from ragkit._streaming import AsyncStream, Stream
 
 __all__ = [
     "APIConnectionError",
@@ -62,9 +66,28 @@ __all__ = [
     "__version__",
 ]
 
-# Present the public classes as ``ragkit.X`` in reprs and tracebacks, as httpx does.
-for _name in __all__:
-    _member = globals()[_name]
-    if isinstance(_member, type):
-        _member.__module__ = "ragkit"
-del _name, _member
+# The client pulls in httpx, pydantic and every wire type (~0.3 s): loaded on first use,
+# so ``ragkit --help`` and ``ragkit serve`` start without it.
+_HOMES = ("ragkit._client", "ragkit._exceptions", "ragkit._pagination", "ragkit._streaming")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'ragkit' has no attribute {name!r}")
+    import importlib
+
+    for home in _HOMES:
+        module = importlib.import_module(home)
+        for member_name in __all__:
+            member = getattr(module, member_name, None)
+            if member is not None and member_name not in globals():
+                # Present the public classes as ``ragkit.X`` in reprs and tracebacks, as
+                # httpx does.
+                if isinstance(member, type):
+                    member.__module__ = "ragkit"
+                globals()[member_name] = member
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from ragkit import limits
-from ragkit.cli._args import LOG_LEVELS, file_size, port_number, positive, quota, seconds
+from ragkit.cli._args import (
+    LOG_LEVELS,
+    file_size,
+    non_negative,
+    port_number,
+    positive,
+    quota,
+    seconds,
+)
 
 __all__ = ["register"]
 
@@ -194,6 +202,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "more gets 429 RESOURCE_EXHAUSTED with Retry-After (default 8); queries and answers "
         "never wait in this queue",
     )
+    serve.add_argument(
+        "--ann-threshold",
+        type=non_negative,
+        default=None,
+        metavar="N",
+        help="corpora with at least N chunks are searched through an approximate HNSW "
+        "index, built in the background (default 50000; 0 = always exact search)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -292,6 +308,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             **({"ranking": args.ranking} if args.ranking else {}),
             **answerer_from_args(args),
             **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
+            **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

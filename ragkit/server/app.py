@@ -68,6 +68,7 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
         embedder=embedder,
         quotas=config.quotas,
         ranking=config.ranking,
+        ann_threshold=config.ann_threshold,
         reindex=config.reindex,
         answerer=answerer,
     )

@@ -16,6 +16,7 @@ from ragkit import limits
 from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
 from ragkit.server.models.scheduler import DEFAULT_QUEUE_DEPTH
 from ragkit.server.service.quotas import Quotas
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
 __all__ = [
     "DEFAULT_EMBED_QUEUE_DEPTH",
@@ -157,6 +158,10 @@ class ServerConfig:
             (keywords) or ``"hybrid"`` (both); see :mod:`ragkit.server.lexical_index`.
         max_file_bytes: The largest file the Files API accepts, in bytes (1 to Google's
             2 GB, :data:`ragkit.limits.MAX_FILE_BYTES`, the default).
+        ann_threshold: Corpora with at least this many chunks are searched through an
+            approximate HNSW index (built in the background; exact search answers until it
+            is ready); smaller ones exactly. ``0`` keeps every corpus exact. See
+            :mod:`ragkit.server.tiered_index`.
         reindex: If the data was embedded by another embedder than ``embedder``, serve it
             with its own embedder while re-embedding everything with ``embedder`` in the
             background, then switch (``ragkit serve --reindex``). Without it, such data
@@ -200,6 +205,7 @@ class ServerConfig:
     upstream: UpstreamConfig | None = None
     ranking: Ranking = DEFAULT_RANKING
     max_file_bytes: int = limits.MAX_FILE_BYTES
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD
     reindex: bool = False
     embed_queue_depth: int = DEFAULT_EMBED_QUEUE_DEPTH
     grpc_port: int | None = None
@@ -253,6 +259,8 @@ class ServerConfig:
                 raise ValueError(f"{name} must be a positive number of seconds.")
         if self.max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {self.max_connections}.")
+        if self.ann_threshold < 0:
+            raise ValueError(f"ann_threshold must be 0 or more, got {self.ann_threshold}.")
 
     @property
     def base_url(self) -> str:

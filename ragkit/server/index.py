@@ -51,6 +51,19 @@ class _Snapshot:
     vectors: tuple[FloatArray, ...]
     ids: tuple[IdArray, ...]
     count: int
+    #: Bumped by every removal, which moves rows between slots.
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class _SlotTable:
+    """Ids of slots ``[0, count)`` sorted, with their slots: maps an id array to slots with
+    one vectorised ``searchsorted`` instead of a Python loop over a dict."""
+
+    ids: IdArray
+    slots: IdArray
+    count: int
+    epoch: int
 
 
 class VectorIndex:
@@ -78,6 +91,8 @@ class VectorIndex:
         self._state = threading.Condition()
         self._readers = 0
         self._exclusive = False
+        self._epoch = 0
+        self._table: _SlotTable | None = None
 
     def __len__(self) -> int:
         return self._count
@@ -179,25 +194,44 @@ class VectorIndex:
                 if rows.size:
                     yield vectors, ids, rows
         else:
-            slots = self._allowed_slots(np.asarray(allowed), snap.count)
+            slots = self._allowed_slots(np.asarray(allowed), snap)
             bounds = np.searchsorted(slots, np.arange(len(snap.vectors) + 1) * self.block_rows)
             for block, (vectors, ids) in enumerate(blocks):
                 rows = slots[bounds[block] : bounds[block + 1]] - block * self.block_rows
                 if rows.size:
                     yield vectors, ids, rows.astype(np.intp)
 
-    def _allowed_slots(self, allowed: npt.NDArray[Any], count: int) -> IdArray:
-        slot_of = self._slots
-        # Ids appended after the snapshot was taken have slots >= count; they are skipped.
-        slots = np.fromiter(
-            (
-                s
-                for i in np.unique(allowed.astype(np.int64)).tolist()
-                if (s := slot_of.get(i)) is not None and s < count
-            ),
-            dtype=np.int64,
-        )
+    def _allowed_slots(self, allowed: npt.NDArray[Any], snap: _Snapshot) -> IdArray:
+        """Sorted slots (below ``snap.count``) of the ``allowed`` ids that are present."""
+        wanted = _sorted_unique(allowed.astype(np.int64, copy=False))
+        table = self._slot_table(snap)
+        slots = np.empty(0, dtype=np.int64)
+        if table.ids.size and wanted.size:
+            at = np.minimum(np.searchsorted(table.ids, wanted), table.ids.size - 1)
+            slots = table.slots[at[table.ids[at] == wanted]]
+        if table.count < snap.count:
+            # Rows appended since the table was built: a mask over just those rows.
+            tail = _flat(snap.ids, snap.count)[table.count :]
+            extra = np.flatnonzero(np.isin(tail, wanted))
+            slots = np.concatenate((slots, extra + table.count))
         return np.sort(slots)
+
+    def _slot_table(self, snap: _Snapshot) -> _SlotTable:
+        """The cached id-to-slot table, rebuilt after a removal or once many rows were
+        appended since it was built (appends leave existing slots in place)."""
+        table = self._table
+        stale = (
+            table is None
+            or table.epoch != snap.epoch
+            or table.count > snap.count
+            or snap.count - table.count > max(4096, table.count // 8)
+        )
+        if table is None or stale:
+            ids = _flat(snap.ids, snap.count)
+            order = np.argsort(ids, kind="stable")
+            table = _SlotTable(ids[order], order.astype(np.int64), snap.count, snap.epoch)
+            self._table = table
+        return table
 
     def _append(self, ids: IdArray, vectors: FloatArray) -> None:
         start, total = self._count, self._count + ids.size
@@ -227,6 +261,7 @@ class VectorIndex:
             self._ids[dst_block][dst_row] = moved
             self._slots[moved] = slot
         self._count = last
+        self._epoch += 1
         if last <= (len(self._vectors) - 1) * self.block_rows:
             # The trailing block is empty now: give its memory back.
             self._vectors.pop()
@@ -238,7 +273,7 @@ class VectorIndex:
             while self._exclusive:
                 self._state.wait()
             self._readers += 1
-            snap = _Snapshot(tuple(self._vectors), tuple(self._ids), self._count)
+            snap = _Snapshot(tuple(self._vectors), tuple(self._ids), self._count, self._epoch)
         try:
             yield snap
         finally:
@@ -268,6 +303,22 @@ def _rows(blocks: tuple[npt.NDArray[_T], ...], count: int) -> Iterator[npt.NDArr
         if filled <= 0:
             return
         yield block[: min(filled, block_rows)]
+
+
+def _sorted_unique(ids: IdArray) -> IdArray:
+    """``np.unique(ids)``, skipping the sort when ``ids`` is already strictly ascending (as
+    candidate sets from the store are)."""
+    if ids.size < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids
+    return np.unique(ids)
+
+
+def _flat(blocks: tuple[IdArray, ...], count: int) -> IdArray:
+    """The first ``count`` ids of ``blocks`` as one array."""
+    parts = list(_rows(blocks, count))
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _last_wins(ids: IdArray, vectors: FloatArray) -> tuple[IdArray, FloatArray]:

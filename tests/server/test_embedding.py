@@ -232,3 +232,11 @@ def test_wordllama_reports_a_missing_package(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "wordllama", None)
     with pytest.raises(EmbedderUnavailableError, match=r"ragkit\[fast\]"):
         WordLlamaEmbedder().embed([FOOD])
+
+
+def test_minilm_hands_arena_memory_back_after_each_run() -> None:
+    pytest.importorskip("onnxruntime")
+    from ragkit.server.models.embedders.minilm import _shrinking_run_options
+
+    options = _shrinking_run_options()
+    assert options.get_run_config_entry("memory.enable_memory_arena_shrinkage") == "cpu:0"

@@ -20,6 +20,7 @@ from ragkit.server.routes import (
     corpora,
     documents,
     files,
+    health,
     models,
     permissions,
     uploads,
@@ -74,6 +75,7 @@ def api_router() -> APIRouter:
     # A catch-all for ``models/{m}:{method}``: routes added after it would be unreachable.
     router.include_router(models.unserved_router)
     root = APIRouter()
+    root.include_router(health.router)
     root.include_router(uploads.router)
     root.include_router(router)
     root.include_router(_v1_router())

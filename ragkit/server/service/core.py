@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from ragkit.server.lexical_index import DEFAULT_RANKING, CorpusLexicalIndexes, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
+from ragkit.server.service.filters import CandidateCache
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 from ragkit.types import ChunkState
 
 __all__ = ["ServiceCore"]
@@ -32,6 +34,7 @@ class ServiceCore:
         quotas: Quotas,
         pages: PageTokens,
         ranking: Ranking = DEFAULT_RANKING,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
     ) -> None:
         self._db = db
         self._embedder = embedder
@@ -39,16 +42,28 @@ class ServiceCore:
         self._quotas = quotas
         self._pages = pages
         self._ranking: Ranking = ranking
+        self._ann_threshold = ann_threshold
         # Set on close: stops index loading and re-embedding between two steps.
         self._stop_warming = threading.Event()
         self._lexical = CorpusLexicalIndexes(
             db, ChunkState.STATE_ACTIVE.value, stop=self._stop_warming
         )
-        self._indexes = CorpusIndexes(db, embedder, lexical=self._lexical, stop=self._stop_warming)
+        self._indexes = CorpusIndexes(
+            db,
+            embedder,
+            lexical=self._lexical,
+            stop=self._stop_warming,
+            ann_threshold=ann_threshold,
+        )
         self._clock = threading.Lock()
         self._last = datetime.min.replace(tzinfo=UTC)
         # Background loading of the vector indexes (RetrieverService.start_warming).
         self._warmer: threading.Thread | None = None
+        # Cleared while the warm-up runs: queries needing an unloaded index answer 503.
+        self._warmed = threading.Event()
+        self._warmed.set()
+        # Candidate ids of recent filtered queries, until the next commit.
+        self._candidates = CandidateCache()
         # Background re-embedding with another embedder (RetrieverService.start_reindex).
         self._reindex_to: Embedder | None = None
         self._reindexer: threading.Thread | None = None

@@ -13,8 +13,12 @@ A condition whose value type differs from the stored metadata's simply matches n
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from ragkit.limits import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
 from ragkit.server.errors import invalid_argument
@@ -22,7 +26,7 @@ from ragkit.server.service.validation import check_length
 from ragkit.server.store.metadata import ConditionSpec, FilterClause, Level, Op
 from ragkit.types import Condition, MetadataFilter, Operator
 
-__all__ = ["parse_filters"]
+__all__ = ["CandidateCache", "parse_filters"]
 
 _PREFIXES: dict[str, Level] = {
     "document.custom_metadata.": "document",
@@ -124,3 +128,57 @@ def _condition(key: str, condition: Condition) -> ConditionSpec:
             raise invalid_argument(f"Operator {operation.name} on {key!r} needs a string_value.")
         return ConditionSpec(_LIST_ONLY[operation], value)
     raise invalid_argument(f"A condition on {key!r} needs an operation, got {operation.name}.")
+
+
+#: ``(corpus row id, document row id or None, filter clauses)``: what a candidate set depends on.
+CandidateKey = tuple[int, int | None, tuple[FilterClause, ...]]
+
+
+class CandidateCache:
+    """Recently computed candidate id sets of filtered queries, valid until the next commit.
+
+    A repeated filter (a tenant, a product, a year) is then one dictionary lookup instead
+    of index scans in SQLite and an array built from their rows. Every entry is tagged
+    with :attr:`~ragkit.server.store.Database.commits` read *before* its snapshot was
+    taken, and only served while no write has committed since, so a cached set is never
+    older than what a fresh read would see. Bounded by entries and by ids held.
+
+    Example::
+
+        ids = cache.get(key, db.commits, lambda: candidate_ids(conn, ...))
+    """
+
+    def __init__(self, *, max_entries: int = 256, max_ids: int = 4_000_000) -> None:
+        self._entries: OrderedDict[CandidateKey, tuple[int, npt.NDArray[np.int64]]] = OrderedDict()
+        self._held = 0
+        self._max_entries = max_entries
+        self._max_ids = max_ids
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        key: CandidateKey,
+        generation: int,
+        compute: Callable[[], npt.NDArray[np.int64]],
+    ) -> npt.NDArray[np.int64]:
+        """The cached ids for ``key`` at ``generation``, else ``compute()`` (then cached)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == generation:
+                self._entries.move_to_end(key)
+                return entry[1]
+        ids = compute()
+        ids.setflags(write=False)  # shared between requests
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._held -= old[1].size
+            if ids.size <= self._max_ids:
+                self._entries[key] = (generation, ids)
+                self._held += ids.size
+            while self._entries and (
+                len(self._entries) > self._max_entries or self._held > self._max_ids
+            ):
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self._held -= evicted.size
+        return ids

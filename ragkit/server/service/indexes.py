@@ -28,6 +28,7 @@ from ragkit.server.lexical_index import CorpusLexicalIndexes
 from ragkit.server.models.embedding import Embedder, EmbedKind
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD, TieredIndex
 from ragkit.types import ChunkState, Code
 
 __all__ = ["BulkEmbedder", "CorpusIndexes", "embed_texts", "refuse_if_busy"]
@@ -94,12 +95,14 @@ class CorpusIndexes:
         *,
         lexical: CorpusLexicalIndexes | None = None,
         stop: threading.Event | None = None,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
     ) -> None:
         self._db = db
         self._embedder = embedder
         self._stop = stop
         # Keyword (BM25) indexes follow the same committed changes as the vector indexes.
         self.lexical = lexical
+        self._ann_threshold = ann_threshold
         self._cache: CorpusCache[VectorIndex] = CorpusCache(self._load)
 
     def get(self, corpus_id: int) -> VectorIndex:
@@ -118,7 +121,7 @@ class CorpusIndexes:
         return self._cache.loaded(corpus_id)
 
     def _load(self, corpus_id: int) -> VectorIndex:
-        index = VectorIndex(self._embedder.dimensions)
+        index = TieredIndex(self._embedder.dimensions, threshold=self._ann_threshold)
         after = 0
         while True:
             _check_running(self._stop)
@@ -181,6 +184,14 @@ class CorpusIndexes:
             self.lexical.drop(corpus_id)
         self._cache.drop(corpus_id)
 
+    def corpora_to_warm(self) -> list[int]:
+        """Row ids of the corpora holding chunks, most recently changed first."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT id FROM corpora WHERE chunk_count > 0 ORDER BY update_time DESC, id"
+            ).fetchall()
+        return [corpus_id for (corpus_id,) in rows]
+
     def warm(self, stop: threading.Event, *, keywords: bool = False) -> tuple[int, int]:
         """Load every corpus's index that holds chunks, most recently changed first, until
         ``stop`` is set; returns how many corpora and chunks were loaded. With ``keywords``,
@@ -188,12 +199,8 @@ class CorpusIndexes:
 
         A query that arrives meanwhile waits only if it needs the corpus being loaded.
         """
-        with self._db.read() as conn:
-            rows = conn.execute(
-                "SELECT id FROM corpora WHERE chunk_count > 0 ORDER BY update_time DESC, id"
-            ).fetchall()
         corpora = chunks = 0
-        for (corpus_id,) in rows:
+        for corpus_id in self.corpora_to_warm():
             if stop.is_set():
                 break
             try:

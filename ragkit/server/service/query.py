@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from ragkit.limits import DEFAULT_RESULTS_COUNT, MAX_RESULTS_COUNT
 from ragkit.server.errors import invalid_argument
 from ragkit.server.lexical_index import rank
 from ragkit.server.principal import Principal
+from ragkit.server.readiness import NotReady
 from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
@@ -109,6 +111,19 @@ class QueryMixin(ServiceCore):
                 document_id = None
         return self._rank(corpus.id, corpus.name, text, document_id, clauses, count)
 
+    def _check_ready(self, corpus_row: int, corpus_id: str) -> None:
+        """During the startup warm-up, refuse (503) a query whose index is not loaded yet
+        rather than hold it while the index loads."""
+        if self._warmed.is_set():
+            return
+        vectors = self._ranking == "bm25" or self._indexes.loaded(corpus_row)
+        keywords = self._ranking == "dense" or self._lexical.loaded(corpus_row)
+        if not (vectors and keywords):
+            raise NotReady(
+                f"The server is still loading the index of corpora/{corpus_id} after a restart; "
+                "retry shortly."
+            )
+
     def _rank(
         self,
         corpus_row: int,
@@ -118,12 +133,20 @@ class QueryMixin(ServiceCore):
         clauses: Sequence[FilterClause],
         count: int,
     ) -> list[RelevantChunk]:
+        self._check_ready(corpus_row, corpus_id)
         allowed = None
         if clauses or document_id is not None:
-            with self._db.read() as conn:
-                allowed = candidate_ids(
-                    conn, corpus_row, state=_ACTIVE, document_id=document_id, clauses=clauses
-                )
+            generation = self._db.commits  # read before the snapshot: see CandidateCache
+
+            def compute() -> npt.NDArray[np.int64]:
+                with self._db.read() as conn:
+                    return candidate_ids(
+                        conn, corpus_row, state=_ACTIVE, document_id=document_id, clauses=clauses
+                    )
+
+            allowed = self._candidates.get(
+                (corpus_row, document_id, tuple(clauses)), generation, compute
+            )
             if allowed.size == 0:
                 return []
         # One read: the vector indexes and the embedder that made them stay a pair even if

@@ -33,6 +33,7 @@ from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
 from ragkit.server.store.pending_vectors import has_chunks
 from ragkit.server.store.settings import get_setting, put_setting
+from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
 __all__ = ["RetrieverService"]
 
@@ -72,12 +73,15 @@ class RetrieverService(
         answerer: Answerer | None = None,
         quotas: Quotas = _DEFAULT_QUOTAS,
         ranking: Ranking = DEFAULT_RANKING,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         reindex: bool = False,
     ) -> RetrieverService:
         """Open (creating if needed) the store in ``data_dir``.
 
         ``ranking`` orders query results: ``"dense"`` (cosine), ``"bm25"`` (keywords) or
-        ``"hybrid"`` (both; see :mod:`ragkit.server.lexical_index`).
+        ``"hybrid"`` (both; see :mod:`ragkit.server.lexical_index`). Corpora of
+        ``ann_threshold`` chunks or more are searched through an HNSW index
+        (:mod:`ragkit.server.tiered_index`; ``0``: always exact).
 
         If the data was embedded by a different embedder (name or dimensions), opening
         fails, unless ``reindex``: then the service serves with the store's embedder and
@@ -120,6 +124,7 @@ class RetrieverService(
             quotas=quotas,
             pages=PageTokens(bytes.fromhex(secret)),
             ranking=ranking,
+            ann_threshold=ann_threshold,
         )
         if serving is not embedder:
             service._reindex_to = embedder
@@ -132,6 +137,9 @@ class RetrieverService(
         ``bm25`` or ``hybrid`` ranking, its keyword index too. ``ragkit serve`` calls this
         at startup; :meth:`close` stops it."""
         if self._warmer is None:
+            if not self._indexes.corpora_to_warm():
+                return  # nothing to load: ready at once
+            self._warmed.clear()
             self._warmer = threading.Thread(
                 target=self._warm, name="ragkit-index-warm-up", daemon=True
             )
@@ -145,6 +153,8 @@ class RetrieverService(
         except Exception:  # queries still load their index on first use
             logger.exception("loading the indexes in the background failed")
             return
+        finally:
+            self._warmed.set()
         if corpora:
             logger.info(
                 "loaded the %s indexes of %d corpora (%d chunks) in %.1f s",
@@ -153,6 +163,13 @@ class RetrieverService(
                 chunks,
                 time.perf_counter() - started,
             )
+
+    @property
+    def ready(self) -> bool:
+        """Whether the startup warm-up is done (or was never started): until then a query
+        whose index is not loaded yet answers 503 UNAVAILABLE (see
+        :mod:`ragkit.server.readiness`)."""
+        return self._warmed.is_set()
 
     def start_reindex(self) -> bool:
         """If the service was opened with ``reindex`` and the store's embedder differs,
@@ -208,7 +225,11 @@ class RetrieverService(
         self._embedder = embedder
         # One attribute swap: a query holds either the old indexes or the new, never a mix.
         self._indexes = CorpusIndexes(
-            self._db, embedder, lexical=self._lexical, stop=self._stop_warming
+            self._db,
+            embedder,
+            lexical=self._lexical,
+            stop=self._stop_warming,
+            ann_threshold=self._ann_threshold,
         )
         self._reindex_to = None
 

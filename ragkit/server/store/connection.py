@@ -89,6 +89,7 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._closed = False
         self._after_commit: list[Callable[[], None]] = []
+        self._commits = 0
         self._trace: Callable[[str], None] | None = None
         self._writer = self._connect()
         with self._write_lock:
@@ -188,12 +189,19 @@ class Database:
                 except BaseException:
                     self._writer.execute("ROLLBACK")
                     raise
+                self._commits += 1
                 for callback in callbacks:
                     callback()
             else:
                 self._writer.execute("ROLLBACK")
         finally:
             self._write_lock.release()
+
+    @property
+    def commits(self) -> int:
+        """How many write transactions have committed since the database was opened: a
+        value read before a read snapshot starts tells whether anything changed since."""
+        return self._commits
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the current write transaction commits (never on rollback)."""

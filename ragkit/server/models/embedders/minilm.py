@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -93,7 +94,7 @@ class MiniLMEmbedder:
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        (hidden,) = session.run(["last_hidden_state"], feeds)
+        (hidden,) = session.run(["last_hidden_state"], feeds, _shrinking_run_options())
         weights = mask[:, :, np.newaxis].astype(np.float32)
         summed = (hidden * weights).sum(axis=1)
         counts = np.maximum(weights.sum(axis=1), 1e-9)
@@ -108,6 +109,23 @@ class MiniLMEmbedder:
 
     def __repr__(self) -> str:
         return f"MiniLMEmbedder(batch_size={self.batch_size}, threads={self._threads})"
+
+
+@functools.cache
+def _shrinking_run_options() -> Any:
+    """Run options that hand the CPU arena's unused memory back after every run.
+
+    onnxruntime's arena otherwise keeps the largest tensors any batch ever needed
+    (attention scores grow with batch x tokens^2) for the life of the process: embedding
+    100 texts three times took the resident size from 222 MB to 653 MB, all native memory
+    outside Python's heap that malloc_trim cannot return; with shrinkage it stays at 298 MB,
+    at no measurable CPU cost (8.5 s against 8.4 s of CPU per 100 texts, loaded machine).
+    """
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
 
 
 def _load_tokenizer() -> Any:
@@ -144,10 +162,9 @@ def _load_session(threads: int) -> Any:
     # Spinning worker threads help an idle benchmark box but starve a busy server's other
     # threads; measured on 2 shared cores, not spinning was as fast or faster.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    # No memory arena: it keeps the peak of the largest batch ever run (about 600 MB for 16
-    # texts of 256 word-pieces) for the life of the process; without it memory goes back
-    # after each call, at no measurable cost in speed.
-    options.enable_cpu_mem_arena = False
+    # The CPU arena stays (turning it off cost 17% more CPU per batch); every run shrinks
+    # it back instead (_shrinking_run_options), so the peak of the largest batch ever run
+    # is not kept for the life of the process.
     return onnxruntime.InferenceSession(
         str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
     )

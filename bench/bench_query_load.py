@@ -1,0 +1,258 @@
+"""Query throughput and tail latency of a real ``ragkit serve`` under concurrency.
+
+Fills a data directory once (in-process, hash embedder) with ``--chunks`` chunks in
+documents of 1,000, each chunk with a string ``tenant`` in ``t0``..``t9`` (so
+``chunk.custom_metadata.tenant = t3`` keeps 10%) and a title line, as ragkit's chunker
+writes them. Then starts ``ragkit serve --embedder hash`` on it, waits for ``/readyz``,
+and for each concurrency level sends ``corpora:query`` requests (10 results) for
+``--seconds`` from that many closed-loop workers, unfiltered and with the 10% filter.
+Prints requests/s, p50, p99 and the server's CPU time per request (user + system, from
+/proc: the figure that stays meaningful when other work shares the cores) per level, and
+the issue-18 targets: throughput at c=16
+no lower than at c=4, and p99 at c=16 <= 4x p50 at c=4.
+
+The load generator shares the machine's cores with the server; its own cost is a few
+hundred microseconds per request (httpx over keep-alive connections).
+
+    .venv/bin/python bench/bench_query_load.py --data /tmp/ragkit-load-100k
+    .venv/bin/python bench/bench_query_load.py --data /tmp/d --chunks 10000 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_embedder import make_chunks
+
+from ragkit.server.models.embedding import load_embedder
+from ragkit.server.principal import LOCAL_USER
+from ragkit.server.service import Quotas, RetrieverService
+from ragkit.server.service.indexes import embed_texts
+from ragkit.server.store.chunks import NewChunk, insert_chunks, vector_blob
+from ragkit.server.store.documents import find_document
+from ragkit.types import ChunkState, Corpus, Document
+
+PER_DOCUMENT = 1_000
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+TOPICS = ["indexes", "vacuum", "replication", "backups", "locks", "joins", "roles", "types"]
+_UNLIMITED = Quotas(max_corpora=None, max_documents_per_corpus=None, max_chunks_per_corpus=None)
+
+
+def populate(data_dir: Path, count: int) -> None:
+    """Write ``count`` chunks into corpus ``load`` (skipped when it is already there).
+
+    Chunks go in through the store's own insert (one transaction per 1,000-chunk document,
+    vectors from the hash embedder): the API's 100-chunk batches would take most of an hour
+    for 100,000 chunks on a busy 2-core machine, and ingestion is not what is measured.
+    """
+    marker = data_dir / f".populated-{count}"
+    if marker.exists():
+        return
+    embedder = load_embedder("hash")
+    service = RetrieverService.open(data_dir, embedder=embedder, quotas=_UNLIMITED)
+    service.create_corpus(LOCAL_USER, Corpus(name="load"))
+    texts = make_chunks(5_000, 60, seed=3)
+    started = time.perf_counter()
+    for first in range(0, count, PER_DOCUMENT):
+        document = service.create_document(LOCAL_USER, "corpora/load", Document())
+        numbers = range(first, min(first + PER_DOCUMENT, count))
+        bodies = [
+            f"Manual > {TOPICS[i % len(TOPICS)]} {i % 97}\n" + texts[i % len(texts)]
+            for i in numbers
+        ]
+        vectors = embed_texts(embedder, bodies)
+        chunks = [
+            NewChunk(
+                name=f"c{i}",
+                text=body,
+                metadata=[{"key": "tenant", "stringValue": f"t{i % 10}"}],
+                vector=vector_blob(vector),
+            )
+            for i, body, vector in zip(numbers, bodies, vectors, strict=True)
+        ]
+        with service._db.write() as conn:
+            record = find_document(conn, 1, (document.name or "").rsplit("/", 1)[1])
+            assert record is not None
+            insert_chunks(conn, record, chunks, state=ChunkState.STATE_ACTIVE.value, now=_NOW)
+    service.close()
+    marker.touch()
+    print(f"populated {count:,} chunks in {time.perf_counter() - started:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# Runs ragkit from another source tree (a checkout of an older commit), ahead of this
+# environment's editable install of the working tree.
+_FROM_SOURCE = (
+    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+    "type(f).__module__]; sys.path.insert(0, sys.argv.pop(1)); from ragkit.cli import main; "
+    "sys.exit(main(sys.argv[1:]))"
+)
+
+
+def start_server(
+    data_dir: Path, port: int, extra: list[str], source: Path | None = None
+) -> subprocess.Popen[bytes]:
+    launcher = (
+        [str(Path(sys.executable).parent / "ragkit")]
+        if source is None
+        else [sys.executable, "-c", _FROM_SOURCE, str(source)]
+    )
+    command = [
+        *launcher, "serve", "--data-dir", str(data_dir),
+        "--embedder", "hash", "--port", str(port), "--log-level", "warning", *extra,
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    while time.perf_counter() - started < 300:
+        try:
+            status = httpx.get(f"{base}/readyz", timeout=2).status_code
+            if status == 404:  # a server from before /readyz: a first query loads the index
+                url, query = f"{base}/v1beta/corpora/load:query", {"query": "warm up"}
+                status = httpx.post(url, json=query, timeout=300).status_code
+            if status == 200:
+                print(f"server ready after {time.perf_counter() - started:.1f} s")
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not become ready")
+
+
+async def load(base: str, concurrency: int, seconds: float, filtered: bool) -> list[float]:
+    """Latencies of every request sent by ``concurrency`` closed-loop workers."""
+    latencies: list[float] = []
+    rng = random.Random(concurrency)
+    body: dict[str, object] = {"resultsCount": 10}
+    if filtered:
+        body["metadataFilters"] = [
+            {
+                "key": "chunk.custom_metadata.tenant",
+                "conditions": [{"stringValue": "t3", "operation": "EQUAL"}],
+            }
+        ]
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                query = f"how do {rng.choice(TOPICS)} work with {rng.choice(TOPICS)}"
+                started = time.perf_counter()
+                response = await client.post(
+                    "/v1beta/corpora/load:query", json={**body, "query": query}
+                )
+                latencies.append(time.perf_counter() - started)
+                response.raise_for_status()
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (steady on a shared machine)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(args: argparse.Namespace, source: Path | None, extra: list[str]) -> None:
+    """Start a server (from ``source``, or this tree) and print its table per filter."""
+    port = free_port()
+    server = start_server(args.data, port, extra, source)
+    base = f"http://127.0.0.1:{port}"
+    time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
+    name = f"baseline {source}" if source else "this tree"
+    try:
+        for filtered in (False, True):
+            asyncio.run(load(base, 4, 2.0, filtered))  # warm-up
+            rows: dict[int, tuple[float, float, float]] = {}
+            cpu: dict[int, float] = {}
+            for level in args.levels:
+                used = cpu_seconds(server.pid)
+                latencies = asyncio.run(load(base, level, args.seconds, filtered))
+                cpu[level] = (cpu_seconds(server.pid) - used) / len(latencies)
+                rows[level] = (
+                    len(latencies) / args.seconds,
+                    statistics.median(latencies),
+                    percentile(latencies, 0.99),
+                )
+            label = "10% filter" if filtered else "unfiltered"
+            print(f"\n{name}: {args.chunks:,} chunks, {label}, {args.seconds:.0f} s per level")
+            print(f"{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server cpu ms/req':>19}")
+            for level, (rate, p50, p99) in rows.items():
+                print(
+                    f"{level:>4}{rate:>9.1f}{p50 * 1e3:>9.1f}{p99 * 1e3:>9.1f}"
+                    f"{cpu[level] * 1e3:>19.2f}"
+                )
+            if 4 in rows and 16 in rows:
+                print(
+                    f"throughput c=16 / c=4: {rows[16][0] / rows[4][0]:.2f} (target >= 1); "
+                    f"p99 c=16 / p50 c=4: {rows[16][2] / rows[4][1]:.2f} (target <= 4)",
+                    flush=True,
+                )
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="data directory (reused)")
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument(
+        "--ann-threshold",
+        type=int,
+        default=None,
+        help="passed to ragkit serve (0: exact search); by default the server's own",
+    )
+    parser.add_argument(
+        "--graph-wait",
+        type=float,
+        default=0.0,
+        help="seconds to wait after /readyz, for the HNSW graph to build",
+    )
+    parser.add_argument(
+        "--baseline-source",
+        type=Path,
+        help="also measure a server run from this source tree first (e.g. `git archive` of "
+        "an older commit), in the same run",
+    )
+    args = parser.parse_args()
+    populate(args.data, args.chunks)
+    extra = [] if args.ann_threshold is None else ["--ann-threshold", str(args.ann_threshold)]
+    if args.baseline_source is not None:
+        measure(args, args.baseline_source, [])
+    measure(args, None, extra)
+
+
+if __name__ == "__main__":
+    main()
