@@ -25,14 +25,15 @@ Example::
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from ragkit.server.rwlock import ReadWriteLock
 
 __all__ = [
     "DEFAULT_EF_CONSTRUCTION",
@@ -105,9 +106,7 @@ class HnswIndex:
         self._count = 0
         self._table: _LabelTable | None = None
         self._live_bits: npt.NDArray[np.uint8] | None = None
-        self._state = threading.Condition()
-        self._readers = 0
-        self._writing = False
+        self._lock = ReadWriteLock()
 
     def __len__(self) -> int:
         """Live rows."""
@@ -129,7 +128,7 @@ class HnswIndex:
         if id_array.size == 0:
             return
         matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(id_array.size, -1)
-        with self._exclusive():
+        with self._lock.writing():
             self._tombstone(id_array.tolist())
             start, total = self._count, self._count + id_array.size
             if total > self._ids.size:
@@ -145,7 +144,7 @@ class HnswIndex:
 
     def remove(self, ids: Sequence[int] | IdArray) -> None:
         """Tombstone rows by id; unknown ids are ignored."""
-        with self._exclusive():
+        with self._lock.writing():
             self._tombstone([int(i) for i in ids])
 
     def search(
@@ -227,31 +226,5 @@ class HnswIndex:
             self._live[labels] = False
             self._live_bits = None
 
-    @contextmanager
-    def _reading(self) -> Iterator[int]:
-        with self._state:
-            while self._writing:
-                self._state.wait()
-            self._readers += 1
-            count = self._count
-        try:
-            yield count
-        finally:
-            with self._state:
-                self._readers -= 1
-                self._state.notify_all()
-
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        with self._state:
-            while self._writing:
-                self._state.wait()
-            self._writing = True
-            while self._readers:
-                self._state.wait()
-        try:
-            yield
-        finally:
-            with self._state:
-                self._writing = False
-                self._state.notify_all()
+    def _reading(self) -> AbstractContextManager[int]:
+        return self._lock.reading(lambda: self._count)

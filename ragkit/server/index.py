@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from ragkit.server.rwlock import ReadWriteLock
 
 __all__ = ["Allowed", "VectorIndex"]
 
@@ -88,9 +90,7 @@ class VectorIndex:
         self._slots: dict[int, int] = {}
         self._count = 0
         self._write_lock = threading.Lock()
-        self._state = threading.Condition()
-        self._readers = 0
-        self._exclusive = False
+        self._lock = ReadWriteLock()
         self._epoch = 0
         self._table: _SlotTable | None = None
 
@@ -130,7 +130,7 @@ class VectorIndex:
                 (i in self._slots for i in id_array.tolist()), dtype=np.bool_, count=id_array.size
             )
             if known.any():
-                with self._exclusive_access():
+                with self._lock.writing():
                     for chunk_id, vector in zip(
                         id_array[known].tolist(), matrix[known], strict=True
                     ):
@@ -145,7 +145,7 @@ class VectorIndex:
             doomed = {int(i) for i in ids} & self._slots.keys()
             if not doomed:
                 return
-            with self._exclusive_access():
+            with self._lock.writing():
                 for chunk_id in doomed:
                     self._swap_remove(chunk_id)
 
@@ -246,7 +246,7 @@ class VectorIndex:
             self._ids[block][row : row + n] = ids[position - start : position - start + n]
             position += n
         self._slots.update(zip(ids.tolist(), range(start, total), strict=True))
-        with self._state:
+        with self._lock.publishing():
             # Rows are fully written before the new count becomes visible to searches.
             self._count = total
 
@@ -267,32 +267,10 @@ class VectorIndex:
             self._vectors.pop()
             self._ids.pop()
 
-    @contextmanager
-    def _reading(self) -> Iterator[_Snapshot]:
-        with self._state:
-            while self._exclusive:
-                self._state.wait()
-            self._readers += 1
-            snap = _Snapshot(tuple(self._vectors), tuple(self._ids), self._count, self._epoch)
-        try:
-            yield snap
-        finally:
-            with self._state:
-                self._readers -= 1
-                self._state.notify_all()
-
-    @contextmanager
-    def _exclusive_access(self) -> Iterator[None]:
-        with self._state:
-            self._exclusive = True
-            while self._readers:
-                self._state.wait()
-        try:
-            yield
-        finally:
-            with self._state:
-                self._exclusive = False
-                self._state.notify_all()
+    def _reading(self) -> AbstractContextManager[_Snapshot]:
+        return self._lock.reading(
+            lambda: _Snapshot(tuple(self._vectors), tuple(self._ids), self._count, self._epoch)
+        )
 
 
 def _rows(blocks: tuple[npt.NDArray[_T], ...], count: int) -> Iterator[npt.NDArray[_T]]:
