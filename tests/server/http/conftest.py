@@ -96,12 +96,17 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@pytest.fixture
-async def users(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    """Alice (API key) and Bob (bearer token) on one multi-user server, real service."""
+@asynccontextmanager
+async def two_users(
+    tmp_path: Path, **config: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Alice (API key) and Bob (bearer token) on one multi-user server, real service;
+    ``config`` adds ServerConfig fields (``quotas=...``)."""
     auth = tmp_path / "auth.toml"
     auth.write_text(AUTH_FILE, encoding="utf-8")
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", auth_file=auth, embedder="hash"))
+    app = create_app(
+        ServerConfig(data_dir=tmp_path / "data", auth_file=auth, embedder="hash", **config)
+    )
     async with running(app) as alice:
         alice.headers["x-goog-api-key"] = "alice-key"
         transport = httpx.ASGITransport(app=app)
@@ -111,3 +116,10 @@ async def users(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.
             headers={"Authorization": "Bearer bob-token"},
         ) as bob:
             yield alice, bob
+
+
+@pytest.fixture
+async def users(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Alice (API key) and Bob (bearer token) on one multi-user server, real service."""
+    async with two_users(tmp_path) as pair:
+        yield pair

@@ -11,11 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ragkit.server.app import create_app
-from ragkit.server.config import ServerConfig
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store.migrations import MIGRATIONS, migrate
-from tests.server.http.conftest import AUTH_FILE, running
+from tests.server.http.conftest import two_users
 
 V = "/v1beta"
 UPLOAD = "/upload/v1beta/files"
@@ -26,22 +24,9 @@ Users = tuple[httpx.AsyncClient, httpx.AsyncClient]
 @pytest.fixture
 async def users(tmp_path: Path) -> AsyncIterator[Users]:
     """Alice and Bob on one server with small quotas."""
-    auth = tmp_path / "auth.toml"
-    auth.write_text(AUTH_FILE, encoding="utf-8")
     quotas = Quotas(max_corpora=3, max_file_bytes_per_user=1000, max_upload_sessions_per_user=2)
-    config = ServerConfig(
-        data_dir=tmp_path / "data", auth_file=auth, embedder="hash", quotas=quotas
-    )
-    app = create_app(config)
-    async with running(app) as alice:
-        alice.headers["x-goog-api-key"] = "alice-key"
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url="http://ragkit",
-            headers={"Authorization": "Bearer bob-token"},
-        ) as bob:
-            yield alice, bob
+    async with two_users(tmp_path, quotas=quotas) as pair:
+        yield pair
 
 
 def _exhausted(response: httpx.Response, *words: str) -> None:
