@@ -10,9 +10,9 @@ from tests.postgres import PostgresCluster, postgres_cluster
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+def postgres() -> Iterator[PostgresCluster]:
     """The session's embedded PostgreSQL server (started on first use)."""
-    yield from postgres_cluster(tmp_path_factory)
+    yield from postgres_cluster()
 
 
 @pytest.fixture

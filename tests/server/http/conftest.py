@@ -13,6 +13,32 @@ from fastapi import FastAPI
 
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
+from tests.postgres import BACKENDS
+
+#: Modules whose tests run on SQLite and on PostgreSQL (``backend`` parameter): the API
+#: must be the same bit for bit. Others run on SQLite only (the CI time budget).
+BOTH_BACKENDS = {"test_contract", "test_quotas", "test_wire", "test_pg_concurrency"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` (default) or ``"postgres"`` where the module runs on both."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """``ServerConfig.database_url`` for ``backend``: a fresh PostgreSQL database, or
+    ``None`` (SQLite in the test's data dir)."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return None
 
 
 class RecordingService:
@@ -89,9 +115,12 @@ bearer_tokens = ["bob-token"]
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """A single-user server over the real service (hash embedder, temp data dir)."""
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", embedder="hash"))
+async def client(tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
+    """A single-user server over the real service (hash embedder, temp data dir; on
+    PostgreSQL where the module runs on both backends)."""
+    app = create_app(
+        ServerConfig(data_dir=tmp_path / "data", embedder="hash", database_url=database_url)
+    )
     async with running(app) as http:
         yield http
 
@@ -119,7 +148,9 @@ async def two_users(
 
 
 @pytest.fixture
-async def users(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+async def users(
+    tmp_path: Path, database_url: str | None
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """Alice (API key) and Bob (bearer token) on one multi-user server, real service."""
-    async with two_users(tmp_path) as pair:
+    async with two_users(tmp_path, database_url=database_url) as pair:
         yield pair

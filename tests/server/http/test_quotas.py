@@ -22,10 +22,10 @@ Users = tuple[httpx.AsyncClient, httpx.AsyncClient]
 
 
 @pytest.fixture
-async def users(tmp_path: Path) -> AsyncIterator[Users]:
-    """Alice and Bob on one server with small quotas."""
+async def users(tmp_path: Path, database_url: str | None) -> AsyncIterator[Users]:
+    """Alice and Bob on one server with small quotas (on each backend)."""
     quotas = Quotas(max_corpora=3, max_file_bytes_per_user=1000, max_upload_sessions_per_user=2)
-    async with two_users(tmp_path, quotas=quotas) as pair:
+    async with two_users(tmp_path, quotas=quotas, database_url=database_url) as pair:
         yield pair
 
 
