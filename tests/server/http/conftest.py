@@ -13,32 +13,6 @@ from fastapi import FastAPI
 
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
-from tests.postgres import BACKENDS
-
-#: Modules whose tests run on SQLite and on PostgreSQL (``backend`` parameter): the API
-#: must be the same bit for bit. Others run on SQLite only (the CI time budget).
-BOTH_BACKENDS = {"test_contract", "test_quotas", "test_wire", "test_pg_concurrency"}
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    module = metafunc.module.__name__.rpartition(".")[2]
-    if "backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
-
-
-@pytest.fixture
-def backend(request: pytest.FixtureRequest) -> str:
-    """``"sqlite"`` (default) or ``"postgres"`` where the module runs on both."""
-    return str(getattr(request, "param", "sqlite"))
-
-
-@pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
-    """``ServerConfig.database_url`` for ``backend``: a fresh PostgreSQL database, or
-    ``None`` (SQLite in the test's data dir)."""
-    if backend == "postgres":
-        return str(request.getfixturevalue("postgres_url"))
-    return None
 
 
 class RecordingService:

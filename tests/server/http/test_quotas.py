@@ -15,6 +15,9 @@ from ragkit.server.service.quotas import Quotas
 from ragkit.server.store.migrations import MIGRATIONS, migrate
 from tests.server.http.conftest import two_users
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 V = "/v1beta"
 UPLOAD = "/upload/v1beta/files"
 
