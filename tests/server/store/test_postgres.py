@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+from ragkit.server.config import ServerConfig
 from ragkit.server.errors import ApiError
 from ragkit.server.store.pg_migrations import PG_MIGRATIONS
 from ragkit.server.store.postgres import (
+    PgConnection,
     PostgresDatabase,
     PostgresUnavailableError,
     migrate_postgres,
@@ -133,3 +136,26 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
     assert "s3cret" not in str(caught.value)
     assert "postgresql://ragkit@127.0.0.1:1/ragkit" in str(caught.value)
     assert redacted_url("postgresql://u:p@h/d") == "postgresql://u@h/d"
+
+
+def test_the_database_url_must_be_postgresql(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PostgreSQL URL"):
+        ServerConfig(data_dir=tmp_path, database_url="mysql://root:pw@db/ragkit")
+    config = ServerConfig(data_dir=tmp_path, database_url="postgres://u@h/d")
+    assert config.database_url == "postgres://u@h/d"
+
+
+def test_a_lost_connection_answers_503_and_the_pool_recovers(postgres_url: str) -> None:
+    db = _open(postgres_url)
+    try:
+        with db.write() as conn:
+            put_setting(conn, "k", "v")
+        with pytest.raises(ApiError) as caught, db.read() as conn:
+            assert isinstance(conn, PgConnection)
+            conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        assert caught.value.code is Code.UNAVAILABLE
+        assert caught.value.retry_after == 1
+        with db.read() as conn:  # a fresh connection replaces the dead one
+            assert get_setting(conn, "k") == "v"
+    finally:
+        db.close()
