@@ -67,8 +67,9 @@ _POOL_TIMEOUT = 10.0
 _CONNECT_TIMEOUT = 10
 
 
-class PostgresUnavailableError(RuntimeError):
-    """PostgreSQL support is not installed, or the server is unreachable or unsuitable."""
+class PostgresUnavailableError(ValueError):
+    """PostgreSQL support is not installed, or the server is unreachable (a ``ValueError``,
+    like every configuration ``ragkit serve`` refuses before listening)."""
 
 
 def is_postgres_url(url: str) -> bool:
