@@ -66,8 +66,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ragkit`` with ``argv`` (default: the process arguments); returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(arguments).parse_args(arguments)
-    result: int = args.handler(args, args.command_parser)
+    try:
+        try:
+            args = build_parser(arguments).parse_args(arguments)
+            result: int = args.handler(args, args.command_parser)
+        finally:
+            sys.stdout.flush()  # inside the try: --help's exit flushes too
+    except BrokenPipeError:
+        # The reader went away (``ragkit ... | head``): stop quietly, as Unix tools do.
+        from ragkit.cli._output import EXIT_BROKEN_PIPE, silence_stdout
+
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
     return result
 
 
