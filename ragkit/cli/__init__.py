@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "chat": "interactive multi-turn questions about your documents",
     "access": "permissions: list, grant, revoke, or plan/apply an access file",
     "eval": "measure retrieval and answer quality on labelled questions",
+    "status": "data folder or server, corpora with their counts, embedder, versions",
 }
 
 
@@ -60,6 +61,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             _module(name).register(commands)
         else:
             commands.add_parser(name, help=summary)
+    from ragkit.cli._plain import plain_help
+
+    plain_help(parser)
     return parser
 
 

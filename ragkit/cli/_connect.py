@@ -254,11 +254,10 @@ def _client(args: argparse.Namespace, max_retries: int | None, writes: bool) -> 
     note = folder.note()
     if note and not getattr(args, "quiet", False):
         print(f"ragkit: {note}", file=sys.stderr)
+    embedder = getattr(args, "embedder", None) or os.environ.get(EMBEDDER_ENV_VAR)
+    _check_runtime(embedder or DEFAULT_EMBEDDER)
     server = embedded_server(
-        folder.path,
-        embedder=getattr(args, "embedder", None),
-        answerer=answerer,
-        quotas=quotas_from_args(args),
+        folder.path, embedder=embedder, answerer=answerer, quotas=quotas_from_args(args)
     )
     with server, Client(base_url=server.base_url, **options) as client:
         try:
@@ -267,6 +266,22 @@ def _client(args: argparse.Namespace, max_retries: int | None, writes: bool) -> 
             # Single-user and without an auth file, the embedded server refuses a resource
             # only when it does not exist: say so, and where ragkit looked.
             raise CommandError(_missing(error.message, folder) or error.message) from error
+
+
+#: Embedder -> (the package it runs on, the extra that installs it).
+_RUNTIMES = {"minilm": ("onnxruntime", "server"), "wordllama": ("wordllama", "fast")}
+
+
+def _check_runtime(spec: str) -> None:
+    """Refuse, in one line, an embedded server whose packages are not installed (rather
+    than let it fail to start with a traceback)."""
+    import importlib.util
+
+    needs = [("fastapi", "server"), _RUNTIMES.get(spec.strip().lower(), ("", ""))]
+    for package, extra in needs:
+        if package and importlib.util.find_spec(package) is None:
+            what = "the embedded server" if package == "fastapi" else f"the {spec} embedder"
+            raise CommandError(f"{what} needs the {package} package: pip install 'ragkit[{extra}]'")
 
 
 #: A resource name in the server's messages; the shortest prefix is the corpus.
