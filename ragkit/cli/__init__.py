@@ -61,9 +61,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             _module(name).register(commands)
         else:
             commands.add_parser(name, help=summary)
-    from ragkit.cli._plain import plain_help
+    if argv is None or chosen in COMMANDS:  # the summaries above are plain already
+        from ragkit.cli._plain import plain_help
 
-    plain_help(parser)
+        plain_help(parser)
     return parser
 
 
