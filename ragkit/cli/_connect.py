@@ -177,8 +177,8 @@ def add_verbosity_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _configure_logging(args: argparse.Namespace) -> None:
     if getattr(args, "verbose", False):
-        logging.basicConfig(level=logging.INFO, format="%(levelname)-8s %(name)s: %(message)s")
-        logging.getLogger("ragkit").setLevel(logging.DEBUG)
+        logging.basicConfig(format="%(levelname)-8s %(name)s: %(message)s")
+        logging.getLogger().setLevel(logging.INFO)  # httpx logs each request at INFO
 
 
 def is_embedded(args: argparse.Namespace) -> bool:

@@ -94,19 +94,23 @@ class Progress:
     def _draw(self, progress: ProgressUpdate) -> None:
         from tqdm import tqdm
 
+        total = progress.chunks_expected or None
         if self._bar is None:
             self._bar = tqdm(
-                total=progress.chunks_expected or None,
+                total=total,
                 desc="ingest",
                 unit="chunk",
                 file=self._stream,
                 dynamic_ncols=True,
                 leave=False,
                 mininterval=0.2,
+                postfix=self._postfix(progress),
             )
-        self._bar.total = progress.chunks_expected or None
+        self._bar.total = total
         self._bar.set_postfix_str(self._postfix(progress), refresh=False)
         self._bar.update(progress.chunks_done - self._bar.n)
+        if total is not None and progress.chunks_done >= total:
+            self._bar.refresh()  # the last step is shown even within the redraw interval
 
     @staticmethod
     def _postfix(progress: ProgressUpdate) -> str:
