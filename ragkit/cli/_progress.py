@@ -82,10 +82,10 @@ class Progress:
         return str(
             tqdm.format_meter(
                 progress.chunks_done,
-                total or None,
+                total,  # 0: unknown yet
                 time.monotonic() - self._started,
                 prefix="ingest",
-                unit="chunks",
+                unit=" chunks",
                 bar_format=_LINE_FORMAT if total else "{desc}: {n_fmt} chunks, {rate_fmt}{postfix}",
                 postfix=self._postfix(progress),
             )
