@@ -127,16 +127,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="append",
         default=[],
         metavar="GLOB",
-        help="only ingest files under the folders whose path relative to the root matches "
-        "GLOB ('*.md', 'guides/**/*.html'; repeatable; added to the pipeline's)",
+        help="in the folders given, ingest only files whose path (relative to the root) "
+        "matches GLOB: '*.md', 'guides/**/*.html' (repeatable; added to the pipeline's)",
     )
     ingest.add_argument(
         "--exclude",
         action="append",
         default=[],
         metavar="GLOB",
-        help="skip files under the folders whose path matches GLOB (repeatable; added to "
-        "the pipeline's)",
+        help="in the folders given, skip files whose path matches GLOB (repeatable; added "
+        "to the pipeline's)",
     )
     ingest.set_defaults(handler=_ingest, command_parser=ingest)
 
