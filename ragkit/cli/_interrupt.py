@@ -6,8 +6,10 @@
 The first SIGINT prints ``ragkit ingest: stopping after the current batch... (Ctrl-C again
 to stop at once)`` and raises :class:`Interrupted` in the main thread, so the work winds
 down: requests already in flight finish, queued ones are cancelled, the embedded server
-stops. A second SIGINT ends the process at once with status 130 (``os._exit``: no cleanup,
-which ingestion does not need, as a killed run is finished by the next one).
+stops. If that takes more than ``grace`` seconds (a batch embedding on a busy machine can
+take long), the process ends anyway; so does a second SIGINT, at once. Both end with status
+130 through ``os._exit``: no cleanup, which ingestion does not need, as a killed run is
+finished by the next one, and SQLite survives it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Interrupted", "stop_on_interrupt"]
+__all__ = ["STOP_GRACE", "Interrupted", "stop_on_interrupt"]
 
 _EXIT_INTERRUPTED = 130
 
@@ -32,8 +34,12 @@ class Interrupted(KeyboardInterrupt):
     """
 
 
+#: Seconds a stop may take before the process ends without waiting for work in flight.
+STOP_GRACE = 5.0
+
+
 @contextlib.contextmanager
-def stop_on_interrupt(prefix: str, stopping: str) -> Iterator[None]:
+def stop_on_interrupt(prefix: str, stopping: str, *, grace: float = STOP_GRACE) -> Iterator[None]:
     """Handle SIGINT as described in the module docstring while the block runs."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers belong to the main thread; elsewhere Ctrl-C is not ours
@@ -43,10 +49,17 @@ def stop_on_interrupt(prefix: str, stopping: str) -> Iterator[None]:
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
         nonlocal pressed
         if pressed:
-            _say(f"{prefix}: stopped at once; run the same command again to resume")
-            os._exit(_EXIT_INTERRUPTED)
+            _end(f"{prefix}: stopped at once; run the same command again to resume")
         pressed = True
         _say(f"{prefix}: {stopping}... (Ctrl-C again to stop at once)")
+        watchdog = threading.Timer(
+            grace,
+            _end,
+            [f"{prefix}: stopped without waiting longer for the requests in flight; run the "
+             "same command again to resume"],
+        )  # fmt: skip
+        watchdog.daemon = True  # a stop that finishes in time exits without waiting for it
+        watchdog.start()
         raise Interrupted
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
@@ -54,6 +67,13 @@ def stop_on_interrupt(prefix: str, stopping: str) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _end(message: str) -> None:
+    _say(message)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os._exit(_EXIT_INTERRUPTED)
 
 
 def _say(message: str) -> None:
