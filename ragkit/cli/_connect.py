@@ -265,7 +265,10 @@ def _client(args: argparse.Namespace, max_retries: int | None, writes: bool) -> 
         except (NotFoundError, PermissionDeniedError) as error:
             # Single-user and without an auth file, the embedded server refuses a resource
             # only when it does not exist: say so, and where ragkit looked.
-            raise CommandError(_missing(error.message, folder) or error.message) from error
+            missing = _missing(error.message, folder)
+            if missing is None:
+                raise
+            raise CommandError(missing) from error
 
 
 #: Embedder -> (the package it runs on, the extra that installs it).
