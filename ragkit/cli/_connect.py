@@ -92,8 +92,9 @@ QUOTA_FLAGS = {
 def add_connection_arguments(
     parser: argparse.ArgumentParser, *, default_timeout: float = DEFAULT_TIMEOUT
 ) -> None:
-    """Add ``--base-url``, ``--api-key``, ``--data-dir``, ``--embedder`` and ``--timeout``
-    (default ``default_timeout`` seconds) to ``parser``."""
+    """Add ``--base-url``, ``--api-key``, ``--data-dir``, ``--embedder``, ``--timeout``
+    (default ``default_timeout`` seconds), the embedded server's limits (``--max-corpora``
+    and friends) and ``-v``/``-q`` to ``parser``."""
     group = parser.add_argument_group(
         "connection",
         "Without --base-url (or RAGKIT_BASE_URL) the command runs ragkit's server "
@@ -165,10 +166,11 @@ def quotas_from_args(args: argparse.Namespace) -> dict[str, int | None]:
 
 
 def add_verbosity_arguments(parser: argparse.ArgumentParser) -> None:
-    """``-v`` (log requests and the server's warnings) and ``-q`` (results and errors only)."""
+    """``-v`` (log each request, and ragkit's INFO messages) and ``-q`` (results and errors
+    only)."""
     loudness = parser.add_mutually_exclusive_group()
     loudness.add_argument(
-        "-v", "--verbose", action="store_true", help="log each request and the server's warnings"
+        "-v", "--verbose", action="store_true", help="log each request sent, and ragkit's notes"
     )
     loudness.add_argument(
         "-q", "--quiet", action="store_true", help="print only results and errors (no progress)"
