@@ -214,3 +214,28 @@ def test_status_of_a_server_and_of_a_new_machine(
     assert (facts["dataDir"], facts["exists"], facts["corpora"]) == (str(new_user.data), False, [])
     assert facts["ragkitVersion"] == ragkit.__version__
     assert not new_user.data.exists()
+
+
+def test_a_remote_servers_limit_is_named_with_the_serve_flag() -> None:
+    from argparse import Namespace
+
+    from ragkit._exceptions import RateLimitError
+    from ragkit.cli._explain import explain
+    from ragkit.ingest.sync import IngestError, IngestReport
+
+    error = RateLimitError(
+        "Quota exceeded for chunks per corpus (max_chunks_per_corpus): corpus corpora/a holds "
+        "10 of 10 chunks; this request adds 5.",
+        code=429,
+        status="RESOURCE_EXHAUSTED",
+    )
+    worded = explain(error, Namespace())
+    assert worded == (
+        "limit of chunks per corpus reached: corpus corpora/a holds 10 of 10 chunks; this "
+        "request adds 5. That is the server's limit; a ragkit server's operator raises it "
+        "with 'ragkit serve --max-chunks-per-corpus N'."
+    )
+    try:
+        raise IngestError(f"ingestion stopped: {error}", IngestReport("corpora/a")) from error
+    except IngestError as stopped:
+        assert explain(stopped, Namespace()) == f"ingestion stopped: {worded}"
