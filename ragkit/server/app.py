@@ -32,6 +32,7 @@ from ragkit.server.caching import CacheService
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
+from ragkit.server.http.access import AccessMiddleware, RequestObserver
 from ragkit.server.http.body_limit import BodyLimitMiddleware
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.disconnect import DisconnectMiddleware
@@ -39,12 +40,14 @@ from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.head import HeadAsGetMiddleware
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
+from ragkit.server.metrics import ServerMetrics
 from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.reindex import check_embedder
+from ragkit.server.service.vitals import ServiceVitals
 from ragkit.server.web import web_router
 
 __all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
@@ -107,6 +110,25 @@ def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
     )
 
 
+def _logs_requests(log_level: str) -> bool:
+    """Whether ``log_level`` lets the access log (INFO) through."""
+    level = logging.getLevelName(log_level.upper())
+    return not isinstance(level, int) or level <= logging.INFO
+
+
+def _observe(state: ServerState, embedder: EmbeddingScheduler) -> RequestObserver:
+    """The app's metrics (on ``state.metrics``) and the observer its fronts report to."""
+
+    def vitals() -> ServiceVitals | None:
+        service = state.service
+        return service.vitals() if service is not None else None
+
+    state.metrics = ServerMetrics(
+        state.config.embedder, embedder.load, lambda: embedder.stats, vitals
+    )
+    return RequestObserver(state.metrics, log_requests=_logs_requests(state.config.log_level))
+
+
 def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None = None) -> FastAPI:
     """Build the app; the service opens when the app's lifespan starts.
 
@@ -131,6 +153,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
     )
     factory = service_factory or open_service
+    observer = _observe(state, embedder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -150,7 +173,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
                 # Imported here: REST-only servers never load grpc and the protos.
                 from ragkit.server.grpc import start_grpc
 
-                state.grpc = await start_grpc(app, config)
+                state.grpc = await start_grpc(app, config, observer=observer)
             yield
         finally:
             if state.grpc is not None:
@@ -185,6 +208,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     app.add_middleware(HeadAsGetMiddleware)
     # Outermost, so an oversized body is refused before anything else reads it.
     app.add_middleware(BodyLimitMiddleware, limit=config.max_request_bytes)
+    # Outermost of all: it times and logs every answer, a refused body's included.
+    app.add_middleware(AccessMiddleware, observer=observer)
     app.include_router(api_router())
     app.include_router(web_router())
     return app

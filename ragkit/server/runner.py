@@ -240,13 +240,20 @@ def build_server(
     app: FastAPI, config: ServerConfig, *, log_level: str | None = None
 ) -> uvicorn.Server:
     """The uvicorn server for ``app``, listening on ``config.host:config.port`` (or on the
-    sockets later passed to ``run``) with the config's timeouts and connection limit."""
+    sockets later passed to ``run``) with the config's timeouts and connection limit.
+
+    uvicorn's own access log is off (the app writes one, with latency:
+    :mod:`ragkit.server.http.access`) and it installs no log handlers of its own: its lines
+    go wherever the process's logging sends them (:func:`ragkit.server.logs.configure_logging`
+    for ``ragkit serve``), in the same format as the rest."""
     return uvicorn.Server(
         uvicorn.Config(
             app,
             host=config.host,
             port=config.port,
             log_level=log_level or config.log_level,
+            log_config=None,
+            access_log=False,
             lifespan="on",
             http=_protocol_for(config),
         )
