@@ -155,7 +155,7 @@ class RetrieverService(
             nonlocal last
             if time.monotonic() - last >= _PROGRESS_EVERY:
                 last = time.monotonic()
-                logger.info("%s", state)
+                logger.info("%s", str(state))  # now: the progress object moves on
 
         progress = WarmUpProgress(report=report)
         self._warm_up = progress

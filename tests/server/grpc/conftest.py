@@ -28,6 +28,13 @@ class GrpcServer:
     target: str
     ca: Path
     log: str
+    log_path: Path | None = None
+
+    def log_text(self) -> str:
+        """The server's output so far (``log`` is what it was at start)."""
+        if self.log_path is None:
+            return self.log
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +53,7 @@ def grpc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrpcServer
         previous = os.environ.get(_ROOTS)
         os.environ[_ROOTS] = str(ca)
         try:
-            yield GrpcServer(server.url, f"127.0.0.1:{port}", ca, server.log)
+            yield GrpcServer(server.url, f"127.0.0.1:{port}", ca, server.log, server.log_path)
         finally:
             if previous is None:
                 os.environ.pop(_ROOTS, None)
