@@ -272,13 +272,11 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     from ragkit.server.app import create_app
     from ragkit.server.auth import AuthFileError
     from ragkit.server.config import ServerConfig, UpstreamConfig
-    from ragkit.server.logs import configure_logging
     from ragkit.server.runner import serve
     from ragkit.server.service.quotas import Quotas
 
     if args.data_dir.exists() and not args.data_dir.is_dir():
         parser.exit(2, f"ragkit serve: error: --data-dir {args.data_dir} is not a directory\n")
-    configure_logging(args.log_level, args.log_format)
     try:
         upstream = (
             UpstreamConfig.parse(
@@ -317,6 +315,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             **answerer_from_args(args),
             **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
+            log_format=args.log_format,
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

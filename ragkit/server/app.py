@@ -48,6 +48,7 @@ from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.reindex import check_embedder
 from ragkit.server.service.vitals import ServiceVitals
+from ragkit.server.tls import operator_certificate
 from ragkit.server.web import web_router
 
 __all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
@@ -110,6 +111,14 @@ def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
     )
 
 
+def _check_tls(config: ServerConfig) -> None:
+    """Refuse an unusable operator certificate now, not when the gRPC front starts."""
+    if config.grpc_port is None or config.grpc_plaintext or config.tls_cert_file is None:
+        return
+    assert config.tls_key_file is not None  # ServerConfig wants both or neither
+    operator_certificate(config.tls_cert_file, config.tls_key_file)
+
+
 def _logs_requests(log_level: str) -> bool:
     """Whether ``log_level`` lets the access log (INFO) through."""
     level = logging.getLevelName(log_level.upper())
@@ -134,11 +143,14 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
 
     Raises:
         AuthFileError: ``config.auth_file`` is unreadable or invalid.
+        ValueError: the operator's TLS certificate or key (``config.tls_cert_file``,
+            ``tls_key_file``) is unreadable, not PEM, or mismatched.
         ValueError: ``config.embedder`` names no known embedder.
         EmbedderMismatchError: (a ``ValueError``) ``config.data_dir`` holds vectors of
             another embedder and ``config.reindex`` is not set.
     """
     authenticator = Authenticator.from_file(config.auth_file)
+    _check_tls(config)
     # Every model call goes through the scheduler: a priority lane for reads and a bounded
     # bulk lane for writes, each with its own copy of the model.
     embedder = EmbeddingScheduler(

@@ -38,6 +38,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ragkit.server.config import ServerConfig
 from ragkit.server.errors import ApiError, invalid_argument
+from ragkit.server.logs import configure_logging
 from ragkit.types.status import Code
 
 __all__ = ["GuardedH11Protocol", "build_server", "serve"]
@@ -264,7 +265,9 @@ def serve(
     app: FastAPI, config: ServerConfig, *, sockets: list[socket.socket] | None = None
 ) -> None:
     """Serve ``app`` until interrupted (SIGINT/SIGTERM), as ``ragkit serve`` does; like
-    ``uvicorn.run``, an interrupt ends it quietly and a failed startup exits with status 3."""
+    ``uvicorn.run``, an interrupt ends it quietly and a failed startup exits with status 3.
+    The process's logging goes to stderr in ``config.log_format`` at ``config.log_level``."""
+    configure_logging(config.log_level, "json" if config.log_format == "json" else "text")
     server = build_server(app, config)
     # uvicorn re-raises the signal it handled (KeyboardInterrupt); the shutdown has run.
     with contextlib.suppress(KeyboardInterrupt):
