@@ -25,6 +25,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from ragkit._version import __version__
+from ragkit.server.api_version import ApiVersionMiddleware
 from ragkit.server.auth import Authenticator
 from ragkit.server.batches import BatchService
 from ragkit.server.batches.generation import GenerationBatchModels, StoredContent
@@ -215,6 +216,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         GenerationService(catalog, embedder, upstream=config.upstream),
     )
     app.add_middleware(DisconnectMiddleware)
+    app.add_middleware(ApiVersionMiddleware)
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
