@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ..http.serving import free_port, serve
+from .generativeai_venv import start_build, stop_build
 
 ALICE_KEY = "alice-key"
 BOB_KEY = "bob-key"
@@ -35,6 +36,19 @@ class GrpcServer:
         if self.log_path is None:
             return self.log
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start making google-generativeai's venv now if its tests were selected, so the
+    install runs on the core the tests leave idle (:mod:`.generativeai_venv`)."""
+    if session.config.option.collectonly:
+        return
+    if any(item.path.name == "test_generativeai.py" for item in session.items):
+        start_build()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_build()
 
 
 @pytest.fixture(scope="session")

@@ -1,70 +1,35 @@
 """google-generativeai 0.8.6 with no transport argument, against a real ragkit serve over
 TLS: gRPC for the sync calls, grpc_asyncio for the ``*_async`` ones.
 
-google-generativeai 0.8.6 (the last release) pins google-ai-generativelanguage 0.6.15,
-while the [dev] environment holds the current GAPIC, so it cannot live there. The fixture
-below keeps a venv of its own at ``.venv-generativeai/`` in the repository (git-ignored),
-made with ``pip install google-generativeai==0.8.6`` on first use (30-60 s) and reused
-after; ``generativeai_scenarios.py`` runs in it, as a user's script would, and prints what
-it saw. ``RAGKIT_GENERATIVEAI_VENV`` points the fixture at another folder.
+It cannot share the [dev] environment (it pins an older google-ai-generativelanguage): it
+runs in a venv of its own (:mod:`.generativeai_venv`), where ``generativeai_scenarios.py``
+drives it as a user's script would and prints what it saw.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .conftest import ALICE_KEY, GrpcServer
+from .generativeai_venv import venv_python
 
 pytestmark = pytest.mark.slow
 
-REQUIREMENT = "google-generativeai==0.8.6"
-_ROOT = Path(__file__).resolve().parents[3]
 _SCRIPT = Path(__file__).with_name("generativeai_scenarios.py")
-# Written last: a venv without it (an install that was killed) is made again.
-_READY = ".ragkit-ready"
-
-
-def _venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
-def _ensure_venv(venv: Path) -> Path:
-    """The venv's Python, with ``REQUIREMENT`` installed (once; later runs reuse it)."""
-    python = _venv_python(venv)
-    ready = venv / _READY
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with (venv.parent / f"{venv.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two test runs at once build it once
-        if ready.is_file() and ready.read_text() == REQUIREMENT and python.exists():
-            return python
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-        install = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--no-compile", REQUIREMENT],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )  # fmt: skip
-        if install.returncode != 0:
-            pytest.fail(f"pip install {REQUIREMENT} into {venv} failed:\n{install.stderr[-3000:]}")
-        ready.write_text(REQUIREMENT)
-    return python
 
 
 @pytest.fixture(scope="session")
 def generativeai_python() -> Path:
-    venv = Path(os.environ.get("RAGKIT_GENERATIVEAI_VENV") or _ROOT / ".venv-generativeai")
-    return _ensure_venv(venv)
+    try:
+        return venv_python()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")
