@@ -10,6 +10,7 @@ import pytest
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.principal import LOCAL_USER
 from ragkit.server.service import RetrieverService, retriever
+from ragkit.server.tiered_index import TieredIndex
 from ragkit.types import (
     BatchCreateChunksRequest,
     Chunk,
@@ -59,3 +60,18 @@ def test_warm_up_progress_is_logged_and_reported(
     assert "loading indexes: 5/10 chunks, 0/2 corpora" in progress[0]
     assert "loading indexes: 10/10 chunks, 2/2 corpora" in progress[-1]
     assert any("loaded the vector indexes of 2 corpora (10 chunks)" in m for m in caplog.messages)
+
+
+def test_index_stats_show_the_hnsw_graphs(tmp_path: Path) -> None:
+    _populate(tmp_path)  # two corpora of 5 chunks
+    service = RetrieverService.open(tmp_path, embedder=load_embedder("hash"), ann_threshold=5)
+    try:
+        service.start_warming()
+        assert service._warmer is not None
+        service._warmer.join(10)
+        for index in service._indexes._cache.items():
+            assert isinstance(index, TieredIndex) and index.wait_for_graph(30)
+        stats = service.vitals().indexes
+    finally:
+        service.close()
+    assert (stats.hnsw_ready, stats.hnsw_building, stats.hnsw_vectors) == (2, 0, 10)
