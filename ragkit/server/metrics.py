@@ -8,7 +8,7 @@ process-global one), so several apps in one process never share or clash. What i
   of the response, streams included), ``ragkit_requests_in_flight{transport}``. Over
   HTTP ``method`` is the route template (``POST /v1beta/corpora/{corpus}:query``, never a
   raw path: the label set stays bounded) and ``code`` the HTTP status; a request no route
-  matched is ``method="unmatched"``. Over gRPC ``method`` is the gRPC method
+  handled (none matched, or its body was refused before routing) is ``method="unmatched"``. Over gRPC ``method`` is the gRPC method
   (``google.ai.generativelanguage.v1beta.RetrieverService/QueryCorpus``) and ``code`` its
   status name (``OK``, ``NOT_FOUND``). A gRPC call runs through the REST app in-process
   but is counted once, as ``transport="grpc"``.

@@ -16,6 +16,7 @@ from .conftest import ALICE_KEY, GrpcServer
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     import grpc
+    from google.ai import generativelanguage_v1 as glm_v1
     from google.ai import generativelanguage_v1beta as glm
     from google.api_core import exceptions
 
@@ -62,6 +63,27 @@ def test_grpc_calls_are_counted_once_with_their_transport(grpc_server: GrpcServe
                  frozenset({"transport": "grpc", "method": listed}.items()))  # fmt: skip
     assert after[histogram] - before.get(histogram, 0.0) == 2
     assert "never-created-here" not in httpx.get(f"{grpc_server.url}/metrics").text
+
+    # A streamed call too: once, when its stream ends, and the v1 front names v1.
+    generative = glm.GenerativeServiceClient(
+        client_options={"api_endpoint": grpc_server.target, "api_key": ALICE_KEY}
+    )
+    content = [glm.Content(role="user", parts=[glm.Part(text="Say hello.")])]
+    assert list(generative.stream_generate_content(model="models/gemini-2.0-flash",
+                                                   contents=content))  # fmt: skip
+    with pytest.raises(exceptions.NotFound) as missing:
+        list(generative.stream_generate_content(model="models/no-such", contents=content))
+    assert "API version v1beta," in str(missing.value)
+    models_v1 = glm_v1.ModelServiceClient(
+        client_options={"api_endpoint": grpc_server.target, "api_key": ALICE_KEY}
+    )
+    with pytest.raises(exceptions.NotFound, match=r"not found for API version v1\."):
+        models_v1.get_model(name="models/no-such")
+    streamed = _scrape(grpc_server)
+    stream = "google.ai.generativelanguage.v1beta.GenerativeService/StreamGenerateContent"
+    for code in ("OK", "NOT_FOUND"):
+        labels = {"transport": "grpc", "method": stream, "code": code}
+        assert _requests(streamed, **labels) - _requests(after, **labels) == 1
 
     # The access log has one line per call, with the gRPC method, status and latency.
     deadline = time.monotonic() + 5
