@@ -20,7 +20,7 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
@@ -171,6 +171,7 @@ def log_access(record: AccessRecord) -> None:
     """Write ``record`` to the access log (INFO on ``ragkit.access``); its fields are
     separate keys in JSON lines."""
     if _access.isEnabledFor(logging.INFO):
-        fields = {k: v for k, v in asdict(record).items() if v is not None}
+        # Not dataclasses.asdict: it deep-copies, and this runs for every request.
+        fields = {k: v for k, v in vars(record).items() if v is not None}
         fields["latency_ms"] = round(record.latency_ms, 1)
         _access.info("%s", record, extra=fields)

@@ -8,7 +8,8 @@ process-global one), so several apps in one process never share or clash. What i
   of the response, streams included), ``ragkit_requests_in_flight{transport}``. Over
   HTTP ``method`` is the route template (``POST /v1beta/corpora/{corpus}:query``, never a
   raw path: the label set stays bounded) and ``code`` the HTTP status; a request no route
-  handled (none matched, or its body was refused before routing) is ``method="unmatched"``. Over gRPC ``method`` is the gRPC method
+  handled (none matched, or its body was refused before routing) is
+  ``method="unmatched"``. Over gRPC ``method`` is the gRPC method
   (``google.ai.generativelanguage.v1beta.RetrieverService/QueryCorpus``) and ``code`` its
   status name (``OK``, ``NOT_FOUND``). A gRPC call runs through the REST app in-process
   but is counted once, as ``transport="grpc"``.
@@ -241,6 +242,7 @@ class ServerMetrics:
             ["transport"],
             registry=self.registry,
         )
+        self._children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         info = Gauge(
             "ragkit_info",
             "The server's version and embedder (always 1).",
@@ -254,8 +256,16 @@ class ServerMetrics:
     def observe(self, transport: Transport, method: str, code: str, seconds: float) -> None:
         """Count one finished request; ``method`` must come from a bounded set (a route
         template, a gRPC method name, :data:`UNMATCHED`)."""
-        self._requests.labels(transport, method, code).inc()
-        self._latency.labels(transport, method).observe(seconds)
+        key = (transport, method, code)
+        children = self._children.get(key)
+        if children is None:  # labels() takes a lock and builds keys: once per label set
+            children = (
+                self._requests.labels(transport, method, code),
+                self._latency.labels(transport, method),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     @contextlib.contextmanager
     def in_flight(self, transport: Transport) -> Iterator[None]:
