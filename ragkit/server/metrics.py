@@ -5,7 +5,9 @@ process-global one), so several apps in one process never share or clash. What i
 
 * ``ragkit_requests_total{transport, method, code}`` and
   ``ragkit_request_duration_seconds{transport, method}`` (a histogram, seconds to the end
-  of the response, streams included), ``ragkit_requests_in_flight{transport}``. Over
+  of the response, streams included), ``ragkit_requests_in_flight{transport}``, and
+  ``ragkit_connections_refused_total{reason}``: connections the HTTP server answered and
+  closed itself (over ``--max-connections``, header or body timeout, unparsable request). Over
   HTTP ``method`` is the route template (``POST /v1beta/corpora/{corpus}:query``, never a
   raw path: the label set stays bounded) and ``code`` the HTTP status; a request no route
   handled (none matched, or its body was refused before routing) is
@@ -242,6 +244,13 @@ class ServerMetrics:
             ["transport"],
             registry=self.registry,
         )
+        self._refused = Counter(
+            "ragkit_connections_refused",
+            "Connections answered and closed before reaching the app, by reason "
+            "(connection_limit, headers_timeout, body_timeout, malformed).",
+            ["reason"],
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         info = Gauge(
             "ragkit_info",
@@ -266,6 +275,11 @@ class ServerMetrics:
             self._children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def refused(self, reason: str) -> None:
+        """Count a connection the server answered itself and closed (``reason`` is one of
+        a fixed few, set by :mod:`ragkit.server.runner`)."""
+        self._refused.labels(reason).inc()
 
     @contextlib.contextmanager
     def in_flight(self, transport: Transport) -> Iterator[None]:
