@@ -161,9 +161,7 @@ class GrpcFront:
             raise
         finally:
             peer = _peer(context)
-            metadata = dict(
-                (k, v) for k, v in context.invocation_metadata() or () if isinstance(v, str)
-            )
+            metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
             record = AccessRecord(
                 transport="grpc",
                 method="POST",

@@ -11,6 +11,7 @@ once, by the gRPC front, with the gRPC method and status.
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,7 +41,8 @@ class RequestObserver:
         if self.log_requests:
             log_access(record)
 
-    def in_flight(self, transport: Transport) -> Any:
+    def in_flight(self, transport: Transport) -> AbstractContextManager[None]:
+        """Count a request as in flight while the block runs."""
         return self.metrics.in_flight(transport)
 
 
