@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -131,7 +132,12 @@ def _observe(state: ServerState, embedder: EmbeddingScheduler) -> RequestObserve
 
     def vitals() -> ServiceVitals | None:
         service = state.service
-        return service.vitals() if service is not None else None
+        if service is None:
+            return None
+        try:
+            return service.vitals()
+        except (RuntimeError, sqlite3.Error):  # closed under a scrape: shutting down
+            return None
 
     state.metrics = ServerMetrics(
         state.config.embedder, embedder.load, lambda: embedder.stats, vitals

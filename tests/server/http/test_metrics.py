@@ -171,3 +171,14 @@ async def test_openmetrics_when_asked(client: httpx.AsyncClient) -> None:
     )
     assert response.headers["content-type"].startswith("application/openmetrics-text")
     assert response.text.rstrip().endswith("# EOF")
+
+
+async def test_a_scrape_while_the_store_closes_still_answers(tmp_path: Path) -> None:
+    app = create_app(ServerConfig(data_dir=tmp_path / "data", embedder="hash"))
+    async with running(app) as client:
+        service = app.state.ragkit.service
+        service._db.close()  # as during shutdown, between the scrape's two reads
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert "ragkit_ready 0.0" in response.text
+    assert "ragkit_embed_queue_limit" in response.text
