@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,9 @@ from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.principal import LOCAL_USER, Principal
 from ragkit.types import FileSearch, GenerateContentRequest
+
+from ..http.test_file_search import create_store, upload_multipart
+from .test_upstream import Recorder, _serve
 
 GOOGLE = UpstreamConfig("google", GOOGLE_API_BASE_URL, api_key="operator-key")
 OPENAI = UpstreamConfig("openai", "http://llm.local/v1", api_key="sk-test", model="Llama-3 8B")
@@ -106,3 +110,31 @@ async def test_openai_upstream_answers_from_the_retrieved_chunks() -> None:
     assert CHUNK.text in body["messages"][0]["content"]
     assert response.candidates[0].grounding_metadata.grounding_chunks  # type: ignore[index,union-attr]
     assert service.file_search.asked[0][0] == "When was the Zephyr built?"  # type: ignore[union-attr]
+
+
+async def test_routes_answer_file_search_here_and_forward_the_rest(tmp_path: Path) -> None:
+    reply = {"candidates": [{"content": {"role": "model", "parts": [{"text": "In 1931."}]}}]}
+    fake = Recorder(lambda _: httpx.Response(200, json=reply))
+    async with _serve(tmp_path, GOOGLE, fake) as (http, _):
+        store = await create_store(http, displayName="Facts")
+        await upload_multipart(
+            http, store, CHUNK.text.encode(), {"displayName": "z.txt"}, "text/plain"
+        )
+        question = {"role": "user", "parts": [{"text": "When was the Zephyr built?"}]}
+        grounded = await http.post(
+            "/v1/models/gemini-2.5-flash:generateContent",
+            json={
+                "contents": [question],
+                "tools": [{"fileSearch": {"fileSearchStoreNames": [store]}}],
+            },
+        )
+        plain = await http.post(
+            "/v1/models/gemini-2.5-flash:generateContent", json={"contents": [question]}
+        )
+    assert grounded.status_code == 200, grounded.text
+    chunks = grounded.json()["candidates"][0]["groundingMetadata"]["groundingChunks"]
+    assert chunks[0]["retrievedContext"]["title"] == "z.txt"
+    sent = json.loads(fake.requests[0].content)
+    assert "tools" not in sent and CHUNK.text in json.dumps(sent["systemInstruction"])
+    assert plain.status_code == 200
+    assert json.loads(fake.requests[1].content) == {"contents": [question]}
