@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragkit import limits
-from ragkit.ingest import ChunkingConfig, LoadError, chunk_document, load
-from ragkit.ingest.errors import ChunkingConfigError, ChunkingError
-from ragkit.ingest.sync.plan import batches, fingerprint, prepare_document
+from ragkit.ingest import ChunkingConfig
+from ragkit.ingest.errors import ChunkingConfigError
+from ragkit.ingest.sync.plan import batches
 from ragkit.names import generate_id
 from ragkit.resources._common import custom_metadata
 from ragkit.server.errors import ApiError, invalid_argument
 from ragkit.server.media import FileService
+from ragkit.server.service.file_ingest import prepare_file
 from ragkit.server.service.file_search import STORES
 from ragkit.server.service.retriever import RetrieverService
 from ragkit.server.service.validation import check_metadata, parse_name
@@ -219,22 +220,7 @@ class FileSearchOperations:
             if "chunkingConfig" in request
             else None
         )
-        try:
-            loaded = load(source, data)
-            prepared = prepare_document(
-                loaded,
-                chunk_document(loaded, chunking),
-                source=source,
-                document_id=generate_id(named),
-                fingerprint=fingerprint(chunking, {}),
-                max_tokens=chunking.max_tokens,
-            )
-        except LoadError as exc:
-            raise invalid_argument(f"Cannot import {op.file_name}: {exc.reason}.") from exc
-        except ChunkingError as exc:
-            raise invalid_argument(f"Cannot import {op.file_name}: {exc}.") from exc
-        if prepared.problems:
-            raise invalid_argument(f"Cannot import {op.file_name}: {'; '.join(prepared.problems)}.")
+        prepared = prepare_file(source, data, chunking, generate_id(named), shown=op.file_name)
         # Unnamed uploads take the file's own title (a PDF's, a Markdown heading), as
         # their document is cited by it.
         display = named or prepared.display_name
