@@ -116,6 +116,10 @@ def check_import_request(
     return stored
 
 
+class _Stopped(Exception):
+    """The server is stopping while an import waits for the embedder."""
+
+
 @dataclass(frozen=True)
 class _Imported:
     document: str
@@ -183,9 +187,19 @@ class FileSearchOperations:
                 self._service.delete_document(current.owner, current.document_name, force=True)
         try:
             imported = self._import(current)
+        except _Stopped:
+            return  # the next start runs it again
         except ApiError as exc:
             self._service.finish_file_search_operation(
                 current, {"error": {"code": exc.code.value, "message": exc.message}}
+            )
+        except Exception:
+            # A bug, not the file's fault: log it, and end the operation so nobody polls
+            # forever.
+            logger.exception("file search worker: operation %s failed", current.name)
+            message = f"The import of {current.file_name} failed on the server; see its log."
+            self._service.finish_file_search_operation(
+                current, {"error": {"code": Code.INTERNAL.value, "message": message}}
             )
         else:
             store = f"{STORES}/{parse_name(imported.document, 'corpora', 'documents')[0]}"
@@ -251,6 +265,8 @@ class FileSearchOperations:
                         who, name, BatchCreateChunksRequest(requests=r)
                     )
                 )
+        except _Stopped:
+            raise  # stays PENDING; the next start removes it and imports again
         except BaseException:
             self._service.set_file_search_document_state(op, name, DocumentState.STATE_FAILED)
             raise
@@ -266,8 +282,10 @@ class FileSearchOperations:
                 return
             except ApiError as exc:
                 busy = exc.code is Code.RESOURCE_EXHAUSTED and exc.retry_after is not None
-                if not busy or self._stopping.is_set():
+                if not busy:
                     raise
+                if self._stopping.is_set():
+                    raise _Stopped from None
                 time.sleep(_BUSY_PAUSE_SECONDS)
         write()
 
