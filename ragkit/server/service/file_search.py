@@ -15,6 +15,7 @@ PERMISSION_DENIED either way, as for corpora and files.
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from typing import Any
 
 from ragkit import limits
@@ -299,9 +300,18 @@ class FileSearchStoresMixin(ServiceCore):
             rows.set_operation_file(conn, op.id, file_name)
 
     def pending_file_search_operations(self) -> list[rows.OperationRecord]:
-        """Operations to run (at startup: those a stop interrupted)."""
+        """Operations to run (at startup: those a stop interrupted); finished ones past
+        their lifetime are forgotten on the way."""
+        self.purge_file_search_operations()
         with self._db.read() as conn:
             return rows.pending_operations(conn)
+
+    def purge_file_search_operations(self) -> int:
+        """Forget finished operations older than ``FILE_SEARCH_OPERATION_TTL_SECONDS``
+        (their documents stay), so the table does not grow without bound."""
+        before = self._now() - timedelta(seconds=limits.FILE_SEARCH_OPERATION_TTL_SECONDS)
+        with self._db.write() as conn:
+            return rows.delete_finished_operations(conn, before)
 
     def file_search_operation(self, name: str) -> rows.OperationRecord | None:
         with self._db.read() as conn:

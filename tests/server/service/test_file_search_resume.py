@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from ragkit import limits
 from ragkit.server.media import FileService
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search_ops import FileSearchOperations
@@ -67,3 +69,20 @@ def test_an_interrupted_import_runs_again_from_a_clean_slate(
         assert (counted.active_documents_count, counted.pending_documents_count) == (1, 0)
     finally:
         files.close()
+
+
+def test_finished_operations_are_forgotten_after_their_lifetime(
+    service: RetrieverService,
+) -> None:
+    store = service.create_file_search_store(
+        OWNER, FileSearchStore(display_name="Old"), default_embedding_model="models/x"
+    )
+    assert store.name is not None
+    op = service.begin_file_search_operation(
+        OWNER, store.name, kind="import", request={}, file_name="files/x"
+    )
+    service.finish_file_search_operation(op, {"response": {}})
+    assert service.purge_file_search_operations() == 0  # still fresh
+    service._last = service._now() + timedelta(seconds=limits.FILE_SEARCH_OPERATION_TTL_SECONDS + 1)
+    assert service.purge_file_search_operations() == 1
+    assert service.file_search_operation(op.name) is None
