@@ -275,9 +275,11 @@ def set_operation_document(conn: sqlite3.Connection, op_id: int, document_name: 
 
 
 def delete_finished_operations(conn: sqlite3.Connection, before: datetime) -> int:
-    """Forget operations that finished and were created before ``before``."""
+    """Forget operations created before ``before`` that finished, or whose upload never
+    got its file."""
     cursor = conn.execute(
-        "DELETE FROM file_search_operations WHERE done = 1 AND create_time < ?",
+        "DELETE FROM file_search_operations"
+        " WHERE (done = 1 OR file_name IS NULL) AND create_time < ?",
         (format_time(before),),
     )
     return cursor.rowcount

@@ -12,7 +12,7 @@ from ragkit.server.media import FileService
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search_ops import FileSearchOperations
 from ragkit.server.store.file_search import DocumentFacts
-from ragkit.types import Document, DocumentState, FileSearchStore
+from ragkit.types import Code, Document, DocumentState, FileSearchStore
 
 from .conftest import OWNER
 
@@ -86,3 +86,19 @@ def test_finished_operations_are_forgotten_after_their_lifetime(
     service._last = service._now() + timedelta(seconds=limits.FILE_SEARCH_OPERATION_TTL_SECONDS + 1)
     assert service.purge_file_search_operations() == 1
     assert service.file_search_operation(op.name) is None
+
+
+def test_an_upload_never_finalized_reads_as_expired(service: RetrieverService) -> None:
+    store = service.create_file_search_store(
+        OWNER, FileSearchStore(display_name="Abandoned"), default_embedding_model="models/x"
+    )
+    assert store.name is not None
+    op = service.begin_file_search_operation(
+        OWNER, store.name, kind="upload", request={}, upload_session="s1"
+    )
+    assert service.get_file_search_operation(OWNER, op.name).done is False
+    service._last = service._now() + timedelta(seconds=limits.FILE_TTL_SECONDS + 1)
+    expired = service.get_file_search_operation(OWNER, op.name)
+    assert expired.done is True and expired.error is not None
+    assert expired.error.code == Code.DEADLINE_EXCEEDED.value
+    assert service.purge_file_search_operations() == 1
