@@ -26,6 +26,7 @@ from ragkit.server.service.file_search_ops import FileSearchOperations
 
 if TYPE_CHECKING:
     from ragkit.server.grpc import RunningGrpc
+    from ragkit.server.metrics import ServerMetrics
 
 __all__ = [
     "Batches",
@@ -55,6 +56,8 @@ class ServerState:
     batches: BatchService | None = None
     #: The gRPC front, while it runs (``ServerConfig.grpc_port`` set).
     grpc: RunningGrpc | None = None
+    #: The app's Prometheus metrics (``GET /metrics``).
+    metrics: ServerMetrics | None = None
     #: The worker running File Search import/upload operations.
     file_search: FileSearchOperations | None = None
 
