@@ -175,6 +175,13 @@ def _translated_errors() -> Iterator[None]:
         raise _unavailable(error) from error
     except psycopg.IntegrityError as error:  # one exception type for the stores, as on SQLite
         raise sqlite3.IntegrityError(str(error)) from error
+    except psycopg.errors.UndefinedTable as error:
+        # A table only the SQLite series has yet (File Search): say so, never a 500.
+        raise ApiError(
+            Code.UNIMPLEMENTED,
+            "This method is not available on the PostgreSQL backend yet"
+            f" ({error.diag.message_primary}); serve it from SQLite (without --database).",
+        ) from error
 
 
 def _unavailable(error: Exception) -> ApiError:
