@@ -175,8 +175,11 @@ def put_document_facts(
     conn: Connection, document_id: int, corpus_id: int, facts: DocumentFacts
 ) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO file_search_documents"
-        " (document_id, corpus_id, state, size_bytes, mime_type) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO file_search_documents"
+        " (document_id, corpus_id, state, size_bytes, mime_type) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (document_id) DO UPDATE SET corpus_id = excluded.corpus_id,"
+        " state = excluded.state, size_bytes = excluded.size_bytes,"
+        " mime_type = excluded.mime_type",
         (document_id, corpus_id, facts.state, facts.size_bytes, facts.mime_type),
     )
 
