@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -47,6 +47,7 @@ from ragkit.server.models.evidence import (
     answer_form_matches,
     answer_form_terms,
     answer_type_matches,
+    answerability_features,
     answerable_probability,
     asks_procedure,
     asks_yes_no,
@@ -137,6 +138,9 @@ class Answer:
     composed_by: str = "local"
     #: Why the local answerer answered although a model was configured (``None``: it was not).
     fallback: str | None = None
+    #: The features ``answerable_probability`` was computed from (see
+    #: :func:`~ragkit.server.models.evidence.answerability_features`), for calibration.
+    features: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -196,9 +200,10 @@ class Answerer:
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
         ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
-        probability = _probability(
+        features = _features(
             question, question_terms, sentences, vectors, evidence, ranking, passages
         )
+        probability = answerable_probability(features)
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
@@ -210,6 +215,7 @@ class Answerer:
             text=_join(spans, separator),
             spans=spans,
             answerable_probability=probability,
+            features=features,
         )
 
     def close(self) -> None:
@@ -449,7 +455,7 @@ def _jitter(question: str, temperature: float, n: int) -> npt.NDArray[np.float64
     return rng.uniform(0.0, _TEMPERATURE_JITTER * min(temperature, 1.0), n)
 
 
-def _probability(
+def _features(
     question: str,
     question_terms: set[str],
     sentences: list[_Sentence],
@@ -457,17 +463,20 @@ def _probability(
     evidence: Evidence,
     ranking: list[int],
     passages: Sequence[Passage],
-) -> float:
+) -> dict[str, float]:
     best = ranking[0]
     runners_up = ranking[1:3]
     agreement = float(np.mean(vectors[runners_up] @ vectors[best])) if runners_up else 0.0
-    return answerable_probability(
+    scores = [p.score for p in passages if p.score is not None]
+    return answerability_features(
         dense=float(evidence.dense[best]),
         coverage=0.5 * float(evidence.context_coverage[best] + evidence.subject_coverage[best]),
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),
-        retrieval=passages[sentences[best].passage_index].score,
+        form_match=answer_form_matches(question, sentences[best].text),
+        retrieval=scores if len(scores) == len(passages) else None,
+        best_passage=sentences[best].passage_index,
     )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +49,7 @@ __all__ = [
     "answer_form_matches",
     "answer_form_terms",
     "answer_type_matches",
+    "answerability_features",
     "answerable_probability",
     "asks_procedure",
     "asks_yes_no",
@@ -113,7 +114,7 @@ PROBABILITY_WEIGHTS = {
     "agreement": 0.5,
     "answer_type": 1.5,
     "novelty": 1.0,
-    "retrieval": 4.0,
+    "retrieval_excess": 4.0,
 }
 PROBABILITY_BIAS = -8.0
 #: The retrieval score (``chunkRelevanceScore``) of the best sentence's passage counts as
@@ -130,6 +131,15 @@ PROBABILITY_BIAS = -8.0
 #: keeps embedders whose scores run lower (``hash``) from being refused wholesale.
 #: Passages without a score (inline passages) are unaffected.
 RETRIEVAL_CENTER = 0.6
+#: The retrieval features of passages without a retrieval score (inline passages).
+UNSCORED = {
+    "retrieval": RETRIEVAL_CENTER,
+    "retrieval_excess": 0.0,
+    "retrieval_top": RETRIEVAL_CENTER,
+    "retrieval_margin": 0.0,
+    "retrieval_gap": 0.0,
+    "best_is_top": 1.0,
+}
 
 _NUMBER_WORDS = wordset("""
     zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
@@ -410,29 +420,53 @@ def novelty(question_terms: set[str], sentence_terms: set[str]) -> float:
     return min(1.0, len(sentence_terms - question_terms) / 3.0)
 
 
-def answerable_probability(
+def answerability_features(
     *,
     dense: float,
     coverage: float,
     agreement: float,
     type_match: bool,
     novelty: float,
-    retrieval: float | None = None,
-) -> float:
-    """Logistic of the best sentence's evidence; see :data:`PROBABILITY_WEIGHTS`.
+    form_match: bool,
+    retrieval: Sequence[float] | None,
+    best_passage: int,
+) -> dict[str, float]:
+    """The evidence :func:`answerable_probability` weighs, from the best sentence and the
+    retrieval that found its passage.
 
-    ``retrieval``: the retrieval score of the best sentence's passage (``None``: unknown,
-    counted as :data:`RETRIEVAL_CENTER`).
+    ``retrieval`` holds the passages' retrieval scores in the order given (``None`` when
+    they are not all known, as for inline passages: then the retrieval features take the
+    values :data:`UNSCORED` gives them); ``best_passage`` is the index of the best
+    sentence's passage.
     """
-    w = PROBABILITY_WEIGHTS
-    score = RETRIEVAL_CENTER if retrieval is None else min(1.0, max(0.0, retrieval))
-    z = (
-        PROBABILITY_BIAS
-        + w["dense"] * dense
-        + w["coverage"] * coverage
-        + w["agreement"] * agreement
-        + w["answer_type"] * float(type_match)
-        + w["novelty"] * novelty
-        + w["retrieval"] * max(0.0, score - RETRIEVAL_CENTER)
+    features = {
+        "dense": dense,
+        "coverage": coverage,
+        "agreement": agreement,
+        "answer_type": float(type_match),
+        "novelty": novelty,
+        "answer_form": float(form_match),
+    }
+    if not retrieval:
+        features.update(UNSCORED)
+        return features
+    clipped = [min(1.0, max(0.0, s)) for s in retrieval]
+    top = max(clipped)
+    rest = sorted(clipped, reverse=True)[1:]
+    features.update(
+        {
+            "retrieval": clipped[best_passage],
+            "retrieval_excess": max(0.0, clipped[best_passage] - RETRIEVAL_CENTER),
+            "retrieval_top": top,
+            "retrieval_margin": top - rest[0] if rest else 0.0,
+            "retrieval_gap": top - float(np.mean(rest)) if rest else 0.0,
+            "best_is_top": float(clipped[best_passage] >= top),
+        }
     )
+    return features
+
+
+def answerable_probability(features: Mapping[str, float]) -> float:
+    """Logistic of :func:`answerability_features`; see :data:`PROBABILITY_WEIGHTS`."""
+    z = PROBABILITY_BIAS + sum(w * features.get(name, 0.0) for name, w in PROBABILITY_WEIGHTS.items())
     return 1.0 / (1.0 + math.exp(-z))
