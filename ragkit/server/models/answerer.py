@@ -468,7 +468,8 @@ def _features(
     runners_up = ranking[1:3]
     agreement = float(np.mean(vectors[runners_up] @ vectors[best])) if runners_up else 0.0
     scores = [p.score for p in passages if p.score is not None]
-    return answerability_features(
+    embedded = evidence.dense[np.any(vectors != 0, axis=1)]
+    features = answerability_features(
         dense=float(evidence.dense[best]),
         coverage=0.5 * float(evidence.context_coverage[best] + evidence.subject_coverage[best]),
         agreement=agreement,
@@ -478,6 +479,11 @@ def _features(
         retrieval=scores if len(scores) == len(passages) else None,
         best_passage=sentences[best].passage_index,
     )
+    features["dense_max"] = float(np.max(embedded)) if len(embedded) else 0.0
+    features["dense_contrast"] = (
+        float(evidence.dense[best] - np.median(embedded)) if len(embedded) else 0.0
+    )
+    return features
 
 
 def _is_duplicate(
