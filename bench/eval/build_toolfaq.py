@@ -310,7 +310,10 @@ def main() -> int:
                     answers=(reference,),
                     unanswerable=unanswerable,
                     split="tune" if _fraction(f"split\0{qid}") < 0.5 else "heldout",
-                    meta={"kind": "unanswerable" if unanswerable else "faq", "source": entry.source},
+                    meta={
+                        "kind": "unanswerable" if unanswerable else "faq",
+                        "source": entry.source,
+                    },
                 )
             )
     corpus = args.cache / "sets" / SET_NAME

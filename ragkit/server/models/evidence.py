@@ -468,5 +468,7 @@ def answerability_features(
 
 def answerable_probability(features: Mapping[str, float]) -> float:
     """Logistic of :func:`answerability_features`; see :data:`PROBABILITY_WEIGHTS`."""
-    z = PROBABILITY_BIAS + sum(w * features.get(name, 0.0) for name, w in PROBABILITY_WEIGHTS.items())
+    z = PROBABILITY_BIAS + sum(
+        w * features.get(name, 0.0) for name, w in PROBABILITY_WEIGHTS.items()
+    )
     return 1.0 / (1.0 + math.exp(-z))
