@@ -289,3 +289,18 @@ def test_faq_prose_answers_outrank_near_misses(answerer: Answerer) -> None:
 
     assert min(high) > max(low)
     assert min(high) >= 0.5 and sum(p < 0.5 for p in low) >= 2
+
+
+def test_a_quoted_title_does_not_lend_its_meaning_to_a_pointer() -> None:
+    embedder = HashEmbedder()
+    question = "What is in the glaze cupboard?"
+    pointer = (
+        "Spare lids are kept there too; see Section 4.2, \u201cWhat is in the glaze "
+        "cupboard?\u201d."
+    )
+    answer = Answerer(embedder).answer(question, [Passage("p", pointer, 0.6)])
+    whole = float(
+        embedder.embed([pointer], kind="document")[0] @ embedder.embed([question], kind="query")[0]
+    )
+
+    assert answer.features["dense"] < whole

@@ -279,7 +279,9 @@ class Answerer:
         lexical = score(np.zeros(len(sentences)))
         chosen = np.sort(np.argsort(-lexical.relevance, kind="stable")[:DENSE_BUDGET])
         vectors = np.zeros((len(sentences), self.embedder.dimensions), dtype=np.float32)
-        vectors[chosen] = self._embed_documents([sentences[i].text for i in chosen])
+        # A quoted section title is another section's name ('see Section 6.10, "What's in
+        # the pool directory?"'): it would make a pointer look like the answer it points to.
+        vectors[chosen] = self._embed_documents([_own_words(sentences[i].text) for i in chosen])
         query = self.embedder.embed([question], kind="query")[0]
         return vectors, score((vectors @ query).astype(np.float64))
 
@@ -361,6 +363,12 @@ _QUOTED_TITLE = re.compile(
     r"|\"[^\"]*\?[^\"]{0,3}\")"
     r"|\b(?:Section|Chapter|Appendix)\s+[\w.]+,?\s*(?:\u201c[^\u201d]*\u201d|\"[^\"]*\")"
 )
+
+
+def _own_words(text: str) -> str:
+    """``text`` without the section titles it quotes (unchanged when nothing else is left)."""
+    stripped = _QUOTED_TITLE.sub(" ", text)
+    return stripped if any(c.isalnum() for c in stripped) else text
 
 
 def _quotes_only(text: str) -> bool:
