@@ -12,7 +12,8 @@ weighted alike so the largest does not decide alone; the script prints the weigh
 paste into ``PROBABILITY_WEIGHTS`` / ``PROBABILITY_BIAS`` and the AUROC and ECE the fitted
 model and the shipped one give on every split named. ``--features`` chooses the features.
 A ``SET:SPLIT:EMBEDDER:RANKING`` names a dump of another retrieval (e.g.
-``pg15:tune:hash:bm25``).
+``pg15:tune:hash:bm25``); ``debfaq-q:tune`` the corpus whose chunks keep their question
+lines (``--with-questions``).
 """
 
 from __future__ import annotations
@@ -51,15 +52,17 @@ DEFAULT_FEATURES = (
 def _rows(spec: str, cache: Path) -> list[dict[str, object]]:
     name, split, *retrieval = spec.split(":")
     embedder, ranking = retrieval if retrieval else ("minilm", "dense")
+    # "debfaq-q": the raw-chunk set whose chunks keep their question lines.
+    questions = name.endswith("-q")
     args = SimpleNamespace(
         cache=cache,
-        set=name,
+        set=name.removesuffix("-q"),
         split=split,
         embedder=embedder,
         ranking=ranking,
         chunk_tokens=200,
         no_context=False,
-        with_questions=False,
+        with_questions=questions,
     )
     rows: list[dict[str, object]] = json.loads(answer_loop._dump_path(args).read_text("utf-8"))
     return rows
