@@ -136,11 +136,13 @@ RETRIEVAL_CENTER = 0.6
 #: scores run low (``hash``) are not refused for it.
 RETRIEVAL_FLOOR = 0.4
 #: The retrieval features of passages without a retrieval score (inline passages): a
-#: typical top score, nothing standing out.
+#: typical top score, nothing standing out; ``retrieval_floor``, the one the probability
+#: weighs, counts just above :data:`RETRIEVAL_FLOOR`, since nothing measured how well the
+#: passages match (at a typical hit's 0.6, an unrelated inline passage kept 0.24).
 UNSCORED = {
     "retrieval": RETRIEVAL_CENTER,
     "retrieval_top": RETRIEVAL_CENTER,
-    "retrieval_floor": RETRIEVAL_CENTER,
+    "retrieval_floor": 0.45,
     "retrieval_margin": 0.0,
     "retrieval_gap": 0.0,
     "best_is_top": 1.0,
