@@ -25,6 +25,7 @@ from ragkit.server.service import RetrieverService
 
 if TYPE_CHECKING:
     from ragkit.server.grpc import RunningGrpc
+    from ragkit.server.metrics import ServerMetrics
 
 __all__ = [
     "Batches",
@@ -54,6 +55,8 @@ class ServerState:
     batches: BatchService | None = None
     #: The gRPC front, while it runs (``ServerConfig.grpc_port`` set).
     grpc: RunningGrpc | None = None
+    #: The app's Prometheus metrics (``GET /metrics``).
+    metrics: ServerMetrics | None = None
 
 
 def server_state(request: Request) -> ServerState:

@@ -21,6 +21,7 @@ from ragkit.server.routes import (
     documents,
     files,
     health,
+    metrics,
     models,
     permissions,
     uploads,
@@ -76,6 +77,7 @@ def api_router() -> APIRouter:
     router.include_router(models.unserved_router)
     root = APIRouter()
     root.include_router(health.router)
+    root.include_router(metrics.router)
     root.include_router(uploads.router)
     root.include_router(router)
     root.include_router(_v1_router())
