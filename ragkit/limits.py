@@ -136,3 +136,23 @@ DEFAULT_BODY_TIMEOUT: Final = 30.0
 #: Open connections at most (``ragkit serve --max-connections``); keep it under the
 #: process's open-file limit (``ulimit -n``).
 DEFAULT_MAX_CONNECTIONS: Final = 1000
+
+# --- File Search stores (Google's File Search documentation, 2025-11) -------------------
+
+#: File Search stores per project (Google: 10; ragkit: per principal, ``Quotas``).
+MAX_FILE_SEARCH_STORES_PER_PROJECT: Final = 10
+#: Largest file a store imports (Google: 100 MB per document).
+MAX_FILE_SEARCH_FILE_BYTES: Final = 100 * 1024 * 1024
+#: Page sizes of ``fileSearchStores.list`` and ``fileSearchStores.documents.list``.
+MAX_FILE_SEARCH_STORES_PAGE_SIZE: Final = 20
+MAX_FILE_SEARCH_DOCUMENTS_PAGE_SIZE: Final = 20
+#: ``chunkingConfig.whiteSpaceConfig.maxTokensPerChunk`` at most (Google: 512 words).
+MAX_WHITE_SPACE_TOKENS_PER_CHUNK: Final = 512
+#: Chunks the ``fileSearch`` tool retrieves when ``topK`` is unset.
+DEFAULT_FILE_SEARCH_TOP_K: Final = 5
+#: ``topK`` of the ``fileSearch`` tool at most (as ``resultsCount`` of corpora:query).
+MAX_FILE_SEARCH_TOP_K: Final = 100
+#: Seconds a finished import/upload operation stays readable (ragkit's choice: 2 days,
+#: the lifetime of a Files API file and of an upload session; at least FILE_TTL_SECONDS,
+#: so an upload never finalized reads as expired before it is forgotten).
+FILE_SEARCH_OPERATION_TTL_SECONDS: Final = 48 * 3600

@@ -15,7 +15,9 @@ Described the way Google describes its own, each with token limits and methods:
   ``models/embedding-gecko-001`` (``embedText``, ``batchEmbedText``).
 
 Aliases, decision: so that an app written for Google finds its default model names, the
-catalog also lists ``models/gemini-2.0-flash`` (the local composer) and
+catalog also lists ``models/gemini-2.0-flash`` and the Gemini names File Search users
+write (``gemini-2.5-flash``, ``gemini-2.5-pro``, ``gemini-flash-latest``...: the local
+composer, see :data:`GEMINI_ALIASES`) and
 ``models/text-embedding-004`` / ``models/embedding-001`` (the local embedder) as entries
 of their own whose description says what really answers. Aliases step aside for a real
 model: with any upstream configured the Gemini name is forwarded there, and with a Google
@@ -47,6 +49,7 @@ from ragkit.types import ListModelsResponse, Model
 __all__ = [
     "AQA_MODEL",
     "GEMINI_ALIAS",
+    "GEMINI_ALIASES",
     "LOCAL_MODEL",
     "ModelCatalog",
     "Role",
@@ -61,6 +64,18 @@ AQA_MODEL = "models/aqa"
 LOCAL_MODEL = "models/ragkit-local"
 #: The Gemini name a Google client would use, served by the local composer.
 GEMINI_ALIAS = "models/gemini-2.0-flash"
+#: The Gemini names File Search users write today (Google's File Search guide uses
+#: gemini-2.5-flash), served like GEMINI_ALIAS: by the local composer without an upstream,
+#: by the upstream with one.
+GEMINI_ALIASES = (
+    GEMINI_ALIAS,
+    "models/gemini-2.5-flash",
+    "models/gemini-2.5-pro",
+    "models/gemini-2.5-flash-lite",
+    "models/gemini-flash-latest",
+    "models/gemini-flash-lite-latest",
+    "models/gemini-pro-latest",
+)
 _EMBEDDING_ALIASES = ("models/text-embedding-004", "models/embedding-001")
 # What Google publishes for models/aqa.
 _AQA_INPUT_TOKEN_LIMIT = 7_168
@@ -196,7 +211,7 @@ def build_catalog(
         (_composer(LOCAL_MODEL, generate_methods), "generative"),
     ]
     if upstream is None:
-        entries.append((_composer(GEMINI_ALIAS, generate_methods), "generative"))
+        entries += [(_composer(a, generate_methods), "generative") for a in GEMINI_ALIASES]
     if upstream is None or upstream.kind != "google":
         entries += [
             (_embedding(embedder, a, embed_methods), "embedding") for a in _EMBEDDING_ALIASES
