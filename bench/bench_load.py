@@ -7,6 +7,8 @@ runs a bounded window of read traffic: each of ``c`` clients loops over
 of 4). Each level runs twice: alone, and while ``--writers`` clients keep sending
 ``batchCreate`` requests of 100 new chunks to another corpus (bulk ingestion). Requests that
 complete inside the measured window (after a warm-up) count, for throughput and latency.
+Every question text is unique (a request counter is appended), so the server's
+query-embedding cache never answers one; ``--repeat-questions`` draws from a fixed 300.
 
 Printed per level and request type: requests/s, p50 and p99 latency (ms); then the two
 targets of issue 12 (query p99 at c=16 during ingestion <= 5x query p50 at c=1 alone; read
@@ -168,7 +170,7 @@ def read_body(kind: str, corpus: str, question: str) -> tuple[str, dict[str, Any
 
 async def reader(
     http: httpx.AsyncClient, corpus: str, questions: list[str], seed: int, window: Window,
-    start: float, end: float,
+    start: float, end: float, repeat: bool,
 ) -> None:  # fmt: skip
     rng = random.Random(seed)
     for n in itertools.count(seed):
@@ -176,7 +178,10 @@ async def reader(
         if now >= end:
             return
         kind = ANSWER if n % 4 == 3 else QUERY
-        path, body = read_body(kind, corpus, rng.choice(questions))
+        question = rng.choice(questions)
+        if not repeat:  # never the same text twice: no query-embedding cache hits
+            question = f"{question} {seed}x{n}"
+        path, body = read_body(kind, corpus, question)
         response = await call(http, path, body)
         window.record(kind, now, time.perf_counter(), response.status_code, start, end)
 
@@ -196,7 +201,7 @@ async def writer(
 
 async def run_level(
     http: httpx.AsyncClient, corpus: str, questions: list[str], level: int, writers: list[str],
-    seconds: float, warmup: float,
+    seconds: float, warmup: float, repeat: bool,
 ) -> Window:  # fmt: skip
     window = Window(seconds)
     begin = time.perf_counter()
@@ -206,7 +211,7 @@ async def run_level(
         for i, doc in enumerate(writers)
     ]
     await asyncio.gather(
-        *(reader(http, corpus, questions, i, window, start, end) for i in range(level))
+        *(reader(http, corpus, questions, i, window, start, end, repeat) for i in range(level))
     )
     for task in write_tasks:  # an abandoned batchCreate is dropped by the server
         task.cancel()
@@ -278,7 +283,7 @@ async def bench(args: argparse.Namespace, url: str) -> dict[tuple[str, int], Win
             for level in args.levels:
                 window = await run_level(
                     http, corpus, questions, level, writers if mode == "ingesting" else [],
-                    args.seconds, args.warmup,
+                    args.seconds, args.warmup, args.repeat_questions,
                 )  # fmt: skip
                 results[(mode, level)] = window
                 print(
@@ -302,6 +307,12 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=2, help="ingesting clients (2)")
     parser.add_argument("--serve-arg", action="append", default=[], help="extra serve flag")
     parser.add_argument(
+        "--repeat-questions",
+        action="store_true",
+        help="draw questions from a fixed 300 (default: each text unique, so no request is "
+        "served from the server's query-embedding cache)",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, help="keep the server's data here and reuse its loaded corpus"
     )
     args = parser.parse_args()
@@ -316,7 +327,8 @@ def main() -> None:
     print()
     print(
         f"bench_load: embedder {args.embedder}, {args.chunks} chunks, {args.seconds:.0f} s "
-        f"windows, {args.writers} ingesting clients (batchCreate x100), {os.cpu_count()} CPUs"
+        f"windows, {args.writers} ingesting clients (batchCreate x100), {os.cpu_count()} CPUs, "
+        f"{'repeated' if args.repeat_questions else 'unique'} questions"
     )
     print_table(results)
     print()

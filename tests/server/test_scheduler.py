@@ -263,3 +263,13 @@ def test_background_work_waits_for_room_instead_of_429(lanes) -> None:  # type: 
     for thread in (running, queued, background):
         thread.join(5)
     assert outcome[0].shape == (2, 16)  # type: ignore[union-attr]
+
+
+def test_a_repeated_search_query_is_not_embedded_again(lanes) -> None:  # type: ignore[no-untyped-def]
+    scheduler, query, _ = lanes
+    first = scheduler.embed(["how do I vacuum?"], kind="query")
+    again = scheduler.embed(["how do I vacuum?"], kind="query")
+    scheduler.embed(["how do I vacuum?"], kind="document")  # other kinds are not remembered
+    assert np.array_equal(first, again)
+    assert query.calls == [1, 1]
+    assert scheduler.stats.query_cached_texts == 1

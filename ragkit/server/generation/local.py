@@ -183,9 +183,7 @@ class LocalGenerativeModel:
     def _compose(self, question: str, passages: list[Passage], sampling: Sampling) -> list[str]:
         if not passages:
             return [NO_CONTEXT] * sampling.candidate_count
-        answerer = Answerer(
-            MemoEmbedder(self.answerer.embedder), self.answerer.sentence_vectors
-        )
+        answerer = Answerer(MemoEmbedder(self.answerer.embedder), self.answerer.sentence_vectors)
         texts: list[str] = []
         remaining = passages
         for k in range(sampling.candidate_count):

@@ -260,21 +260,30 @@ class Answerer:
             ]
         )
 
+        # What does not depend on the dense scores is computed once for both passes.
+        aligned = [_aligned(question_terms, s.terms) for s in sentences]
+        contexts = [passage_terms[s.passage_index] for s in sentences]
+        antecedents = _antecedent_terms(sentences)
+        word_counts = [len(s.text.split()) for s in sentences]
+        typed = [answer_type_matches(question, s.text) for s in sentences]
+        form_terms = answer_form_terms(question)
+        formed = [
+            answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
+            for s in sentences
+        ]
+
         def score(dense: npt.NDArray[np.float64]) -> Evidence:
             return score_sentences(
                 question_terms,
-                [_aligned(question_terms, s.terms) for s in sentences],
-                [passage_terms[s.passage_index] for s in sentences],
-                _antecedent_terms(sentences),
+                aligned,
+                contexts,
+                antecedents,
                 dense,
                 priors,
-                [len(s.text.split()) for s in sentences],
-                [answer_type_matches(question, s.text) for s in sentences],
-                form_terms=answer_form_terms(question),
-                form_matches=[
-                    answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
-                    for s in sentences
-                ],
+                word_counts,
+                typed,
+                form_terms=form_terms,
+                form_matches=formed,
             )
 
         lexical = score(np.zeros(len(sentences)))

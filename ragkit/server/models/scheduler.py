@@ -23,7 +23,9 @@ than the machine has (:func:`bulk_threads`), so bulk work always leaves a core t
 
 Every slice the bulk lane computes is remembered by content hash in a bounded cache, so a
 client that retries a batch after a timeout (the first attempt dropped half-way) does not pay
-twice for the slices already embedded.
+twice for the slices already embedded. The priority lane likewise remembers the last
+:data:`QUERY_CACHE_SIZE` search queries: ``generateAnswer`` embeds its question for the
+retrieval and again to score sentences, and the second one is then free.
 
 Example::
 
@@ -58,6 +60,7 @@ from ragkit.types.status import Code
 __all__ = [
     "BULK_SLICE",
     "DEFAULT_QUEUE_DEPTH",
+    "QUERY_CACHE_SIZE",
     "EmbeddingScheduler",
     "SchedulerStats",
     "bulk_threads",
@@ -73,6 +76,8 @@ MAX_QUERY_BATCH = 64
 BULK_SLICE = 32
 #: Embeddings of bulk texts remembered by content hash (384 floats each: 12 MB).
 DEFAULT_CACHE_SIZE = 8192
+#: Search-query embeddings remembered by the priority lane (384 floats each: 1.5 MB).
+QUERY_CACHE_SIZE = 1024
 # How often a waiting request thread looks whether its client is gone.
 _POLL_SECONDS = 0.1
 # Retry-After bounds, in seconds.
@@ -100,6 +105,7 @@ class SchedulerStats:
 
     query_calls: int = 0
     query_texts: int = 0
+    query_cached_texts: int = 0
     bulk_jobs: int = 0
     bulk_texts: int = 0
     bulk_cached_texts: int = 0
@@ -121,6 +127,10 @@ class _Request:
 class _Job(_Request):
     cancel: Cancellation | None = None
     state: Literal["queued", "running", "finished"] = "queued"
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def _cancelled_error(cancel: Cancellation) -> ApiError:
@@ -170,6 +180,7 @@ class EmbeddingScheduler:
         self._remaining_texts = 0
         self._seconds_per_text = _INITIAL_SECONDS_PER_TEXT
         self._cache: OrderedDict[tuple[str, bytes], Vectors] = OrderedDict()
+        self._query_cache: OrderedDict[bytes, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._closed = False
@@ -218,6 +229,15 @@ class EmbeddingScheduler:
             raise TypeError("embed() takes a sequence of strings, not a single string.")
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        keys = [_digest(text) for text in texts] if kind == "query" else []
+        if keys:
+            with self._cache_lock:
+                found = [self._query_cache.get(key) for key in keys]
+                if all(vector is not None for vector in found):
+                    for key in keys:
+                        self._query_cache.move_to_end(key)
+                    self.stats.query_cached_texts += len(keys)
+                    return np.stack(found)  # type: ignore[arg-type]
         self._ensure_started()
         request = _Request(list(texts), kind)
         with self._lock:
@@ -225,7 +245,15 @@ class EmbeddingScheduler:
             self._queries.append(request)
             self._lock.notify_all()
         request.done.wait()
-        return self._outcome(request)
+        vectors = self._outcome(request)
+        if keys:
+            with self._cache_lock:
+                for key, vector in zip(keys, vectors, strict=True):
+                    self._query_cache[key] = vector.copy()
+                    self._query_cache.move_to_end(key)
+                while len(self._query_cache) > QUERY_CACHE_SIZE:
+                    self._query_cache.popitem(last=False)
+        return vectors
 
     def _run_queries(self) -> None:
         while True:
@@ -456,7 +484,7 @@ class EmbeddingScheduler:
     def _cached(self, kind: EmbedKind, text: str) -> Vectors | None:
         if not self._cache_size:
             return None
-        key = (kind, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest())
+        key = (kind, _digest(text))
         with self._cache_lock:
             found = self._cache.get(key)
             if found is not None:
@@ -466,7 +494,7 @@ class EmbeddingScheduler:
     def _remember(self, kind: EmbedKind, text: str, vector: Vectors) -> None:
         if not self._cache_size:
             return
-        key = (kind, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest())
+        key = (kind, _digest(text))
         with self._cache_lock:
             self._cache[key] = vector.copy()
             self._cache.move_to_end(key)
