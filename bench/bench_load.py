@@ -89,6 +89,8 @@ def ragkit_serve(data_dir: Path, embedder: str, extra: list[str]) -> Iterator[tu
                 time.sleep(0.2)
         yield url, proc.pid
     finally:
+        if proc.poll() is not None:
+            print(f"ragkit serve died with exit code {proc.returncode}: see {log.name}")
         proc.terminate()
         proc.wait(timeout=60)
         log.close()
