@@ -57,6 +57,7 @@ from ragkit.server.models.evidence import (
 )
 from ragkit.server.models.followup import resolve_followup
 from ragkit.server.models.lexical import content_terms
+from ragkit.server.models.sentence_vectors import SentenceVectors
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
 from ragkit.server.models.titles import introduced, is_heading, title_match
 from ragkit.server.models.titles import title_end as passage_title_end
@@ -166,10 +167,16 @@ class Answerer:
     Args:
         embedder: supplies dense similarity; any
             :class:`~ragkit.server.models.embedding.Embedder`.
+        sentence_vectors: where sentence vectors are remembered between answers (default:
+            a new :class:`~ragkit.server.models.sentence_vectors.SentenceVectors` of the
+            default size), so the sentences of a chunk retrieved again are not embedded again.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, sentence_vectors: SentenceVectors | None = None) -> None:
         self.embedder = embedder
+        self.sentence_vectors = (
+            sentence_vectors if sentence_vectors is not None else SentenceVectors()
+        )
 
     def answer(
         self,
@@ -259,21 +266,30 @@ class Answerer:
             ]
         )
 
+        # What does not depend on the dense scores is computed once for both passes.
+        aligned = [_aligned(question_terms, s.terms) for s in sentences]
+        contexts = [passage_terms[s.passage_index] for s in sentences]
+        antecedents = _antecedent_terms(sentences)
+        word_counts = [len(s.text.split()) for s in sentences]
+        typed = [answer_type_matches(question, s.text) for s in sentences]
+        form_terms = answer_form_terms(question)
+        formed = [
+            answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
+            for s in sentences
+        ]
+
         def score(dense: npt.NDArray[np.float64]) -> Evidence:
             return score_sentences(
                 question_terms,
-                [_aligned(question_terms, s.terms) for s in sentences],
-                [passage_terms[s.passage_index] for s in sentences],
-                _antecedent_terms(sentences),
+                aligned,
+                contexts,
+                antecedents,
                 dense,
                 priors,
-                [len(s.text.split()) for s in sentences],
-                [answer_type_matches(question, s.text) for s in sentences],
-                form_terms=answer_form_terms(question),
-                form_matches=[
-                    answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
-                    for s in sentences
-                ],
+                word_counts,
+                typed,
+                form_terms=form_terms,
+                form_matches=formed,
             )
 
         lexical = score(np.zeros(len(sentences)))
@@ -286,14 +302,7 @@ class Answerer:
         return vectors, score((vectors @ query).astype(np.float64))
 
     def _embed_documents(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        step = max(1, self.embedder.batch_size)
-        flat = [" ".join(t.split()) for t in texts]
-        return np.concatenate(
-            [
-                self.embedder.embed(flat[i : i + step], kind="document")
-                for i in range(0, len(flat), step)
-            ]
-        )
+        return self.sentence_vectors.embed(self.embedder, [" ".join(t.split()) for t in texts])
 
 
 _MARKUP_HEADING = re.compile(r"#{1,6}(?:\s|$)")
