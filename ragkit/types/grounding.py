@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ragkit.types._base import WireEnum, WireModel
+from ragkit.types.metadata import CustomMetadata
 
 __all__ = [
     "CitationMetadata",
@@ -13,6 +14,7 @@ __all__ = [
     "LogprobsResult",
     "LogprobsResultCandidate",
     "RetrievalMetadata",
+    "RetrievedContext",
     "SearchEntryPoint",
     "Segment",
     "TopCandidates",
@@ -55,10 +57,23 @@ class Web(WireModel):
     title: str | None = None
 
 
+class RetrievedContext(WireModel):
+    """A chunk retrieved by the ``fileSearch`` tool: its text, its document's title and
+    the store it came from (``fileSearchStores/...``).
+    """
+
+    uri: str | None = None
+    title: str | None = None
+    text: str | None = None
+    custom_metadata: list[CustomMetadata] | None = None
+    file_search_store: str | None = None
+
+
 class GroundingChunk(WireModel):
-    """A source of grounding for a candidate (a web page)."""
+    """A source of grounding for a candidate: a web page or a retrieved chunk."""
 
     web: Web | None = None
+    retrieved_context: RetrievedContext | None = None
 
 
 class Segment(WireModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ragkit.types._base import Int64, Timestamp, WireEnum, WireModel
+from ragkit.types.file_search import FileSearch
 
 __all__ = [
     "Behavior",
@@ -160,6 +161,7 @@ class Tool(WireModel):
     code_execution: CodeExecution | None = None
     google_search: GoogleSearch | None = None
     url_context: UrlContext | None = None
+    file_search: FileSearch | None = None
 
 
 class ToolConfig(WireModel):

@@ -41,7 +41,7 @@ PROTO_ENUMS: dict[str, Any] = {
     "UrlRetrievalStatus": t.UrlMetadata.UrlRetrievalStatus,
 }
 #: Enums with no counterpart in the installed protos (numbers from the proto source / spec order).
-NOT_IN_PROTO = {"BatchState", "GeneratedFileState", "Code"}
+NOT_IN_PROTO = {"BatchState", "GeneratedFileState", "Code", "DocumentState"}
 
 
 def _wire_enums() -> dict[str, type[WireEnum]]:

@@ -26,6 +26,9 @@ SPEC_PATH = (
 EXTRA_WIRE_NAMES = {
     "RelevantChunk": {"document"},  # proto field the OpenAPI rendering dropped
     "Status": {"status"},  # Google's error bodies carry the canonical code name
+    # File Search (2025-11) postdates the rendering; shapes from google-genai 3.6 types.py
+    "GroundingChunk": {"retrievedContext"},
+    "Tool": {"fileSearch"},
 }
 
 
