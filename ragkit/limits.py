@@ -136,3 +136,12 @@ DEFAULT_BODY_TIMEOUT: Final = 30.0
 #: Open connections at most (``ragkit serve --max-connections``); keep it under the
 #: process's open-file limit (``ulimit -n``).
 DEFAULT_MAX_CONNECTIONS: Final = 1000
+
+# --- File Search stores (fileSearchStores, launched 2025-11-06) ---------------------------
+
+#: Largest file ``uploadToFileSearchStore`` and ``importFile`` take: 100 MB, as Google.
+MAX_FILE_SEARCH_FILE_BYTES: Final = 100 * 1024 * 1024
+#: ``fileSearchStores.list`` page size: default 10, at most this many, as Google.
+MAX_FILE_SEARCH_STORES_PAGE_SIZE: Final = 20
+#: ``fileSearchStores.documents.list`` page size: default 10, at most this many, as Google.
+MAX_FILE_SEARCH_DOCUMENTS_PAGE_SIZE: Final = 20
