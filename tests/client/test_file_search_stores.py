@@ -312,6 +312,6 @@ async def test_oversized_file_is_refused_before_uploading(
     path = tmp_path / "huge.pdf"
     with path.open("wb") as sparse:  # no disk blocks: only the size matters
         sparse.truncate(limits.MAX_FILE_SEARCH_FILE_BYTES + 1)
-    with pytest.raises(ragkit.LimitError, match="huge.pdf is 104,857,601 bytes"):
+    with pytest.raises(ragkit.LimitError, match=r"huge\.pdf is 104,857,601 bytes"):
         await resolve(client.file_search_stores.upload_to_file_search_store(STORE, path))
     assert api.requests == []
