@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "chat": "interactive multi-turn questions about your documents",
     "access": "permissions: list, grant, revoke, or plan/apply an access file",
     "eval": "measure retrieval and answer quality on labelled questions",
+    "stores": "File Search stores: create, upload files, list documents, ask, delete",
 }
 
 
