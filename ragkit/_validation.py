@@ -113,16 +113,17 @@ def check_results_count(results_count: int | None) -> None:
 
 
 def check_chunking_config(config: ChunkingConfig | None) -> None:
-    """White-space chunking keeps 1 to ``MAX_TOKENS_PER_CHUNK`` tokens per chunk, and its
-    overlap is at least 0 and smaller than the chunk."""
+    """White-space chunking keeps 1 to ``MAX_WHITE_SPACE_TOKENS_PER_CHUNK`` tokens per
+    chunk, and its overlap is at least 0 and smaller than the chunk."""
     space = config.white_space_config if config is not None else None
     if space is None:
         return
     tokens, overlap = space.max_tokens_per_chunk, space.max_overlap_tokens
-    if tokens is not None and not 1 <= tokens <= limits.MAX_TOKENS_PER_CHUNK:
+    if tokens is not None and not 1 <= tokens <= limits.MAX_WHITE_SPACE_TOKENS_PER_CHUNK:
         raise LimitError(
             "chunking_config.white_space_config.max_tokens_per_chunk must be between 1 and "
-            f"MAX_TOKENS_PER_CHUNK={limits.MAX_TOKENS_PER_CHUNK}, got {tokens}"
+            f"MAX_WHITE_SPACE_TOKENS_PER_CHUNK={limits.MAX_WHITE_SPACE_TOKENS_PER_CHUNK}, "
+            f"got {tokens}"
         )
     if overlap is not None and overlap < 0:
         raise LimitError(

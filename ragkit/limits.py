@@ -137,11 +137,18 @@ DEFAULT_BODY_TIMEOUT: Final = 30.0
 #: process's open-file limit (``ulimit -n``).
 DEFAULT_MAX_CONNECTIONS: Final = 1000
 
-# --- File Search stores (fileSearchStores, launched 2025-11-06) ---------------------------
+# --- File Search stores (Google's File Search documentation, 2025-11) -------------------
 
-#: Largest file ``uploadToFileSearchStore`` and ``importFile`` take: 100 MB, as Google.
+#: File Search stores per project (Google: 10; ragkit: per principal, ``Quotas``).
+MAX_FILE_SEARCH_STORES_PER_PROJECT: Final = 10
+#: Largest file a store imports (Google: 100 MB per document).
 MAX_FILE_SEARCH_FILE_BYTES: Final = 100 * 1024 * 1024
-#: ``fileSearchStores.list`` page size: default 10, at most this many, as Google.
+#: Page sizes of ``fileSearchStores.list`` and ``fileSearchStores.documents.list``.
 MAX_FILE_SEARCH_STORES_PAGE_SIZE: Final = 20
-#: ``fileSearchStores.documents.list`` page size: default 10, at most this many, as Google.
 MAX_FILE_SEARCH_DOCUMENTS_PAGE_SIZE: Final = 20
+#: ``chunkingConfig.whiteSpaceConfig.maxTokensPerChunk`` at most (Google: 512 words).
+MAX_WHITE_SPACE_TOKENS_PER_CHUNK: Final = 512
+#: Chunks the ``fileSearch`` tool retrieves when ``topK`` is unset.
+DEFAULT_FILE_SEARCH_TOP_K: Final = 5
+#: ``topK`` of the ``fileSearch`` tool at most (as ``resultsCount`` of corpora:query).
+MAX_FILE_SEARCH_TOP_K: Final = 100

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ragkit import limits
 from ragkit._exceptions import APIError, RagkitError
 from ragkit.cli._args import integer, non_negative, positive, seconds
 from ragkit.cli._connect import add_connection_arguments, connect
@@ -127,9 +128,11 @@ def _ask_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--top-k",
-        type=integer(1, 100, "must be between 1 and 100"),
+        type=integer(
+            1, limits.MAX_FILE_SEARCH_TOP_K, f"must be between 1 and {limits.MAX_FILE_SEARCH_TOP_K}"
+        ),
         metavar="N",
-        help="chunks to retrieve (server default 5)",
+        help=f"chunks to retrieve (default {limits.DEFAULT_FILE_SEARCH_TOP_K})",
     )
     parser.add_argument(
         "--where",

@@ -44,6 +44,8 @@ from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
+from ragkit.server.service.file_search_ops import FileSearchOperations
+from ragkit.server.service.file_search_tool import FileSearchRetriever
 from ragkit.server.service.reindex import check_embedder
 from ragkit.server.web import web_router
 
@@ -87,11 +89,18 @@ def open_content(
     models = GenerationBatchModels(generation, loop)
     state.batches = BatchService.open(data_dir, files=state.files, models=models)
     generation.resolver = StoredContent(state.files, state.caches)
+    if state.service is not None:
+        state.file_search = FileSearchOperations.open(state.service, state.files)
+        generation.file_search = FileSearchRetriever(state.service)
 
 
 def close_content(state: ServerState, generation: GenerationService) -> None:
     """Stop the batch worker first (it reads files), then close the stores."""
     generation.resolver = None
+    generation.file_search = None
+    if state.file_search is not None:
+        state.file_search.close()
+        state.file_search = None
     for service in (state.batches, state.caches, state.files):
         if service is not None:
             service.close()

@@ -46,6 +46,7 @@ from ragkit.types import ListModelsResponse, Model
 __all__ = [
     "AQA_MODEL",
     "GEMINI_ALIAS",
+    "GEMINI_ALIASES",
     "LOCAL_MODEL",
     "ModelCatalog",
     "Role",
@@ -60,6 +61,18 @@ AQA_MODEL = "models/aqa"
 LOCAL_MODEL = "models/ragkit-local"
 #: The Gemini name a Google client would use, served by the local composer.
 GEMINI_ALIAS = "models/gemini-2.0-flash"
+#: The Gemini names File Search users write today (Google's File Search guide uses
+#: gemini-2.5-flash), served like GEMINI_ALIAS: by the local composer without an upstream,
+#: by the upstream with one.
+GEMINI_ALIASES = (
+    GEMINI_ALIAS,
+    "models/gemini-2.5-flash",
+    "models/gemini-2.5-pro",
+    "models/gemini-2.5-flash-lite",
+    "models/gemini-flash-latest",
+    "models/gemini-flash-lite-latest",
+    "models/gemini-pro-latest",
+)
 _EMBEDDING_ALIASES = ("models/text-embedding-004", "models/embedding-001")
 # What Google publishes for models/aqa.
 _AQA_INPUT_TOKEN_LIMIT = 7_168
@@ -195,7 +208,7 @@ def build_catalog(
         (_composer(LOCAL_MODEL, generate_methods), "generative"),
     ]
     if upstream is None:
-        entries.append((_composer(GEMINI_ALIAS, generate_methods), "generative"))
+        entries += [(_composer(a, generate_methods), "generative") for a in GEMINI_ALIASES]
     if upstream is None or upstream.kind != "google":
         entries += [
             (_embedding(embedder, a, embed_methods), "embedding") for a in _EMBEDDING_ALIASES

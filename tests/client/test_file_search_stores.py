@@ -278,7 +278,7 @@ async def test_import_file(client: Any, api: FakeAPI) -> None:
                 STORE, "files/f", chunking_config={"max_tokens_per_chunk": 5000}
             ),
             ragkit.LimitError,
-            "MAX_TOKENS_PER_CHUNK",
+            "MAX_WHITE_SPACE_TOKENS_PER_CHUNK=512",
         ),
         (
             lambda c: c.file_search_stores.import_file(

@@ -26,9 +26,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ragkit.limits import LONGEST_TOKEN_BYTES
-from ragkit.server.errors import invalid_argument
+from ragkit.server.errors import failed_precondition, invalid_argument
 from ragkit.server.generation.checks import Sampling, check_generation_config
 from ragkit.server.generation.checks import check_safety_settings as check_safety
+from ragkit.server.generation.file_search import (
+    FileSearchRetrieval,
+    RetrievedChunk,
+    grounding_metadata,
+)
 from ragkit.server.generation.memo import MemoEmbedder
 from ragkit.server.generation.output import limit_text
 from ragkit.server.generation.parts import Segment, flatten, resolve_cached
@@ -141,6 +146,8 @@ class LocalGenerativeModel:
     def __init__(self, answerer: Answerer, resolver: ContentResolver | None = None) -> None:
         self.answerer = answerer
         self.resolver = resolver
+        #: Retrieval for the ``fileSearch`` tool; ``None`` makes it FAILED_PRECONDITION.
+        self.file_search: FileSearchRetrieval | None = None
 
     def generate(
         self, who: Principal, model: Model, request: GenerateContentRequest
@@ -177,14 +184,43 @@ class LocalGenerativeModel:
                 f"tokens allowed ({limit})."
             )
         question, context = _split_question(segments)
-        texts = self._compose(question, _passages(context), sampling)
-        return _response(model, texts, sampling, tokens, cached=request.cached_content is not None)
+        retrieved = self._file_search(who, question, request)
+        passages = [Passage(f"fileSearch#{i}", c.text) for i, c in enumerate(retrieved)]
+        composed = self._compose(question, passages + _passages(context), sampling)
+        response = _response(
+            model,
+            [t for t, _ in composed],
+            sampling,
+            tokens,
+            cached=request.cached_content is not None,
+        )
+        if retrieved:
+            for candidate, (_, answer) in zip(response.candidates or [], composed, strict=True):
+                candidate.grounding_metadata = grounding_metadata(candidate, answer, retrieved)
+        return response
 
-    def _compose(self, question: str, passages: list[Passage], sampling: Sampling) -> list[str]:
+    def _file_search(
+        self, who: Principal, question: str, request: GenerateContentRequest
+    ) -> list[RetrievedChunk]:
+        tools = [t.file_search for t in request.tools or [] if t.file_search is not None]
+        if not tools:
+            return []
+        if self.file_search is None:
+            raise failed_precondition("The fileSearch tool is not available on this server.")
+        found: list[RetrievedChunk] = []
+        for tool in tools:
+            found += self.file_search.retrieve(who, question, tool)
+        return found
+
+    def _compose(
+        self, question: str, passages: list[Passage], sampling: Sampling
+    ) -> list[tuple[str, Answer | None]]:
+        """Each candidate's text, with the answer it quotes (``None`` for a fixed reply)."""
         if not passages:
-            return [NO_CONTEXT] * sampling.candidate_count
+            return [(NO_CONTEXT, None)] * sampling.candidate_count
         answerer = Answerer(MemoEmbedder(self.answerer.embedder))
         texts: list[str] = []
+        answers: list[Answer | None] = []
         remaining = passages
         for k in range(sampling.candidate_count):
             tries = [(passages, _STYLES[k % len(_STYLES)]), (remaining, _STYLES[0])]
@@ -199,10 +235,12 @@ class LocalGenerativeModel:
                     break
             if chosen is None:
                 texts.append(texts[0] if texts else NO_ANSWER)
+                answers.append(answers[0] if answers else None)
                 continue
             texts.append(chosen.text)
+            answers.append(chosen)
             remaining = _without(remaining, chosen)
-        return texts
+        return list(zip(texts, answers, strict=True))
 
 
 def _response(

@@ -22,6 +22,7 @@ from ragkit.server.catalog import ModelCatalog, Role
 from ragkit.server.config import UpstreamConfig
 from ragkit.server.errors import unimplemented
 from ragkit.server.generation.embeddings import EmbeddingService
+from ragkit.server.generation.file_search import FileSearchRetrieval
 from ragkit.server.generation.google import GoogleUpstream
 from ragkit.server.generation.legacy import LegacyModels
 from ragkit.server.generation.local import LocalGenerativeModel
@@ -78,6 +79,15 @@ class GenerationService:
             self.google = GoogleUpstream(upstream, transport=transport)
         elif upstream is not None:
             self.openai = OpenAIUpstream(upstream, transport=transport)
+
+    @property
+    def file_search(self) -> FileSearchRetrieval | None:
+        """Retrieval for the ``fileSearch`` tool; assign to wire it in."""
+        return self.local.file_search
+
+    @file_search.setter
+    def file_search(self, retrieval: FileSearchRetrieval | None) -> None:
+        self.local.file_search = retrieval
 
     @property
     def resolver(self) -> ContentResolver | None:

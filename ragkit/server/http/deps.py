@@ -22,6 +22,7 @@ from ragkit.server.media import FileService
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.principal import LOCAL_USER, Principal
 from ragkit.server.service import RetrieverService
+from ragkit.server.service.file_search_ops import FileSearchOperations
 
 if TYPE_CHECKING:
     from ragkit.server.grpc import RunningGrpc
@@ -54,6 +55,8 @@ class ServerState:
     batches: BatchService | None = None
     #: The gRPC front, while it runs (``ServerConfig.grpc_port`` set).
     grpc: RunningGrpc | None = None
+    #: The worker running File Search import/upload operations.
+    file_search: FileSearchOperations | None = None
 
 
 def server_state(request: Request) -> ServerState:

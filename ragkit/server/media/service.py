@@ -155,6 +155,16 @@ class FileService(UploadsMixin):
         self._require_active(record)
         return record, self._blobs.read(record.name)
 
+    def read_any_state(self, who: Principal, name: str) -> tuple[FileRecord, bytes]:
+        """A file of ``who`` and its bytes, whatever its state (a PDF is PROCESSING while
+        its text is extracted for generation; File Search reads the bytes themselves).
+
+        Raises:
+            ApiError: PERMISSION_DENIED (missing, expired or someone else's).
+        """
+        record = self.get_file(who, name)
+        return record, self._blobs.read(record.name)
+
     def file_text(self, who: Principal, file_uri: str) -> tuple[str, str]:
         """``(mime_type, text)`` of the file a ``fileData.fileUri`` names, for generation.
 

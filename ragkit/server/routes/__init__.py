@@ -2,7 +2,7 @@
 (``/upload/v1beta/...``, ``/download/v1beta/...``).
 
 The methods Google also serves under ``/v1`` (models and their generation and embedding
-methods, files, cachedContents, batches: everything google-genai >= 3 calls, as it
+methods, files, cachedContents, batches, fileSearchStores: everything google-genai >= 3 calls, as it
 defaults to ``v1``) are mounted there too, by the same route functions. The Semantic
 Retrieval API (corpora, documents, chunks, permissions, ``generateAnswer``) and the PaLM
 methods are v1beta only, as at Google: under ``/v1`` they are NOT_FOUND.
@@ -19,6 +19,7 @@ from ragkit.server.routes import (
     chunks,
     corpora,
     documents,
+    file_search,
     files,
     health,
     models,
@@ -57,8 +58,9 @@ def _v1_models() -> APIRouter:
 
 def _v1_router() -> APIRouter:
     router = APIRouter(prefix="/v1")
-    for module in (files, cached_contents, batches):
+    for module in (files, cached_contents, batches, file_search):
         router.include_router(module.router)
+    router.include_router(file_search.operations_router)
     router.include_router(uploads.v1beta_router)
     router.include_router(_v1_models())
     router.include_router(models.unserved_router)
@@ -68,8 +70,18 @@ def _v1_router() -> APIRouter:
 def api_router() -> APIRouter:
     """Every route the server serves."""
     router = APIRouter(prefix="/v1beta")
-    for module in (corpora, documents, chunks, permissions, files, cached_contents, batches):
+    for module in (
+        corpora,
+        documents,
+        chunks,
+        permissions,
+        files,
+        cached_contents,
+        batches,
+        file_search,
+    ):
         router.include_router(module.router)
+    router.include_router(file_search.operations_router)
     router.include_router(uploads.v1beta_router)
     router.include_router(models.router)
     # A catch-all for ``models/{m}:{method}``: routes added after it would be unreachable.
@@ -77,6 +89,7 @@ def api_router() -> APIRouter:
     root = APIRouter()
     root.include_router(health.router)
     root.include_router(uploads.router)
+    root.include_router(file_search.upload_router)
     root.include_router(router)
     root.include_router(_v1_router())
     return root

@@ -17,6 +17,7 @@ from ragkit.limits import (
     MAX_CHUNKS_PER_CORPUS,
     MAX_CORPORA_PER_PROJECT,
     MAX_DOCUMENTS_PER_CORPUS,
+    MAX_FILE_SEARCH_STORES_PER_PROJECT,
     MAX_FILE_STORAGE_BYTES,
     MAX_OPEN_UPLOAD_SESSIONS,
 )
@@ -37,6 +38,9 @@ class Quotas:
             per project).
         max_upload_sessions_per_user: Unfinished resumable upload sessions each principal
             may hold open (ragkit's choice: 100).
+        max_file_search_stores: File Search stores each principal may have created
+            (Google: 10 per project). A store's documents and chunks count against the
+            per-corpus quotas above, as a store is a corpus underneath.
     """
 
     max_corpora: int | None = MAX_CORPORA_PER_PROJECT
@@ -44,3 +48,4 @@ class Quotas:
     max_chunks_per_corpus: int | None = MAX_CHUNKS_PER_CORPUS
     max_file_bytes_per_user: int | None = MAX_FILE_STORAGE_BYTES
     max_upload_sessions_per_user: int | None = MAX_OPEN_UPLOAD_SESSIONS
+    max_file_search_stores: int | None = MAX_FILE_SEARCH_STORES_PER_PROJECT

@@ -15,6 +15,7 @@ from ragkit.server.service.answer import AnswerMixin
 from ragkit.server.service.chunks import ChunksMixin
 from ragkit.server.service.corpora import CorporaMixin
 from ragkit.server.service.documents import DocumentsMixin
+from ragkit.server.service.file_search import FileSearchStoresMixin
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.overview import OverviewMixin
 from ragkit.server.service.paging import PageTokens
@@ -46,7 +47,13 @@ _PROGRESS_EVERY = 5.0
 
 
 class RetrieverService(
-    CorporaMixin, DocumentsMixin, ChunksMixin, PermissionsMixin, AnswerMixin, OverviewMixin
+    CorporaMixin,
+    DocumentsMixin,
+    ChunksMixin,
+    PermissionsMixin,
+    AnswerMixin,
+    OverviewMixin,
+    FileSearchStoresMixin,
 ):
     """Corpora, documents, chunks, permissions, queries and grounded answers, enforcing the
     API's rules (api.md §4-8) and persisting to SQLite in ``data_dir``.

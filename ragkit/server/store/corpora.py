@@ -31,6 +31,9 @@ __all__ = [
 Cursor = tuple[str, int]
 
 _COLUMNS = "id, name, display_name, create_time, update_time"
+#: File Search stores are corpora too (ragkit.server.service.file_search), but neither
+#: listed nor counted as corpora: Google keeps the two apart, with their own quotas.
+NOT_A_STORE = "id NOT IN (SELECT corpus_id FROM file_search_stores)"
 
 
 def _record(row: tuple[Any, ...]) -> CorpusRecord:
@@ -65,7 +68,9 @@ def count_corpora(conn: sqlite3.Connection) -> int:
 
 def count_created_corpora(conn: sqlite3.Connection, creator: str) -> int:
     """Corpora ``creator`` created (case-insensitively) and that still exist."""
-    row = conn.execute("SELECT COUNT(*) FROM corpora WHERE creator = ?", (creator,))
+    row = conn.execute(
+        f"SELECT COUNT(*) FROM corpora WHERE creator = ? AND {NOT_A_STORE}", (creator,)
+    )
     return int(row.fetchone()[0])
 
 
@@ -86,7 +91,7 @@ def list_corpora(
     match, params = grantee_match_sql(who)
     sql = (
         f"SELECT {_COLUMNS} FROM corpora WHERE id IN"
-        f" (SELECT corpus_id FROM permissions WHERE {match})"
+        f" (SELECT corpus_id FROM permissions WHERE {match}) AND {NOT_A_STORE}"
     )
     if after is not None:
         sql += " AND (create_time, id) > (?, ?)"

@@ -194,6 +194,45 @@ def _m007_corpus_creators(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m008_file_search_stores(conn: sqlite3.Connection) -> None:
+    """File Search stores: a store is a corpus marked in ``file_search_stores``; its
+    documents carry a state, size and MIME type; import and upload operations persist so
+    that a restart resumes them."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE file_search_stores (
+            corpus_id INTEGER PRIMARY KEY REFERENCES corpora(id) ON DELETE CASCADE,
+            embedding_model TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE file_search_documents (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            state INTEGER NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            mime_type TEXT NOT NULL
+        );
+        CREATE INDEX file_search_documents_by_corpus ON file_search_documents(corpus_id);
+        CREATE TABLE file_search_operations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            request TEXT NOT NULL,
+            file_name TEXT,
+            upload_session TEXT UNIQUE,
+            document_name TEXT,
+            done INTEGER NOT NULL DEFAULT 0,
+            result TEXT,
+            create_time TEXT NOT NULL
+        );
+        CREATE INDEX file_search_operations_pending ON file_search_operations(done)
+        """,
+    )
+
+
 #: Every migration in order; the function name is what ``_migrations`` records.
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_initial,
@@ -203,6 +242,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m005_pending_vectors,
     _m006_document_counts,
     _m007_corpus_creators,
+    _m008_file_search_stores,
 )
 
 
