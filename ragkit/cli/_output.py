@@ -103,7 +103,9 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> Non
 
 def _message(error: BaseException) -> str:
     if isinstance(error, APIError):
-        return f"{error.message} ({error.status})"
+        # The status goes on the first line: a filter error's caret lines follow it.
+        first, *rest = error.message.splitlines() or [""]
+        return "\n".join([f"{first} ({error.status})", *rest])
     text = str(error) or type(error).__name__
     return text
 
@@ -113,7 +115,8 @@ def _report(name: str, error: BaseException) -> int:
     print(f"ragkit {name}: error: {first}", file=sys.stderr)
     from ragkit.rag.filters import FilterError
 
-    if isinstance(error, FilterError):
+    # Filter errors, local or from the server, point at the mistake on the lines below.
+    if isinstance(error, FilterError | APIError):
         for extra in rest:
             print(extra, file=sys.stderr)
     return EXIT_FAILURE
