@@ -210,6 +210,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="corpora with at least N chunks are searched through an approximate HNSW "
         "index, built in the background (default 50000; 0 = always exact search)",
     )
+    serve.add_argument(
+        "--max-file-search-stores",
+        type=quota,
+        default=limits.MAX_FILE_SEARCH_STORES_PER_PROJECT,
+        metavar="N",
+        help="File Search stores each user may create (default %(default)s, Google's "
+        "per-project quota; 0 = unlimited)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -289,6 +297,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                 max_chunks_per_corpus=args.max_chunks_per_corpus,
                 max_file_bytes_per_user=args.max_file_bytes_per_user,
                 max_upload_sessions_per_user=args.max_upload_sessions_per_user,
+                max_file_search_stores=args.max_file_search_stores,
             ),
             host=args.host,
             port=args.port,

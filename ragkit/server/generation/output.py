@@ -56,6 +56,9 @@ def stream_chunks(response: GenerateContentResponse) -> list[GenerateContentResp
                 content=Content(role="model", parts=[Part(text=piece)]),
                 index=candidate.index,
                 finish_reason=candidate.finish_reason if last else None,
+                # As Google streams it: with the candidate's last chunk, offsets into
+                # the whole text.
+                grounding_metadata=candidate.grounding_metadata if last else None,
             )
             chunks.append(
                 GenerateContentResponse(

@@ -212,8 +212,8 @@ class FileSearchOperations:
             )
         request = op.request
         mime = request.get("mimeType") or record.mime_type
-        display = request.get("displayName") or record.display_name or record.name
-        source = _source_name(display, mime)
+        named = request.get("displayName") or record.display_name
+        source = _source_name(named or record.name, mime)
         chunking = check_chunking(
             WireChunkingConfig.model_validate(request["chunkingConfig"])
             if "chunkingConfig" in request
@@ -225,7 +225,7 @@ class FileSearchOperations:
                 loaded,
                 chunk_document(loaded, chunking),
                 source=source,
-                document_id=generate_id(display),
+                document_id=generate_id(named),
                 fingerprint=fingerprint(chunking, {}),
                 max_tokens=chunking.max_tokens,
             )
@@ -235,6 +235,9 @@ class FileSearchOperations:
             raise invalid_argument(f"Cannot import {op.file_name}: {exc}.") from exc
         if prepared.problems:
             raise invalid_argument(f"Cannot import {op.file_name}: {'; '.join(prepared.problems)}.")
+        # Unnamed uploads take the file's own title (a PDF's, a Markdown heading), as
+        # their document is cited by it.
+        display = named or prepared.display_name
         # Operation names are fileSearchStores/{store}/[upload/]operations/{id}.
         parent = f"corpora/{op.name.split('/')[1]}"
         user_metadata = [
