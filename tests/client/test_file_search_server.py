@@ -45,6 +45,7 @@ def test_store_upload_ask_filter_and_delete(base_url: str, tmp_path: Path) -> No
         document = stores.upload_and_wait(
             store.name,
             manual,
+            display_name="manual.md",
             custom_metadata={"year": 2024, "tags": ["faq", "hardware"]},
             chunking_config={"max_tokens_per_chunk": 64, "max_overlap_tokens": 8},
             chunk_size=64,  # rounded to the server's 8 MiB granularity: one piece

@@ -190,7 +190,7 @@ async def test_upload_and_wait_polls_then_fetches_the_document(
     assert polls == [f"/v1beta/{UPLOAD_OP}"] * 3
     assert sleeps == [0.5, 0.75, 1.125]  # growing by half, as Poller promises
     assert api.requests[0].headers["x-goog-upload-header-content-type"] == "text/markdown"
-    assert api.body(0) == {"displayName": "manual.md", "mimeType": "text/markdown"}
+    assert api.body(0) == {"mimeType": "text/markdown"}
     assert api.last.url.path == f"/v1beta/{DOCUMENT}"
 
 

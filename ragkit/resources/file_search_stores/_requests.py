@@ -177,8 +177,7 @@ def upload_start(
     entries = custom_metadata(metadata)
     check_custom_metadata(entries)
     body = UploadToFileSearchStoreRequest(
-        # The file's own name titles the document (and its citations) unless told otherwise.
-        display_name=display_name if display_name is not None else source.filename,
+        display_name=display_name,
         custom_metadata=entries,
         chunking_config=chunking_config(chunking),
         mime_type=source.mime_type,

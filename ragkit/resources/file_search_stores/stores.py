@@ -118,9 +118,9 @@ class FileSearchStores(SyncAPIResource):
         """Upload a path, bytes or binary file object into ``store`` (resumable protocol)
         and return the indexing operation (wait for it with ``operations.wait``).
 
-        ``mime_type`` is guessed from the file name when not given (bytes need it), and
-        ``display_name`` (the title citations show) defaults to the file name;
-        ``custom_metadata`` takes ``{"author": "Ada", "year": 1843, "tags": ["a", "b"]}``
+        ``mime_type`` is guessed from the file name when not given (bytes need it);
+        ``display_name`` is the title citations show (unnamed, the server titles the
+        document from its contents); ``custom_metadata`` takes ``{"author": "Ada", "year": 1843, "tags": ["a", "b"]}``
         (at most 20 entries) and is what ``metadata_filter`` of the ``fileSearch`` tool
         filters on; ``chunking_config`` takes ``{"max_tokens_per_chunk": 200,
         "max_overlap_tokens": 20}``. The data goes in ``chunk_size`` pieces; after each,
