@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +153,23 @@ async def test_async_client_in_process(tmp_path: Path) -> None:
             assert answer.sources and answer.sources[0].title == "notes.txt"
             await stores.delete(store.name, force=True)
             assert [s.name async for s in stores.list()] == []
+
+
+def test_readme_file_search_example_runs(
+    base_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    (block,) = re.findall(
+        r"### File Search stores from ragkit's client and CLI\n.*?```python\n(.*?)```", text, re.S
+    )
+    (tmp_path / "manual.md").write_text(MANUAL, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code = block.replace("http://127.0.0.1:8080", base_url)
+    exec(compile(code, str(readme), "exec"), {})
+    out = capsys.readouterr().out
+    assert f"{len(MANUAL.encode())}/{len(MANUAL.encode())} bytes" in out
+    assert "STATE_ACTIVE" in out and "reset button" in out and "\n[1] " in out

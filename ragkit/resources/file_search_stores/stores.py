@@ -120,11 +120,12 @@ class FileSearchStores(SyncAPIResource):
 
         ``mime_type`` is guessed from the file name when not given (bytes need it);
         ``display_name`` is the title citations show (unnamed, the server titles the
-        document from its contents); ``custom_metadata`` takes ``{"author": "Ada", "year": 1843, "tags": ["a", "b"]}``
-        (at most 20 entries) and is what ``metadata_filter`` of the ``fileSearch`` tool
-        filters on; ``chunking_config`` takes ``{"max_tokens_per_chunk": 200,
-        "max_overlap_tokens": 20}``. The data goes in ``chunk_size`` pieces; after each,
-        ``on_progress(bytes_sent, total_bytes)`` is called.
+        document from its contents); ``custom_metadata`` takes ``{"author": "Ada",
+        "year": 1843, "tags": ["a", "b"]}`` (at most 20 entries) and is what
+        ``metadata_filter`` of the ``fileSearch`` tool filters on; ``chunking_config``
+        takes ``{"max_tokens_per_chunk": 200, "max_overlap_tokens": 20}``. The data goes
+        in ``chunk_size`` pieces; after each, ``on_progress(bytes_sent, total_bytes)`` is
+        called.
 
         Raises:
             LimitError: the file is over ``MAX_FILE_SEARCH_FILE_BYTES`` (100 MB), or the
