@@ -139,3 +139,14 @@ def test_parse_metadata() -> None:
         "n": " 3",
         "e": "",
     }
+
+
+def test_embedded_default_keeps_stores_in_the_data_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = ("--data-dir", str(tmp_path / "data"), "--embedder", "hash")
+    code, out, _ = run(capsys, "stores", "create", "--display-name", "Local", *local)
+    store = out.strip()
+    assert code == 0 and store.startswith("fileSearchStores/local-")
+    code, out, _ = run(capsys, "stores", "list", "--json", *local)  # a second server start
+    assert code == 0 and [s["name"] for s in json.loads(out)] == [store]
