@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ragkit import limits
 from ragkit._exceptions import APIError, RagkitError
+from ragkit._validation import check_custom_metadata
 from ragkit.cli._args import integer, non_negative, positive, seconds
 from ragkit.cli._connect import add_connection_arguments, connect
 from ragkit.cli._output import (
@@ -36,6 +37,8 @@ from ragkit.cli._output import (
     print_table,
 )
 from ragkit.cli.serve import add_answerer_arguments
+from ragkit.resources._common import custom_metadata
+from ragkit.resources.file_search_stores._requests import chunking_config, document_of
 
 if TYPE_CHECKING:
     from ragkit._client import Client
@@ -255,10 +258,15 @@ class _Outcome:
 @command("stores upload")
 def _upload(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     paths = list(_expand(args.files))
+    if not paths:
+        raise CommandError(f"no files to upload in {', '.join(map(str, args.files))}")
+    # Checked once here, not once per file: a bad flag fails before anything is sent.
+    metadata = custom_metadata(parse_metadata(args.metadata) or None)
+    check_custom_metadata(metadata)
     options: dict[str, Any] = {
         "mime_type": args.mime_type,
-        "custom_metadata": parse_metadata(args.metadata) or None,
-        "chunking_config": _chunking(args),
+        "custom_metadata": metadata,
+        "chunking_config": chunking_config(_chunking(args)),
     }
     outcomes = [_Outcome(path) for path in paths]
     with connect(args) as client:
@@ -328,9 +336,12 @@ def _send(client: Client, store: str, outcome: _Outcome, tag: str, options: dict
     path = outcome.path
     live = sys.stderr.isatty()
 
+    # On a terminal the percentage updates in place; "\x1b[K" clears what it leaves.
+    start = "\r\x1b[K" if live else ""
+
     def progress(sent: int, total: int) -> None:
         if live and total:
-            print(f"\r{tag} {path.name}: {100 * sent // total}%", end="", file=sys.stderr)
+            print(f"{start}{tag} {path.name}: {100 * sent // total}%", end="", file=sys.stderr)
 
     try:
         size = path.stat().st_size
@@ -339,18 +350,14 @@ def _send(client: Client, store: str, outcome: _Outcome, tag: str, options: dict
         )
     except (RagkitError, OSError, ValueError) as error:  # reported per file, the rest go on
         outcome.error = _reason(error)
-    end = "\r" if live else ""
-    if outcome.error:
-        print(f"{end}{tag} {path.name}: failed: {outcome.error}", file=sys.stderr, flush=True)
-    else:
-        print(f"{end}{tag} {path.name}: uploaded {human_size(size)}", file=sys.stderr, flush=True)
+        print(f"{start}{tag} {path.name}: failed: {outcome.error}", file=sys.stderr, flush=True)
+        return
+    print(f"{start}{tag} {path.name}: uploaded {human_size(size)}", file=sys.stderr, flush=True)
 
 
 def _wait(client: Client, outcome: _Outcome, tag: str, timeout: float) -> None:
     if outcome.operation is None:
         return
-    from ragkit.resources.file_search_stores._requests import document_of
-
     try:
         done = client.file_search_stores.operations.wait(outcome.operation, timeout=timeout)
         outcome.document = document_of(done)

@@ -119,13 +119,27 @@ def test_create_upload_docs_ask_delete(
     assert code == 1 and err.rstrip().endswith("(PERMISSION_DENIED)")
 
 
-def test_bad_flags_fail_before_connecting(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_flags_fail_before_connecting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # An unreachable base URL proves nothing was sent: the checks run first.
     unreachable = "http://127.0.0.1:9"
     code, _, err = run(
         capsys, "stores", "upload", "s1", "x.md", "--metadata", "novalue", "--base-url", unreachable
     )
     assert code == 1 and "--metadata 'novalue': expected KEY=VALUE" in err
+    code, _, err = run(
+        capsys, "stores", "upload", "s1", str(tmp_path), "--max-tokens-per-chunk", "600",
+        "--base-url", unreachable,
+    )  # fmt: skip
+    assert code == 1 and "no files to upload in" in err
+    (tmp_path / "a.md").write_text("# A", encoding="utf-8")
+    code, _, err = run(
+        capsys, "stores", "upload", "s1", str(tmp_path), "--max-tokens-per-chunk", "600",
+        "--base-url", unreachable,
+    )  # fmt: skip
+    assert code == 1 and err.count("\n") == 1
+    assert "max_tokens_per_chunk must be between 1 and MAX_WHITE_SPACE_TOKENS_PER_CHUNK=512" in err
     with pytest.raises(SystemExit):
         main(["stores", "ask", "s1", "q", "--top-k", "101"])
     assert "must be between 1 and 100" in capsys.readouterr().err
