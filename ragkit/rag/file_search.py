@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ragkit import limits
+from ragkit._exceptions import LimitError
 from ragkit.types import (
     FileSearch,
     GenerateContentResponse,
@@ -112,10 +114,21 @@ def file_search_tool(
     """The ``fileSearch`` tool over ``stores`` (full names or bare IDs).
 
     ``metadata_filter`` is Google's AIP-160 syntax: ``year >= 2020 AND author = "Ada"``.
+
+    Raises:
+        LimitError: ``top_k`` outside 1..``MAX_FILE_SEARCH_TOP_K``.
+        ResourceNameError: a malformed store name.
     """
     from ragkit.names import file_search_store_name
 
+    if top_k is not None and not 1 <= top_k <= limits.MAX_FILE_SEARCH_TOP_K:
+        raise LimitError(
+            f"top_k must be between 1 and MAX_FILE_SEARCH_TOP_K={limits.MAX_FILE_SEARCH_TOP_K}, "
+            f"got {top_k}"
+        )
     names = [stores] if isinstance(stores, str) else list(stores)
+    if not names:
+        raise ValueError("name at least one File Search store")
     return Tool(
         file_search=FileSearch(
             file_search_store_names=[file_search_store_name(name) for name in names],

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ragkit import ResourceNameError
+from ragkit import LimitError, ResourceNameError
 from ragkit.rag.file_search import file_search_answer, file_search_tool
 from ragkit.types import GenerateContentResponse
 
@@ -113,3 +113,7 @@ def test_file_search_tool() -> None:
     }
     with pytest.raises(ResourceNameError):
         file_search_tool(["corpora/c"])
+    with pytest.raises(LimitError, match="MAX_FILE_SEARCH_TOP_K=100"):
+        file_search_tool(STORE, top_k=101)
+    with pytest.raises(ValueError, match="at least one"):
+        file_search_tool([])
