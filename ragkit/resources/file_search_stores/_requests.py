@@ -13,7 +13,7 @@ Both clients build their requests here, so names, limits and bodies are decided 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import httpx
 
@@ -46,6 +46,7 @@ from ragkit.resources._common import (
 )
 from ragkit.resources.files import _file_name as files_api_name
 from ragkit.types import (
+    BaseOperation,
     ChunkingConfig,
     FileSearchStore,
     FileSearchStoreDocument,
@@ -74,6 +75,7 @@ __all__ = [
     "list_stores",
     "operation_model",
     "parse_upload_operation",
+    "poll_operation",
     "upload_start",
 ]
 
@@ -81,6 +83,7 @@ __all__ = [
 #: "max_overlap_tokens": 20}`` (the white-space settings themselves).
 ChunkingInput: TypeAlias = ChunkingConfig | WhiteSpaceConfig | Mapping[str, Any]
 OperationModel: TypeAlias = type[UploadToFileSearchStoreOperation] | type[ImportFileOperation]
+OperationT = TypeVar("OperationT", bound=BaseOperation)
 
 _WHITE_SPACE_KEYS = {
     "max_tokens_per_chunk",
@@ -216,12 +219,17 @@ def operation_model(name: str) -> OperationModel:
     return ImportFileOperation
 
 
-def get_operation(
-    name: str, model: OperationModel | None = None
-) -> APIRequest[UploadToFileSearchStoreOperation | ImportFileOperation]:
+def get_operation(name: str) -> APIRequest[UploadToFileSearchStoreOperation | ImportFileOperation]:
+    """``operations.get``: the operation parsed as the type its name implies."""
     name = file_search_operation_name(name)
-    parse = parse_model(model or operation_model(name))
+    parse = parse_model(operation_model(name))
     return APIRequest(method="GET", path=api_path(name), parse=parse)
+
+
+def poll_operation(name: str, model: type[OperationT]) -> APIRequest[OperationT]:
+    """The ``GET`` that polls ``name`` again, parsed as the type the caller already has."""
+    name = file_search_operation_name(name)
+    return APIRequest(method="GET", path=api_path(name), parse=parse_model(model))
 
 
 def document_of(operation: UploadToFileSearchStoreOperation | ImportFileOperation) -> str:

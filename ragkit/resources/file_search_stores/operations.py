@@ -7,7 +7,7 @@ Names: ``fileSearchStores/{s}/upload/operations/{o}`` (uploads) and
 
 from __future__ import annotations
 
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from ragkit._operations import (
     DEFAULT_OPERATION_TIMEOUT,
@@ -22,7 +22,7 @@ from ragkit.types import ImportFileOperation, UploadToFileSearchStoreOperation
 
 __all__ = ["AsyncFileSearchStoreOperations", "FileSearchStoreOperations"]
 
-OperationT = TypeVar("OperationT", UploadToFileSearchStoreOperation, ImportFileOperation)
+OperationT = TypeVar("OperationT", bound=UploadToFileSearchStoreOperation | ImportFileOperation)
 
 
 def _start(
@@ -61,10 +61,10 @@ class FileSearchStoreOperations(SyncAPIResource):
                 ``BadRequestError`` for a file that cannot be parsed).
         """
         name, poller = _start(operation, timeout, poll_interval)
-        request = build.get_operation(name, type(operation))
+        request = build.poll_operation(name, type(operation))
         while not operation.done:
             self._client._sleep(poller.next_delay())
-            operation = cast("OperationT", self._client._request(request))
+            operation = self._client._request(request)
         return raise_for_operation(operation)
 
 
@@ -84,8 +84,8 @@ class AsyncFileSearchStoreOperations(AsyncAPIResource):
     ) -> OperationT:
         """Poll ``operation`` until it is done and return it finished (see the sync twin)."""
         name, poller = _start(operation, timeout, poll_interval)
-        request = build.get_operation(name, type(operation))
+        request = build.poll_operation(name, type(operation))
         while not operation.done:
             await self._client._sleep(poller.next_delay())
-            operation = cast("OperationT", await self._client._request(request))
+            operation = await self._client._request(request)
         return raise_for_operation(operation)
