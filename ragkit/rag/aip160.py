@@ -175,7 +175,9 @@ class _Parser:
             )
         self.index += 1
         value = self.token
-        if value.kind not in ("word", "string", "number"):
+        if value.kind not in ("word", "string", "number") or (
+            value.kind == "word" and value.text in ("AND", "OR", "NOT")
+        ):
             raise self.error(
                 f"expected a value after {op.text!r}, found {value.text or 'the end'!r}"
             )

@@ -15,7 +15,9 @@ Described the way Google describes its own, each with token limits and methods:
   ``models/embedding-gecko-001`` (``embedText``, ``batchEmbedText``).
 
 Aliases, decision: so that an app written for Google finds its default model names, the
-catalog also lists ``models/gemini-2.0-flash`` (the local composer) and
+catalog also lists ``models/gemini-2.0-flash`` and the Gemini names File Search users
+write (``gemini-2.5-flash``, ``gemini-2.5-pro``, ``gemini-flash-latest``...: the local
+composer, see :data:`GEMINI_ALIASES`) and
 ``models/text-embedding-004`` / ``models/embedding-001`` (the local embedder) as entries
 of their own whose description says what really answers. Aliases step aside for a real
 model: with any upstream configured the Gemini name is forwarded there, and with a Google

@@ -43,6 +43,10 @@ class RecordingService:
     def start_warming(self) -> None:
         """The app starts loading indexes at startup; nothing to load here, nothing recorded."""
 
+    def pending_file_search_operations(self) -> list[Any]:
+        """The app resumes File Search operations at startup; none here, nothing recorded."""
+        return []
+
     def close(self) -> None:
         self.closed = True
 

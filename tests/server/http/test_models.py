@@ -6,7 +6,7 @@ import httpx
 import numpy as np
 import pytest
 
-from ragkit.server.catalog import ModelCatalog, build_catalog
+from ragkit.server.catalog import GEMINI_ALIASES, ModelCatalog, build_catalog
 from ragkit.server.errors import ApiError
 from ragkit.server.models.embedding import load_embedder
 from ragkit.types import Model
@@ -21,7 +21,7 @@ async def test_list_models(fake_client: httpx.AsyncClient) -> None:
         "models/aqa",
         EMBEDDING,
         "models/ragkit-local",
-        "models/gemini-2.0-flash",
+        *GEMINI_ALIASES,
         "models/text-embedding-004",
         "models/embedding-001",
         "models/text-bison-001",

@@ -1,0 +1,69 @@
+"""File Search operations survive a stop: the next start runs what was left unfinished."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ragkit.server.media import FileService
+from ragkit.server.service import RetrieverService
+from ragkit.server.service.file_search_ops import FileSearchOperations
+from ragkit.server.store.file_search import DocumentFacts
+from ragkit.types import Document, DocumentState, FileSearchStore
+
+from .conftest import OWNER
+
+
+def _wait_done(service: RetrieverService, name: str) -> dict[str, object]:
+    for _ in range(400):
+        record = service.file_search_operation(name)
+        assert record is not None
+        if record.done:
+            return record.result or {}
+        time.sleep(0.025)
+    raise AssertionError(f"{name} never finished")
+
+
+def test_an_interrupted_import_runs_again_from_a_clean_slate(
+    open_service: Callable[..., RetrieverService], tmp_path: Path
+) -> None:
+    service = open_service(data_dir=tmp_path / "data")
+    files = FileService.open(tmp_path / "data")
+    try:
+        store = service.create_file_search_store(
+            OWNER, FileSearchStore(display_name="Notes"), default_embedding_model="models/x"
+        )
+        assert store.name is not None
+        file = files.create_file(
+            OWNER,
+            requested_name=None,
+            display_name="pears.txt",
+            mime_type="text/plain",
+            data=b"Pears are sweet and grainy.",
+        )
+        op = service.begin_file_search_operation(
+            OWNER, store.name, kind="import", request={}, file_name=f"files/{file.name}"
+        )
+        # A first run began a document, then the server stopped.
+        corpus = f"corpora/{store.name.split('/')[1]}"
+        leftover = service.create_document(OWNER, corpus, Document(display_name="half done"))
+        assert leftover.name is not None
+        facts = DocumentFacts(DocumentState.STATE_PENDING.value, 1, "text/plain")
+        service.track_file_search_document(op, leftover.name, facts)
+        assert service.get_file_search_store(OWNER, store.name).pending_documents_count == 1
+
+        ops = FileSearchOperations.open(service, files)  # the restart
+        try:
+            result = _wait_done(service, op.name)
+        finally:
+            ops.close()
+        assert "response" in result, result
+        listed = service.list_file_search_documents(
+            OWNER, store.name, page_size=None, page_token=None
+        )
+        assert [d.display_name for d in listed.documents or []] == ["pears.txt"]
+        counted = service.get_file_search_store(OWNER, store.name)
+        assert (counted.active_documents_count, counted.pending_documents_count) == (1, 0)
+    finally:
+        files.close()
