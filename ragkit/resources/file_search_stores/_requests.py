@@ -50,6 +50,7 @@ from ragkit.types import (
     ChunkingConfig,
     FileSearchStore,
     FileSearchStoreDocument,
+    FileSearchStoreOperation,
     ImportFileOperation,
     ImportFileRequest,
     ListFileSearchStoreDocumentsResponse,
@@ -219,7 +220,7 @@ def operation_model(name: str) -> OperationModel:
     return ImportFileOperation
 
 
-def get_operation(name: str) -> APIRequest[UploadToFileSearchStoreOperation | ImportFileOperation]:
+def get_operation(name: str) -> APIRequest[FileSearchStoreOperation]:
     """``operations.get``: the operation parsed as the type its name implies."""
     name = file_search_operation_name(name)
     parse = parse_model(operation_model(name))
@@ -232,7 +233,7 @@ def poll_operation(name: str, model: type[OperationT]) -> APIRequest[OperationT]
     return APIRequest(method="GET", path=api_path(name), parse=parse_model(model))
 
 
-def document_of(operation: UploadToFileSearchStoreOperation | ImportFileOperation) -> str:
+def document_of(operation: FileSearchStoreOperation) -> str:
     """The document a finished, successful operation created.
 
     Raises:

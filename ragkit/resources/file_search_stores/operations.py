@@ -18,11 +18,11 @@ from ragkit._operations import (
 from ragkit.names import file_search_operation_name
 from ragkit.resources._common import AsyncAPIResource, SyncAPIResource
 from ragkit.resources.file_search_stores import _requests as build
-from ragkit.types import ImportFileOperation, UploadToFileSearchStoreOperation
+from ragkit.types import FileSearchStoreOperation
 
 __all__ = ["AsyncFileSearchStoreOperations", "FileSearchStoreOperations"]
 
-OperationT = TypeVar("OperationT", bound=UploadToFileSearchStoreOperation | ImportFileOperation)
+OperationT = TypeVar("OperationT", bound=FileSearchStoreOperation)
 
 
 def _start(
@@ -36,7 +36,7 @@ def _start(
 class FileSearchStoreOperations(SyncAPIResource):
     """Long-running imports into File Search stores."""
 
-    def get(self, name: str) -> UploadToFileSearchStoreOperation | ImportFileOperation:
+    def get(self, name: str) -> FileSearchStoreOperation:
         """Fetch an operation by name; it is finished once ``done`` is true.
 
         >>> client.file_search_stores.operations.get(op.name).done  # doctest: +SKIP
@@ -71,7 +71,7 @@ class FileSearchStoreOperations(SyncAPIResource):
 class AsyncFileSearchStoreOperations(AsyncAPIResource):
     """Long-running imports into File Search stores."""
 
-    async def get(self, name: str) -> UploadToFileSearchStoreOperation | ImportFileOperation:
+    async def get(self, name: str) -> FileSearchStoreOperation:
         """Fetch an operation by name; it is finished once ``done`` is true."""
         return await self._client._request(build.get_operation(name))
 
