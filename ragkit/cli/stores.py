@@ -389,8 +389,13 @@ def _report(store: str, outcomes: list[_Outcome], *, json_output: bool, waited: 
             if not outcome.error:
                 print(outcome.document or (outcome.operation.name if outcome.operation else ""))
     done = len(outcomes) - len(failed)
-    verb = "indexed into" if waited else "uploaded to (indexing)"
-    print(f"{done} of {len(outcomes)} files {verb} {store}", file=sys.stderr)
+    if waited:
+        print(f"{done} of {len(outcomes)} files indexed into {store}", file=sys.stderr)
+    else:
+        print(
+            f"{done} of {len(outcomes)} files uploaded to {store}; the server is indexing them",
+            file=sys.stderr,
+        )
     if failed:
         print(f"{len(failed)} failed:", file=sys.stderr)
         for outcome in failed:

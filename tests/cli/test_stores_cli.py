@@ -109,6 +109,15 @@ def test_create_upload_docs_ask_delete(
     assert first.endswith("(INVALID_ARGUMENT)")
     assert carets == ["  year >>= 1", "        ^^"]
 
+    code, out, err = run(
+        capsys, "stores", "upload", store, str(folder / "manual.md"), "--no-wait", "--json",
+        "--base-url", url,
+    )  # fmt: skip
+    (pending,) = json.loads(out)
+    assert code == 0 and pending["error"] is None and pending["document"] is None
+    assert pending["operation"].startswith(f"{store}/upload/operations/")
+    assert f"1 of 1 files uploaded to {store}; the server is indexing them" in err
+
     code, _, err = run(capsys, "stores", "delete", store, "--base-url", url)
     assert code == 1 and "(FAILED_PRECONDITION)" in err and "force" in err
     code, out, _ = run(capsys, "stores", "delete", documents[0], "--force", "--base-url", url)
