@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ragkit import limits
-from ragkit._exceptions import APIError, RagkitError
+from ragkit._exceptions import APIError, OperationTimeoutError, RagkitError
 from ragkit._validation import check_custom_metadata
 from ragkit.cli._args import integer, non_negative, positive, seconds
 from ragkit.cli._connect import add_connection_arguments, connect
@@ -274,8 +275,9 @@ def _upload(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         for number, outcome in enumerate(outcomes, 1):
             _send(client, store, outcome, f"[{number}/{len(outcomes)}]", options)
         if not args.no_wait:
+            deadline = time.monotonic() + args.wait_timeout  # for all the files together
             for number, outcome in enumerate(outcomes, 1):
-                _wait(client, outcome, f"[{number}/{len(outcomes)}]", args.wait_timeout)
+                _wait(client, outcome, f"[{number}/{len(outcomes)}]", deadline)
     return _report(store, outcomes, json_output=args.json, waited=not args.no_wait)
 
 
@@ -355,16 +357,26 @@ def _send(client: Client, store: str, outcome: _Outcome, tag: str, options: dict
     print(f"{start}{tag} {path.name}: uploaded {human_size(size)}", file=sys.stderr, flush=True)
 
 
-def _wait(client: Client, outcome: _Outcome, tag: str, timeout: float) -> None:
+def _wait(client: Client, outcome: _Outcome, tag: str, deadline: float) -> None:
     if outcome.operation is None:
         return
+    operations = client.file_search_stores.operations
     try:
-        done = client.file_search_stores.operations.wait(outcome.operation, timeout=timeout)
+        # One fresh look first: past the deadline, a file already indexed still counts.
+        current = operations.get(str(outcome.operation.name))
+        timeout = max(0.0, deadline - time.monotonic())
+        done = operations.wait(current, timeout=timeout)
         outcome.document = document_of(done)
         document = client.file_search_stores.documents.get(outcome.document)
         outcome.state = _state(document)
+    except OperationTimeoutError:
+        outcome.error = (
+            f"still indexing when --wait-timeout ran out (operation {outcome.operation.name}); "
+            "'ragkit stores docs' shows it once done"
+        )
     except RagkitError as error:
         outcome.error = _reason(error)
+    if outcome.error:
         print(f"{tag} {outcome.path.name}: failed: {outcome.error}", file=sys.stderr, flush=True)
         return
     print(
