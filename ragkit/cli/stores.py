@@ -10,7 +10,8 @@ ragkit stores delete fileSearchStores/handbook-x --force  # a store, or one of i
 ``upload`` sends each file with the resumable protocol, then waits until the server has
 indexed them all (``--no-wait`` returns at once); it prints one document name per line,
 progress and failures on stderr, and exits 1 if any file failed. ``ask`` calls
-generateContent with the fileSearch tool and prints the answer with numbered citations.
+generateContent with the fileSearch tool and prints the answer with numbered citations
+(``--stream``: the text as it is generated, then the sources).
 Without --base-url the embedded server on --data-dir answers, as for every command.
 """
 
@@ -142,6 +143,11 @@ def _ask_arguments(parser: argparse.ArgumentParser) -> None:
         "--where",
         metavar="FILTER",
         help="metadata filter in Google's syntax, e.g. 'year >= 2020 AND author = \"Ada\"'",
+    )
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="print the answer as it is generated (streamGenerateContent), then its sources",
     )
 
 
@@ -418,20 +424,27 @@ def _report(store: str, outcomes: list[_Outcome], *, json_output: bool, waited: 
 
 @command("stores ask")
 def _ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ragkit.rag.file_search import ask_stores
+    from ragkit.rag.file_search import file_search_answer, file_search_tool
 
     stores = [name.strip() for name in args.store.split(",") if name.strip()]
     if not stores:
         parser.error("give at least one store")
+    if args.stream and args.json:
+        parser.error("--stream prints text as it comes: use it without --json")
+    tool = file_search_tool(stores, top_k=args.top_k, metadata_filter=args.where)
     with connect(args) as client:
-        answer = ask_stores(
-            client,
-            stores,
-            args.question,
-            model=args.model,
-            top_k=args.top_k,
-            metadata_filter=args.where,
-        )
+        if args.stream:
+            chunks = []
+            for chunk in client.models.stream_generate_content(
+                args.model, contents=args.question, tools=[tool]
+            ):
+                chunks.append(chunk)
+                print(file_search_answer([chunk]).text, end="", flush=True)
+            sources = file_search_answer(chunks).format_sources()
+            print(f"\n\n{sources}" if sources else "")
+            return 0
+        response = client.models.generate_content(args.model, contents=args.question, tools=[tool])
+    answer = file_search_answer(response)
     if args.json:
         print_json(
             {

@@ -18,18 +18,21 @@ segments are UTF-8 byte offsets into the answer's text part, as Google documents
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ragkit import limits
 from ragkit._exceptions import LimitError
 from ragkit.types import (
+    Candidate,
+    Content,
     FileSearch,
     GenerateContentResponse,
     GroundingChunk,
     GroundingMetadata,
     GroundingSupport,
+    Part,
     Tool,
 )
 
@@ -44,6 +47,7 @@ __all__ = [
     "ask_stores",
     "file_search_answer",
     "file_search_tool",
+    "joined_stream",
 ]
 
 #: The model ``ask_stores`` names: on ``ragkit serve`` it resolves to the configured
@@ -96,9 +100,12 @@ class FileSearchAnswer:
 
     def format(self, *, quote_width: int = 160) -> str:
         """The cited answer, a blank line, then one line per source with its quote."""
-        lines = [self.cited_text]
-        if self.sources:
-            lines.append("")
+        sources = self.format_sources(quote_width=quote_width)
+        return f"{self.cited_text}\n\n{sources}" if sources else self.cited_text
+
+    def format_sources(self, *, quote_width: int = 160) -> str:
+        """One ``[n] title (store)`` line per source, each followed by its quoted text."""
+        lines: list[str] = []
         for source in self.sources:
             lines.append(source.format())
             quote = " ".join(source.text.split())
@@ -138,8 +145,17 @@ def file_search_tool(
     )
 
 
-def file_search_answer(response: GenerateContentResponse) -> FileSearchAnswer:
-    """The first candidate's answer with its sources numbered (see the module doc)."""
+def file_search_answer(
+    response: GenerateContentResponse | Iterable[GenerateContentResponse],
+) -> FileSearchAnswer:
+    """The first candidate's answer with its sources numbered (see the module doc).
+
+    A streamed answer works too: pass its chunks (``list(stream)``, or a list of the
+    chunks of an async stream); their text is joined, and the grounding metadata is the
+    one the last chunk carries, with offsets into the whole text, as Google streams it.
+    """
+    if not isinstance(response, GenerateContentResponse):
+        response = joined_stream(response)
     candidate = response.candidates[0] if response.candidates else None
     parts = candidate.content.parts if candidate and candidate.content else None
     texts = [part.text or "" for part in parts or () if part.text and not part.thought]
@@ -196,6 +212,24 @@ async def aask_stores(
     tool = file_search_tool(stores, top_k=top_k, metadata_filter=metadata_filter)
     response = await client.models.generate_content(model, contents=question, tools=[tool])
     return file_search_answer(response)
+
+
+def joined_stream(chunks: Iterable[GenerateContentResponse]) -> GenerateContentResponse:
+    """One response from the chunks of ``streamGenerateContent``: the first candidate's
+    text joined, with the last grounding metadata any chunk carried."""
+    texts: list[str] = []
+    metadata: GroundingMetadata | None = None
+    for chunk in chunks:
+        candidate = chunk.candidates[0] if chunk.candidates else None
+        if candidate is None:
+            continue
+        parts = candidate.content.parts if candidate.content else None
+        texts.extend(part.text for part in parts or () if part.text and not part.thought)
+        metadata = candidate.grounding_metadata or metadata
+    content = Content(role="model", parts=[Part(text="".join(texts))])
+    return GenerateContentResponse(
+        candidates=[Candidate(content=content, grounding_metadata=metadata)]
+    )
 
 
 def _numbers(supports: Sequence[GroundingSupport], chunk_count: int) -> dict[int, int]:

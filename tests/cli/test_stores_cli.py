@@ -96,6 +96,13 @@ def test_create_upload_docs_ask_delete(
     assert lines[3].startswith('    "') and "reset" in lines[3]
 
     code, out, _ = run(
+        capsys, "stores", "ask", store, "How do I reset the router?", "--stream", "--base-url", url
+    )
+    streamed = out.splitlines()
+    assert code == 0 and "reset button" in streamed[0] and "[1]" not in streamed[0]
+    assert streamed[1:3] == ["", f"[1] manual.md ({store})"]
+
+    code, out, _ = run(
         capsys, "stores", "ask", store, "What is new?", "--where", 'team = "sales"',
         "--json", "--base-url", url,
     )  # fmt: skip

@@ -117,3 +117,26 @@ def test_file_search_tool() -> None:
         file_search_tool(STORE, top_k=101)
     with pytest.raises(ValueError, match="at least one"):
         file_search_tool([])
+
+
+def test_a_stream_is_joined_with_the_last_chunks_grounding() -> None:
+    first = GenerateContentResponse.model_validate(
+        {"candidates": [{"content": {"parts": [{"text": "Hold reset."}]}}]}
+    )
+    last = GenerateContentResponse.model_validate(
+        {
+            "candidates": [
+                {
+                    "content": {"parts": [{"text": " Two years."}]},
+                    # Offsets into the whole streamed text, as Google streams them.
+                    "groundingMetadata": {
+                        "groundingChunks": [chunk("manual.md", "reset")],
+                        "groundingSupports": [support(0, 11, 0)],
+                    },
+                }
+            ]
+        }
+    )
+    answer = file_search_answer([first, GenerateContentResponse(), last])
+    assert answer.cited_text == "Hold reset. [1] Two years."
+    assert answer.format_sources() == f'[1] manual.md ({STORE})\n    "reset"'
