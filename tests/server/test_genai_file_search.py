@@ -7,6 +7,7 @@ The SDK (pinned in the dev extra) runs with no ``api_version`` setting, so it ca
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,3 +182,25 @@ def test_bad_input_gets_googles_errors(client: genai.Client, tmp_path: Path) -> 
     assert malformed.value.code == 400 and malformed.value.status == "INVALID_ARGUMENT"
     assert client.file_search_stores.get(name=store.name).active_documents_count in (None, 0)
     client.file_search_stores.delete(name=store.name)
+
+
+def test_readme_file_search_example_runs(
+    server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(
+        r"### File Search stores \(google-genai\)\n.*?```python\n(.*?)```", text, re.S
+    )
+    monkeypatch.chdir(tmp_path)
+    Path("handbook.md").write_text(
+        "# Handbook\n\nNew employees get 25 vacation days per year.\n", encoding="utf-8"
+    )
+    namespace: dict[str, Any] = {}
+    exec(
+        compile(block.replace("http://127.0.0.1:8080", server.url), "README.md", "exec"), namespace
+    )
+    response = namespace["response"]
+    assert "25 vacation days" in response.text
+    assert response.candidates[0].grounding_metadata.grounding_chunks[
+        0
+    ].retrieved_context.title == ("handbook.md")

@@ -186,7 +186,8 @@ class LocalGenerativeModel:
         question, context = _split_question(segments)
         retrieved = self._file_search(who, question, request)
         passages = [Passage(f"fileSearch#{i}", c.text) for i, c in enumerate(retrieved)]
-        composed = self._compose(question, passages + _passages(context), sampling)
+        composer = self.file_search.answerer if retrieved and self.file_search else None
+        composed = self._compose(question, passages + _passages(context), sampling, composer)
         response = _response(
             model,
             [t for t, _ in composed],
@@ -213,12 +214,18 @@ class LocalGenerativeModel:
         return found
 
     def _compose(
-        self, question: str, passages: list[Passage], sampling: Sampling
+        self,
+        question: str,
+        passages: list[Passage],
+        sampling: Sampling,
+        composer: Answerer | None = None,
     ) -> list[tuple[str, Answer | None]]:
-        """Each candidate's text, with the answer it quotes (``None`` for a fixed reply)."""
+        """Each candidate's text, with the answer it quotes (``None`` for a fixed reply);
+        ``composer`` answers instead of a fresh local answerer (File Search answers come
+        from the server's answerer, an LLM when ``--answerer`` is set)."""
         if not passages:
             return [(NO_CONTEXT, None)] * sampling.candidate_count
-        answerer = Answerer(MemoEmbedder(self.answerer.embedder))
+        answerer = composer or Answerer(MemoEmbedder(self.answerer.embedder))
         texts: list[str] = []
         answers: list[Answer | None] = []
         remaining = passages

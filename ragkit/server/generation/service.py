@@ -20,9 +20,14 @@ import httpx
 
 from ragkit.server.catalog import ModelCatalog, Role
 from ragkit.server.config import UpstreamConfig
-from ragkit.server.errors import unimplemented
+from ragkit.server.errors import failed_precondition, unimplemented
 from ragkit.server.generation.embeddings import EmbeddingService
-from ragkit.server.generation.file_search import FileSearchRetrieval
+from ragkit.server.generation.file_search import (
+    FileSearchRetrieval,
+    file_search_tools,
+    ground_for_upstream,
+    grounding_metadata,
+)
 from ragkit.server.generation.google import GoogleUpstream
 from ragkit.server.generation.legacy import LegacyModels
 from ragkit.server.generation.local import LocalGenerativeModel
@@ -146,12 +151,39 @@ class GenerationService:
             ApiError: NOT_FOUND for a model that does not generate; see
                 :meth:`LocalGenerativeModel.generate` and the upstream's errors.
         """
+        if self.forwards(name):
+            # The routes forward everything else for a Google upstream untouched.
+            return await self._grounded_upstream(who, name, None, request)
         model, role = self._target(name, "generateContent")
         if role == "openai":
+            if file_search_tools(request):
+                return await self._grounded_upstream(who, name, model, request)
             body = await anyio.to_thread.run_sync(self._chat_body, who, model, request)
             assert self.openai is not None
             return await self.openai.generate(body)
         return await anyio.to_thread.run_sync(self.local.generate, who, model, request)
+
+    async def _grounded_upstream(
+        self, who: Principal, name: str, model: Model | None, request: GenerateContentRequest
+    ) -> GenerateContentResponse:
+        """A ``fileSearch`` request for an upstream model: retrieve here, let the upstream
+        answer from the chunks, return its reply with their grounding chunks."""
+        retrieval = self.file_search
+        if retrieval is None:
+            raise failed_precondition("The fileSearch tool is not available on this server.")
+        retrieved, rewritten = await anyio.to_thread.run_sync(
+            ground_for_upstream, who, request, retrieval
+        )
+        if model is None:
+            assert self.google is not None
+            response = await self.google.generate_content(name, rewritten.to_wire())
+        else:
+            body = await anyio.to_thread.run_sync(self._chat_body, who, model, rewritten)
+            assert self.openai is not None
+            response = await self.openai.generate(body)
+        for candidate in response.candidates or []:
+            candidate.grounding_metadata = grounding_metadata(candidate, None, retrieved)
+        return response
 
     async def stream(
         self, who: Principal, name: str, request: GenerateContentRequest
@@ -162,7 +194,14 @@ class GenerationService:
         Raises:
             ApiError: as :meth:`generate`.
         """
+        # File Search through an upstream: one grounded reply, streamed in pieces.
+        if self.forwards(name):
+            grounded = await self._grounded_upstream(who, name, None, request)
+            return _iterate(stream_chunks(grounded))
         model, role = self._target(name, "streamGenerateContent")
+        if role == "openai" and file_search_tools(request):
+            grounded = await self._grounded_upstream(who, name, model, request)
+            return _iterate(stream_chunks(grounded))
         if role == "openai":
             body = await anyio.to_thread.run_sync(self._chat_body, who, model, request)
             assert self.openai is not None

@@ -11,6 +11,7 @@ error is an array, ``[{"error": ...}]``, as Google sends it.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
@@ -80,6 +81,22 @@ async def _forward(generation: GenerationService, request: Request) -> Response:
     )
 
 
+async def uses_file_search(request: Request) -> bool:
+    """Whether a request for a forwarded model uses the ``fileSearch`` tool: this server
+    retrieves from its own stores then, and hands the upstream the chunks."""
+    raw = await request.body()
+    if b"fileSearch" not in raw and b"file_search" not in raw:
+        return False
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    tools = data.get("tools") if isinstance(data, dict) else None
+    return isinstance(tools, list) and any(
+        isinstance(t, dict) and ("fileSearch" in t or "file_search" in t) for t in tools
+    )
+
+
 async def _body(request: Request, model_type: type[M]) -> M:
     return parse_body(model_type, await json_body(request))
 
@@ -144,7 +161,7 @@ async def generate_content(
 ) -> Response:
     """One complete reply (local composer, or the configured upstream)."""
     name = f"models/{model}"
-    if generation.forwards(name):
+    if generation.forwards(name) and not await uses_file_search(request):
         return await _forward(generation, request)
     body = await _body(request, GenerateContentRequest)
     return render(await generation.generate(who, name, body), enum_int=q.enum_int)
@@ -156,7 +173,7 @@ async def stream_generate_content(
 ) -> Response:
     """The reply as a stream: SSE events with ``alt=sse``, else one JSON array."""
     name = f"models/{model}"
-    if generation.forwards(name):
+    if generation.forwards(name) and not await uses_file_search(request):
         return await _forward(generation, request)
     try:
         body = await _body(request, GenerateContentRequest)

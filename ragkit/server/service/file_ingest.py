@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ragkit.ingest import ChunkingConfig, LoadError, chunk_document, load
 from ragkit.ingest.errors import ChunkingError
 from ragkit.ingest.sync.ids import document_id
-from ragkit.ingest.sync.plan import batches, fingerprint, prepare_document
+from ragkit.ingest.sync.plan import PreparedDocument, batches, fingerprint, prepare_document
 from ragkit.limits import MAX_CHUNKS_PAGE_SIZE
 from ragkit.provenance import metadata_to_dict
 from ragkit.resources._common import custom_metadata
@@ -39,7 +39,7 @@ from ragkit.types import (
 )
 from ragkit.types.status import Code
 
-__all__ = ["IngestedFile", "ingest_file"]
+__all__ = ["IngestedFile", "ingest_file", "prepare_file"]
 
 
 @dataclass(frozen=True)
@@ -86,23 +86,7 @@ def ingest_file(
     source = _source_name(filename)
     # Refuse before parsing: a reader must not get "unchanged", nor make the server read PDFs.
     service.require_role(who, parent, Role.WRITER)
-    config = chunking or ChunkingConfig()
-    try:
-        loaded = load(source, data)
-        prepared = prepare_document(
-            loaded,
-            chunk_document(loaded, config),
-            source=source,
-            document_id=document_id(source),
-            fingerprint=fingerprint(config, {}),
-            max_tokens=config.max_tokens,
-        )
-    except LoadError as exc:
-        raise invalid_argument(f"Cannot ingest {source}: {exc.reason}.") from exc
-    except ChunkingError as exc:
-        raise invalid_argument(f"Cannot ingest {source}: {exc}.") from exc
-    if prepared.problems:
-        raise invalid_argument(f"Cannot ingest {source}: {'; '.join(prepared.problems)}.")
+    prepared = prepare_file(source, data, chunking or ChunkingConfig(), document_id(source))
     name = f"{parent}/documents/{prepared.document_id}"
     existing = _existing(service, who, name)
     if existing is not None:
@@ -149,6 +133,38 @@ def ingest_file(
         raise
     status = "created" if existing is None else "replaced"
     return IngestedFile(document, len(prepared.chunks), status, prepared.warnings)
+
+
+def prepare_file(
+    source: str, data: bytes, config: ChunkingConfig, document_id: str, *, shown: str = ""
+) -> PreparedDocument:
+    """Load ``data`` as the file ``source`` (its extension picks the loader), chunk it and
+    check every limit: the one place where the server turns a file into chunks (the web
+    app's drops, File Search imports). ``shown`` names the file in errors (default
+    ``source``).
+
+    Raises:
+        ApiError: INVALID_ARGUMENT (unsupported type, unreadable or empty file, a chunk
+            over the token limit).
+    """
+    shown = shown or source
+    try:
+        loaded = load(source, data)
+        prepared = prepare_document(
+            loaded,
+            chunk_document(loaded, config),
+            source=source,
+            document_id=document_id,
+            fingerprint=fingerprint(config, {}),
+            max_tokens=config.max_tokens,
+        )
+    except LoadError as exc:
+        raise invalid_argument(f"Cannot ingest {shown}: {exc.reason}.") from exc
+    except ChunkingError as exc:
+        raise invalid_argument(f"Cannot ingest {shown}: {exc}.") from exc
+    if prepared.problems:
+        raise invalid_argument(f"Cannot ingest {shown}: {'; '.join(prepared.problems)}.")
+    return prepared
 
 
 def _source_name(filename: str) -> str:

@@ -26,6 +26,7 @@ from ragkit.server.errors import (
     permission_denied,
     resource_exhausted,
 )
+from ragkit.server.models.answerer import Answerer
 from ragkit.server.principal import Principal
 from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
@@ -224,6 +225,11 @@ class FileSearchStoresMixin(ServiceCore):
         if record is None:
             raise not_found(f"Document {name} not found.")
         return store, record
+
+    @property
+    def answerer(self) -> Answerer:
+        """The grounded answerer of ``generateAnswer`` (an LLM answerer when configured)."""
+        return self._answerer
 
     # --- operations -------------------------------------------------------------------
 

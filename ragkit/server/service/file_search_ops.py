@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragkit import limits
-from ragkit.ingest import ChunkingConfig, LoadError, chunk_document, load
-from ragkit.ingest.errors import ChunkingConfigError, ChunkingError
-from ragkit.ingest.sync.plan import batches, fingerprint, prepare_document
+from ragkit.ingest import ChunkingConfig
+from ragkit.ingest.errors import ChunkingConfigError
+from ragkit.ingest.sync.plan import batches
 from ragkit.names import generate_id
 from ragkit.resources._common import custom_metadata
 from ragkit.server.errors import ApiError, invalid_argument
 from ragkit.server.media import FileService
+from ragkit.server.service.file_ingest import prepare_file
 from ragkit.server.service.file_search import STORES
 from ragkit.server.service.retriever import RetrieverService
 from ragkit.server.service.validation import check_metadata, parse_name
@@ -115,6 +116,10 @@ def check_import_request(
     return stored
 
 
+class _Stopped(Exception):
+    """The server is stopping while an import waits for the embedder."""
+
+
 @dataclass(frozen=True)
 class _Imported:
     document: str
@@ -182,9 +187,19 @@ class FileSearchOperations:
                 self._service.delete_document(current.owner, current.document_name, force=True)
         try:
             imported = self._import(current)
+        except _Stopped:
+            return  # the next start runs it again
         except ApiError as exc:
             self._service.finish_file_search_operation(
                 current, {"error": {"code": exc.code.value, "message": exc.message}}
+            )
+        except Exception:
+            # A bug, not the file's fault: log it, and end the operation so nobody polls
+            # forever.
+            logger.exception("file search worker: operation %s failed", current.name)
+            message = f"The import of {current.file_name} failed on the server; see its log."
+            self._service.finish_file_search_operation(
+                current, {"error": {"code": Code.INTERNAL.value, "message": message}}
             )
         else:
             store = f"{STORES}/{parse_name(imported.document, 'corpora', 'documents')[0]}"
@@ -219,22 +234,7 @@ class FileSearchOperations:
             if "chunkingConfig" in request
             else None
         )
-        try:
-            loaded = load(source, data)
-            prepared = prepare_document(
-                loaded,
-                chunk_document(loaded, chunking),
-                source=source,
-                document_id=generate_id(named),
-                fingerprint=fingerprint(chunking, {}),
-                max_tokens=chunking.max_tokens,
-            )
-        except LoadError as exc:
-            raise invalid_argument(f"Cannot import {op.file_name}: {exc.reason}.") from exc
-        except ChunkingError as exc:
-            raise invalid_argument(f"Cannot import {op.file_name}: {exc}.") from exc
-        if prepared.problems:
-            raise invalid_argument(f"Cannot import {op.file_name}: {'; '.join(prepared.problems)}.")
+        prepared = prepare_file(source, data, chunking, generate_id(named), shown=op.file_name)
         # Unnamed uploads take the file's own title (a PDF's, a Markdown heading), as
         # their document is cited by it.
         display = named or prepared.display_name
@@ -265,6 +265,8 @@ class FileSearchOperations:
                         who, name, BatchCreateChunksRequest(requests=r)
                     )
                 )
+        except _Stopped:
+            raise  # stays PENDING; the next start removes it and imports again
         except BaseException:
             self._service.set_file_search_document_state(op, name, DocumentState.STATE_FAILED)
             raise
@@ -280,8 +282,10 @@ class FileSearchOperations:
                 return
             except ApiError as exc:
                 busy = exc.code is Code.RESOURCE_EXHAUSTED and exc.retry_after is not None
-                if not busy or self._stopping.is_set():
+                if not busy:
                     raise
+                if self._stopping.is_set():
+                    raise _Stopped from None
                 time.sleep(_BUSY_PAUSE_SECONDS)
         write()
 

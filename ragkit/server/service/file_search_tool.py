@@ -15,6 +15,7 @@ from ragkit.rag._filter_ast import FilterError
 from ragkit.rag.aip160 import aip160_filters
 from ragkit.server.errors import invalid_argument
 from ragkit.server.generation.file_search import RetrievedChunk
+from ragkit.server.models.answerer import Answerer
 from ragkit.server.principal import Principal
 from ragkit.server.service.retriever import RetrieverService
 from ragkit.server.service.validation import parse_name
@@ -28,6 +29,12 @@ class FileSearchRetriever:
 
     def __init__(self, service: RetrieverService) -> None:
         self._service = service
+
+    @property
+    def answerer(self) -> Answerer:
+        """Who composes answers from retrieved chunks: the server's answerer (the
+        ``--answerer`` model when configured, else the local extractive one)."""
+        return self._service.answerer
 
     def retrieve(self, who: Principal, query: str, tool: FileSearch) -> list[RetrievedChunk]:
         """The ``topK`` best chunks for ``query`` across the tool's stores.

@@ -16,6 +16,7 @@ from typing import Any
 from ragkit.server.principal import Principal
 from ragkit.server.store.permissions import grantee_match_sql
 from ragkit.server.store.records import CorpusRecord, format_time, parse_time
+from ragkit.types import DocumentState
 
 __all__ = [
     "DocumentFacts",
@@ -23,8 +24,10 @@ __all__ = [
     "StoreCounts",
     "count_created_stores",
     "document_facts",
+    "document_states",
     "find_operation",
     "find_upload_operation",
+    "finish_operation",
     "insert_operation",
     "is_store",
     "list_stores",
@@ -34,9 +37,7 @@ __all__ = [
     "set_document_state",
     "set_operation_document",
     "set_operation_file",
-    "finish_operation",
     "store_counts",
-    "document_states",
 ]
 
 _CORPUS_COLUMNS = "c.id, c.name, c.display_name, c.create_time, c.update_time"
@@ -146,8 +147,6 @@ def list_stores(
 def store_counts(conn: sqlite3.Connection, corpus_id: int) -> StoreCounts:
     """Documents per state and total bytes; a document added through the corpora API (no
     row here) counts as active with no size."""
-    from ragkit.types import DocumentState
-
     counts = {state.value: 0 for state in DocumentState}
     size = 0
     rows = conn.execute(

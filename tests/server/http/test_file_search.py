@@ -170,7 +170,7 @@ async def test_unreadable_file_fails_the_operation(client: httpx.AsyncClient) ->
     store = await create_store(client)
     done = await upload_multipart(client, store, b"%PDF-1.4 not really", {}, "application/pdf")
     assert done["done"] is True and "response" not in done
-    assert done["error"]["code"] == 3 and "Cannot import" in done["error"]["message"]
+    assert done["error"]["code"] == 3 and "Cannot ingest" in done["error"]["message"]
     # Refused before a document was made: nothing to count.
     assert (await client.get(f"/v1beta/{store}/documents")).json() == {}
 
