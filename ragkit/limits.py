@@ -152,3 +152,7 @@ MAX_WHITE_SPACE_TOKENS_PER_CHUNK: Final = 512
 DEFAULT_FILE_SEARCH_TOP_K: Final = 5
 #: ``topK`` of the ``fileSearch`` tool at most (as ``resultsCount`` of corpora:query).
 MAX_FILE_SEARCH_TOP_K: Final = 100
+#: Seconds a finished import/upload operation stays readable (ragkit's choice: 2 days,
+#: the lifetime of a Files API file and of an upload session; at least FILE_TTL_SECONDS,
+#: so an upload never finalized reads as expired before it is forgotten).
+FILE_SEARCH_OPERATION_TTL_SECONDS: Final = 48 * 3600

@@ -198,6 +198,12 @@ class LocalGenerativeModel:
         if retrieved:
             for candidate, (_, answer) in zip(response.candidates or [], composed, strict=True):
                 candidate.grounding_metadata = grounding_metadata(candidate, answer, retrieved)
+            # The chunks read are tool-use prompt tokens, as Google counts them.
+            usage = response.usage_metadata
+            if usage is not None:
+                tool_tokens = sum(count_tokens(chunk.text) for chunk in retrieved)
+                usage.tool_use_prompt_token_count = tool_tokens
+                usage.total_token_count = (usage.total_token_count or 0) + tool_tokens
         return response
 
     def _file_search(

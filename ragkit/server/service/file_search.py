@@ -15,6 +15,8 @@ PERMISSION_DENIED either way, as for corpora and files.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from ragkit import limits
@@ -48,6 +50,7 @@ from ragkit.types import (
     Role,
 )
 from ragkit.types.operation import TYPE_URL_PREFIX
+from ragkit.types.status import Code
 
 __all__ = ["FileSearchStoresMixin", "store_name"]
 
@@ -286,6 +289,12 @@ class FileSearchStoresMixin(ServiceCore):
             record = rows.find_operation(conn, name)
         if record is None:
             raise not_found(f"Operation {name} not found.")
+        expired = self._now() - timedelta(seconds=limits.FILE_TTL_SECONDS)
+        if not record.done and record.file_name is None and record.create_time < expired:
+            # The upload never finished and its session expired: nothing will come.
+            message = "The upload was never finalized; its session expired."
+            error = {"code": Code.DEADLINE_EXCEEDED.value, "message": message}
+            return operation_out(replace(record, done=True, result={"error": error}))
         return operation_out(record)
 
     def file_search_upload(self, session_id: str) -> rows.OperationRecord | None:
@@ -299,9 +308,19 @@ class FileSearchStoresMixin(ServiceCore):
             rows.set_operation_file(conn, op.id, file_name)
 
     def pending_file_search_operations(self) -> list[rows.OperationRecord]:
-        """Operations to run (at startup: those a stop interrupted)."""
+        """Operations to run (at startup: those a stop interrupted); finished ones past
+        their lifetime are forgotten on the way."""
+        self.purge_file_search_operations()
         with self._db.read() as conn:
             return rows.pending_operations(conn)
+
+    def purge_file_search_operations(self) -> int:
+        """Forget finished operations older than ``FILE_SEARCH_OPERATION_TTL_SECONDS``
+        (their documents stay), and uploads never finalized, so the table does not grow
+        without bound."""
+        before = self._now() - timedelta(seconds=limits.FILE_SEARCH_OPERATION_TTL_SECONDS)
+        with self._db.write() as conn:
+            return rows.delete_finished_operations(conn, before)
 
     def file_search_operation(self, name: str) -> rows.OperationRecord | None:
         with self._db.read() as conn:

@@ -66,6 +66,8 @@ _KNOWN_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 #: How often, and how long, a write refused because the embedder is busy is retried.
 _BUSY_RETRIES = 60
 _BUSY_PAUSE_SECONDS = 1.0
+#: How often finished operations past their lifetime are forgotten.
+_PURGE_INTERVAL_SECONDS = 3600.0
 
 
 def check_chunking(config: WireChunkingConfig | None) -> ChunkingConfig:
@@ -168,7 +170,11 @@ class FileSearchOperations:
 
     def _loop(self) -> None:
         while True:
-            record = self._queue.get()
+            try:
+                record = self._queue.get(timeout=_PURGE_INTERVAL_SECONDS)
+            except queue.Empty:
+                self._purge()
+                continue
             if record is None or self._stopping.is_set():
                 return
             try:
@@ -176,6 +182,12 @@ class FileSearchOperations:
             except Exception:
                 # The worker outlives one bad operation; it resumes at the next start.
                 logger.exception("file search worker: operation %s failed", record.name)
+
+    def _purge(self) -> None:
+        try:
+            self._service.purge_file_search_operations()
+        except Exception:
+            logger.exception("file search worker: purging old operations failed")
 
     def _run(self, record: OperationRecord) -> None:
         current = self._service.file_search_operation(record.name)

@@ -23,6 +23,7 @@ __all__ = [
     "OperationRecord",
     "StoreCounts",
     "count_created_stores",
+    "delete_finished_operations",
     "document_facts",
     "document_states",
     "find_operation",
@@ -271,6 +272,17 @@ def set_operation_document(conn: sqlite3.Connection, op_id: int, document_name: 
     conn.execute(
         "UPDATE file_search_operations SET document_name = ? WHERE id = ?", (document_name, op_id)
     )
+
+
+def delete_finished_operations(conn: sqlite3.Connection, before: datetime) -> int:
+    """Forget operations created before ``before`` that finished, or whose upload never
+    got its file."""
+    cursor = conn.execute(
+        "DELETE FROM file_search_operations"
+        " WHERE (done = 1 OR file_name IS NULL) AND create_time < ?",
+        (format_time(before),),
+    )
+    return cursor.rowcount
 
 
 def finish_operation(conn: sqlite3.Connection, op_id: int, result: dict[str, Any]) -> None:

@@ -242,10 +242,18 @@ async def test_file_search_tool_grounds_the_answer(client: httpx.AsyncClient) ->
             },
         )
         assert reply.status_code == 200, reply.text
+        answer_usage.append(reply.json()["usageMetadata"])
         candidate: dict[str, Any] = reply.json()["candidates"][0]
         return candidate
 
+    answer_usage: list[dict[str, int]] = []
+
     answer = await ask("When was the Zephyr telescope built?", topK=1)
+    usage = answer_usage[-1]
+    assert usage["toolUsePromptTokenCount"] > 0
+    assert usage["totalTokenCount"] == (
+        usage["promptTokenCount"] + usage["candidatesTokenCount"] + usage["toolUsePromptTokenCount"]
+    )
     assert "1931" in answer["content"]["parts"][0]["text"]
     grounding = answer["groundingMetadata"]
     context = grounding["groundingChunks"][0]["retrievedContext"]

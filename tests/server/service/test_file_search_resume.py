@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
+from ragkit import limits
 from ragkit.server.media import FileService
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search_ops import FileSearchOperations
 from ragkit.server.store.file_search import DocumentFacts
-from ragkit.types import Document, DocumentState, FileSearchStore
+from ragkit.types import Code, Document, DocumentState, FileSearchStore
 
 from .conftest import OWNER
 
@@ -67,3 +69,36 @@ def test_an_interrupted_import_runs_again_from_a_clean_slate(
         assert (counted.active_documents_count, counted.pending_documents_count) == (1, 0)
     finally:
         files.close()
+
+
+def test_finished_operations_are_forgotten_after_their_lifetime(
+    service: RetrieverService,
+) -> None:
+    store = service.create_file_search_store(
+        OWNER, FileSearchStore(display_name="Old"), default_embedding_model="models/x"
+    )
+    assert store.name is not None
+    op = service.begin_file_search_operation(
+        OWNER, store.name, kind="import", request={}, file_name="files/x"
+    )
+    service.finish_file_search_operation(op, {"response": {}})
+    assert service.purge_file_search_operations() == 0  # still fresh
+    service._last = service._now() + timedelta(seconds=limits.FILE_SEARCH_OPERATION_TTL_SECONDS + 1)
+    assert service.purge_file_search_operations() == 1
+    assert service.file_search_operation(op.name) is None
+
+
+def test_an_upload_never_finalized_reads_as_expired(service: RetrieverService) -> None:
+    store = service.create_file_search_store(
+        OWNER, FileSearchStore(display_name="Abandoned"), default_embedding_model="models/x"
+    )
+    assert store.name is not None
+    op = service.begin_file_search_operation(
+        OWNER, store.name, kind="upload", request={}, upload_session="s1"
+    )
+    assert service.get_file_search_operation(OWNER, op.name).done is False
+    service._last = service._now() + timedelta(seconds=limits.FILE_TTL_SECONDS + 1)
+    expired = service.get_file_search_operation(OWNER, op.name)
+    assert expired.done is True and expired.error is not None
+    assert expired.error.code == Code.DEADLINE_EXCEEDED.value
+    assert service.purge_file_search_operations() == 1
