@@ -153,7 +153,7 @@ def _ask_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("stores create")
 def _create(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    with connect(args) as client:
+    with connect(args, writes=True) as client:
         store = client.file_search_stores.create(display_name=args.display_name)
     if args.json:
         print_json(store)

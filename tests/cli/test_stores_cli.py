@@ -126,7 +126,7 @@ def test_create_upload_docs_ask_delete(
     assert f"1 of 1 files uploaded to {store}; the server is indexing them" in err
 
     code, _, err = run(capsys, "stores", "delete", store, "--base-url", url)
-    assert code == 1 and "(FAILED_PRECONDITION)" in err and "force" in err
+    assert code == 1 and "contains documents" in err and "--force" in err
     code, out, _ = run(capsys, "stores", "delete", documents[0], "--force", "--base-url", url)
     assert (code, out) == (0, f"deleted {documents[0]}\n")
     code, out, _ = run(capsys, "stores", "delete", store, "--force", "--base-url", url)
