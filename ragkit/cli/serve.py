@@ -8,12 +8,12 @@ ragkit serve --data-dir ./data --max-file-bytes 104857600  # files up to 100 MiB
 ragkit serve --data-dir ./data --embedder hash --reindex  # switch embedders while serving
 ragkit serve --data-dir ./data --grpc-port 50051 --tls-name myhost  # gRPC over TLS (default)
 ragkit serve --data-dir ./data --embed-queue-depth 4       # at most 4 chunk writes embedding
+ragkit serve --data-dir ./data --log-format json           # JSON log lines; metrics at /metrics
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -220,6 +220,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="File Search stores each user may create (default %(default)s, Google's "
         "per-project quota; 0 = unlimited)",
     )
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text (default) or as one JSON object each; every request is "
+        "logged with its latency (logger ragkit.access)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -280,7 +287,6 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
     if args.data_dir.exists() and not args.data_dir.is_dir():
         parser.exit(2, f"ragkit serve: error: --data-dir {args.data_dir} is not a directory\n")
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)-9s %(message)s")
     try:
         upstream = (
             UpstreamConfig.parse(
@@ -320,6 +326,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             **answerer_from_args(args),
             **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
+            log_format=args.log_format,
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

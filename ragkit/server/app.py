@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from ragkit._version import __version__
+from ragkit.server.api_version import ApiVersionMiddleware
 from ragkit.server.auth import Authenticator
 from ragkit.server.batches import BatchService
 from ragkit.server.batches.generation import GenerationBatchModels, StoredContent
@@ -32,6 +34,7 @@ from ragkit.server.caching import CacheService
 from ragkit.server.catalog import build_catalog
 from ragkit.server.config import ServerConfig
 from ragkit.server.generation import GenerationService
+from ragkit.server.http.access import AccessMiddleware, RequestObserver
 from ragkit.server.http.body_limit import BodyLimitMiddleware
 from ragkit.server.http.deps import ServerState
 from ragkit.server.http.disconnect import DisconnectMiddleware
@@ -39,6 +42,7 @@ from ragkit.server.http.errors import install_error_handlers
 from ragkit.server.http.head import HeadAsGetMiddleware
 from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
+from ragkit.server.metrics import ServerMetrics
 from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.routes import api_router
@@ -47,6 +51,8 @@ from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search_ops import FileSearchOperations
 from ragkit.server.service.file_search_tool import FileSearchRetriever
 from ragkit.server.service.reindex import check_embedder
+from ragkit.server.service.vitals import ServiceVitals
+from ragkit.server.tls import operator_certificate
 from ragkit.server.web import web_router
 
 __all__ = ["ServiceFactory", "close_content", "create_app", "open_content", "open_service"]
@@ -116,16 +122,51 @@ def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
     )
 
 
+def _check_tls(config: ServerConfig) -> None:
+    """Refuse an unusable operator certificate now, not when the gRPC front starts."""
+    if config.grpc_port is None or config.grpc_plaintext or config.tls_cert_file is None:
+        return
+    assert config.tls_key_file is not None  # ServerConfig wants both or neither
+    operator_certificate(config.tls_cert_file, config.tls_key_file)
+
+
+def _logs_requests(log_level: str) -> bool:
+    """Whether ``log_level`` lets the access log (INFO) through."""
+    level = logging.getLevelName(log_level.upper())
+    return not isinstance(level, int) or level <= logging.INFO
+
+
+def _observe(state: ServerState, embedder: EmbeddingScheduler) -> RequestObserver:
+    """The app's metrics (on ``state.metrics``) and the observer its fronts report to."""
+
+    def vitals() -> ServiceVitals | None:
+        service = state.service
+        if service is None:
+            return None
+        try:
+            return service.vitals()
+        except (RuntimeError, sqlite3.Error):  # closed under a scrape: shutting down
+            return None
+
+    state.metrics = ServerMetrics(
+        state.config.embedder, embedder.load, lambda: embedder.stats, vitals
+    )
+    return RequestObserver(state.metrics, log_requests=_logs_requests(state.config.log_level))
+
+
 def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None = None) -> FastAPI:
     """Build the app; the service opens when the app's lifespan starts.
 
     Raises:
         AuthFileError: ``config.auth_file`` is unreadable or invalid.
+        ValueError: the operator's TLS certificate or key (``config.tls_cert_file``,
+            ``tls_key_file``) is unreadable, not PEM, or mismatched.
         ValueError: ``config.embedder`` names no known embedder.
         EmbedderMismatchError: (a ``ValueError``) ``config.data_dir`` holds vectors of
             another embedder and ``config.reindex`` is not set.
     """
     authenticator = Authenticator.from_file(config.auth_file)
+    _check_tls(config)
     # Every model call goes through the scheduler: a priority lane for reads and a bounded
     # bulk lane for writes, each with its own copy of the model.
     embedder = EmbeddingScheduler(
@@ -140,6 +181,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder
     )
     factory = service_factory or open_service
+    observer = _observe(state, embedder)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -159,7 +201,7 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
                 # Imported here: REST-only servers never load grpc and the protos.
                 from ragkit.server.grpc import start_grpc
 
-                state.grpc = await start_grpc(app, config)
+                state.grpc = await start_grpc(app, config, observer=observer)
             yield
         finally:
             if state.grpc is not None:
@@ -189,11 +231,14 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         GenerationService(catalog, embedder, upstream=config.upstream),
     )
     app.add_middleware(DisconnectMiddleware)
+    app.add_middleware(ApiVersionMiddleware)
     app.add_middleware(PartialResponseMiddleware)
     install_error_handlers(app)
     app.add_middleware(HeadAsGetMiddleware)
     # Outermost, so an oversized body is refused before anything else reads it.
     app.add_middleware(BodyLimitMiddleware, limit=config.max_request_bytes)
+    # Outermost of all: it times and logs every answer, a refused body's included.
+    app.add_middleware(AccessMiddleware, observer=observer)
     app.include_router(api_router())
     app.include_router(web_router())
     return app

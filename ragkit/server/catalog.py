@@ -40,6 +40,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
 from ragkit import limits
+from ragkit.server.api_version import api_version
 from ragkit.server.config import UpstreamConfig
 from ragkit.server.errors import invalid_argument, not_found
 from ragkit.server.models.embedding import Embedder
@@ -294,7 +295,7 @@ class ModelCatalog:
         """
         model = self._models.get(name)
         if model is None:
-            raise not_found(f"{name} is not found for API version v1beta.")
+            raise not_found(f"{name} is not found for API version {api_version()}.")
         return model
 
     def require(self, name: str, method: str) -> Model:
@@ -307,7 +308,7 @@ class ModelCatalog:
         model = self._models.get(name)
         if model is None or method not in (model.supported_generation_methods or ()):
             raise not_found(
-                f"{name} is not found for API version v1beta, or is not supported for "
+                f"{name} is not found for API version {api_version()}, or is not supported for "
                 f"{method}. Call ListModels to see the list of available models and their "
                 "supported methods."
             )

@@ -193,6 +193,8 @@ class ServerConfig:
             retrieved passages (see :mod:`ragkit.server.models.llm_answerer`); ``None``:
             the local extractive answerer.
         answerer_timeout: Seconds to wait for ``answerer`` before answering locally.
+        log_format: ``"text"`` or ``"json"``: how :func:`ragkit.server.runner.serve` writes
+            the process's log lines, the access log's included (:mod:`ragkit.server.logs`).
     """
 
     data_dir: Path
@@ -219,6 +221,7 @@ class ServerConfig:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     answerer: UpstreamConfig | None = None
     answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -237,6 +240,8 @@ class ServerConfig:
             )
         if self.embed_queue_depth < 1:
             raise ValueError(f"embed_queue_depth must be >= 1, got {self.embed_queue_depth}.")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"log_format must be text or json, got {self.log_format!r}.")
         self._check_grpc()
         self._check_listening()
 

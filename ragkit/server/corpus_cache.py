@@ -53,6 +53,10 @@ class CorpusCache(Generic[T]):
         """Whether the corpus's object has been built."""
         return corpus_id in self._items
 
+    def items(self) -> list[T]:
+        """The objects built so far (a snapshot)."""
+        return list(self._items.values())
+
     def update(self, corpus_id: int, change: Callable[[T], None]) -> None:
         """Apply ``change`` to the corpus's object if it is built (under its lock)."""
         with self._lock(corpus_id):

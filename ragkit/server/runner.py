@@ -28,6 +28,7 @@ import contextlib
 import json
 import socket
 import sys
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -38,6 +39,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ragkit.server.config import ServerConfig
 from ragkit.server.errors import ApiError, invalid_argument
+from ragkit.server.logs import configure_logging
+from ragkit.server.metrics import ServerMetrics
 from ragkit.types.status import Code
 
 __all__ = ["GuardedH11Protocol", "build_server", "serve"]
@@ -69,6 +72,9 @@ class GuardedH11Protocol(H11Protocol):
     header_timeout: float = 10.0
     body_timeout: float = 30.0
     max_connections: int = 1000
+    #: Told of every connection answered and closed here (the app never sees them), for
+    #: ``ragkit_connections_refused_total`` in ``/metrics``.
+    on_refused: Callable[[str], None] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +96,7 @@ class GuardedH11Protocol(H11Protocol):
                 f"The server holds its limit of {self.max_connections} open connections "
                 "(ragkit serve --max-connections); retry shortly.",
             )
-            self._close_with(503, error)
+            self._close_with(503, error, "connection_limit")
             return
         self._arm("headers")
 
@@ -173,7 +179,7 @@ class GuardedH11Protocol(H11Protocol):
                 "(ragkit serve --header-timeout)."
             )
         error = {"error": {"code": 408, "message": message, "status": "DEADLINE_EXCEEDED"}}
-        self._close_with(408, error)
+        self._close_with(408, error, f"{self._phase}_timeout")
 
     # --- malformed requests ---------------------------------------------------------------
 
@@ -182,12 +188,15 @@ class GuardedH11Protocol(H11Protocol):
         if msg == _UVICORN_400:
             msg = "the request line or a header is malformed"
         error = invalid_argument(f"Invalid HTTP request received: {msg}.")
-        self._close_with(400, error)
+        self._close_with(400, error, "malformed")
 
-    def _close_with(self, status: int, error: ApiError | dict[str, Any]) -> None:
-        """Answer, then close. The socket lingers half-closed for a moment, reading and
-        dropping input: closing it with unread input would send a reset that can destroy
-        the answer before the client reads it."""
+    def _close_with(self, status: int, error: ApiError | dict[str, Any], reason: str) -> None:
+        """Answer, then close, and count it (``reason``: ``connection_limit``,
+        ``headers_timeout``, ``body_timeout``, ``malformed``). The socket lingers half-closed
+        for a moment, reading and dropping input: closing it with unread input would send a
+        reset that can destroy the answer before the client reads it."""
+        if self.on_refused is not None:
+            self.on_refused(reason)
         self._disarm()
         self._closing = True
         if self.cycle is not None and not self.cycle.response_complete:
@@ -224,7 +233,9 @@ class _LingeringTransport:
             self._transport.close()
 
 
-def _protocol_for(config: ServerConfig) -> type[GuardedH11Protocol]:
+def _protocol_for(
+    config: ServerConfig, on_refused: Callable[[str], None] | None = None
+) -> type[GuardedH11Protocol]:
     return type(
         "RagkitH11Protocol",
         (GuardedH11Protocol,),
@@ -232,23 +243,37 @@ def _protocol_for(config: ServerConfig) -> type[GuardedH11Protocol]:
             "header_timeout": config.header_timeout,
             "body_timeout": config.body_timeout,
             "max_connections": config.max_connections,
+            # staticmethod: a plain function stored on the class would bind to self.
+            "on_refused": staticmethod(on_refused) if on_refused is not None else None,
         },
     )
+
+
+def _refusals_of(app: FastAPI) -> Callable[[str], None] | None:
+    metrics = getattr(getattr(app.state, "ragkit", None), "metrics", None)
+    return metrics.refused if isinstance(metrics, ServerMetrics) else None
 
 
 def build_server(
     app: FastAPI, config: ServerConfig, *, log_level: str | None = None
 ) -> uvicorn.Server:
     """The uvicorn server for ``app``, listening on ``config.host:config.port`` (or on the
-    sockets later passed to ``run``) with the config's timeouts and connection limit."""
+    sockets later passed to ``run``) with the config's timeouts and connection limit.
+
+    uvicorn's own access log is off (the app writes one, with latency:
+    :mod:`ragkit.server.http.access`) and it installs no log handlers of its own: its lines
+    go wherever the process's logging sends them (:func:`ragkit.server.logs.configure_logging`
+    for ``ragkit serve``), in the same format as the rest."""
     return uvicorn.Server(
         uvicorn.Config(
             app,
             host=config.host,
             port=config.port,
             log_level=log_level or config.log_level,
+            log_config=None,
+            access_log=False,
             lifespan="on",
-            http=_protocol_for(config),
+            http=_protocol_for(config, _refusals_of(app)),
         )
     )
 
@@ -257,7 +282,9 @@ def serve(
     app: FastAPI, config: ServerConfig, *, sockets: list[socket.socket] | None = None
 ) -> None:
     """Serve ``app`` until interrupted (SIGINT/SIGTERM), as ``ragkit serve`` does; like
-    ``uvicorn.run``, an interrupt ends it quietly and a failed startup exits with status 3."""
+    ``uvicorn.run``, an interrupt ends it quietly and a failed startup exits with status 3.
+    The process's logging goes to stderr in ``config.log_format`` at ``config.log_level``."""
+    configure_logging(config.log_level, "json" if config.log_format == "json" else "text")
     server = build_server(app, config)
     # uvicorn re-raises the signal it handled (KeyboardInterrupt); the shutdown has run.
     with contextlib.suppress(KeyboardInterrupt):

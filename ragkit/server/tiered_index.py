@@ -91,6 +91,11 @@ class TieredIndex(VectorIndex):
         """Whether searches use the HNSW graph."""
         return self._ann is not None
 
+    @property
+    def ann_building(self) -> bool:
+        """Whether an HNSW graph is being built (or rebuilt) in the background."""
+        return self._pending is not None
+
     def wait_for_graph(self, timeout: float | None = None) -> bool:
         """Wait for a running build to finish; returns :attr:`ann_ready`."""
         builder = self._builder

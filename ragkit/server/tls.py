@@ -54,17 +54,42 @@ class TlsFiles:
         return self.key.read_bytes(), self.certificate.read_bytes()
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read the TLS {what} {path}: {exc.strerror or exc}") from None
+
+
 def operator_certificate(certificate: Path, key: Path) -> TlsFiles:
-    """The operator's own certificate chain and key, checked to be readable PEM.
+    """The operator's own certificate chain and key, checked to be readable PEM and to
+    belong together.
 
     Raises:
-        ValueError: a file is missing or not a PEM certificate/private key.
+        ValueError: a file is missing or unreadable, not a PEM certificate / unencrypted
+            PEM private key, or the key is not the certificate's; the message names the
+            file and says which.
     """
+    cert_pem, key_pem = _read(certificate, "certificate"), _read(key, "key")
     try:
-        x509.load_pem_x509_certificate(certificate.read_bytes())
-        serialization.load_pem_private_key(key.read_bytes(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
-        raise ValueError(f"cannot use TLS certificate {certificate} with key {key}: {exc}") from exc
+        cert = x509.load_pem_x509_certificate(cert_pem)
+    except ValueError:
+        raise ValueError(
+            f"the TLS certificate {certificate} is not a PEM certificate "
+            "(-----BEGIN CERTIFICATE-----)"
+        ) from None
+    try:
+        private = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"the TLS key {key} is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)"
+        ) from None
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    encoding = serialization.Encoding.DER
+    if private.public_key().public_bytes(encoding, public) != cert.public_key().public_bytes(
+        encoding, public
+    ):
+        raise ValueError(f"the TLS key {key} is not the key of the certificate {certificate}")
     return TlsFiles(certificate=certificate, key=key, ca=None)
 
 

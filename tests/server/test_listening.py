@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.server.http.serving import ServerProcess, serve
 
@@ -40,6 +41,18 @@ def _read_all(sock: socket.socket) -> bytes:
     return received
 
 
+def _refused(server: ServerProcess, reason: str) -> float:
+    """``ragkit_connections_refused_total{reason}`` as ``/metrics`` shows it now."""
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "ragkit_connections_refused_total" and sample.labels == {
+                "reason": reason
+            }:
+                return float(sample.value)
+    return 0.0
+
+
 def _google_error(response: bytes, status: int) -> dict[str, str]:
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.startswith(f"HTTP/1.1 {status} ".encode()), response
@@ -61,11 +74,13 @@ def _google_error(response: bytes, status: int) -> dict[str, str]:
 def test_malformed_requests_get_googles_error_body(
     server: ServerProcess, request_bytes: bytes
 ) -> None:
+    before = _refused(server, "malformed")
     with _connect(server) as sock:
         sock.sendall(request_bytes)
         error = _google_error(_read_all(sock), 400)
     assert error["status"] == "INVALID_ARGUMENT"
     assert "Invalid HTTP request received" in error["message"]
+    assert _refused(server, "malformed") == before + 1  # counted in /metrics
 
 
 def test_clients_trickling_headers_are_closed_after_the_header_timeout(
@@ -99,18 +114,22 @@ def test_clients_trickling_headers_are_closed_after_the_header_timeout(
     for sock in slow:
         sock.close()
     assert max(closed_after) < 3.0  # the header timeout is 1 s
+    assert _refused(server, "headers_timeout") >= len(slow)
 
 
 def test_a_stalled_body_is_closed_after_the_body_timeout(server: ServerProcess) -> None:
+    before = _refused(server, "body_timeout")
     with _connect(server) as sock:
         sock.sendall(b"POST /v1beta/corpora HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
         started = time.monotonic()
         error = _google_error(_read_all(sock), 408)
     assert 0.9 < time.monotonic() - started < 3.0
     assert "--body-timeout" in error["message"]
+    assert _refused(server, "body_timeout") == before + 1
 
 
 def test_the_connection_limit_answers_503_and_frees_up(server: ServerProcess) -> None:
+    before = _refused(server, "connection_limit")
     held = [_connect(server) for _ in range(_MAX_CONNECTIONS)]
     time.sleep(0.2)
     try:
@@ -124,6 +143,7 @@ def test_the_connection_limit_answers_503_and_frees_up(server: ServerProcess) ->
             sock.close()
     time.sleep(0.3)
     assert httpx.get(f"{server.url}/v1beta/corpora", timeout=5).status_code == 200
+    assert _refused(server, "connection_limit") == before + 1
 
 
 def test_the_body_limit_holds_on_the_wire(server: ServerProcess) -> None:

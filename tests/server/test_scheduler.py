@@ -263,3 +263,34 @@ def test_background_work_waits_for_room_instead_of_429(lanes) -> None:  # type: 
     for thread in (running, queued, background):
         thread.join(5)
     assert outcome[0].shape == (2, 16)  # type: ignore[union-attr]
+
+
+def test_load_shows_what_each_lane_holds(
+    lanes: tuple[EmbeddingScheduler, GatedEmbedder, GatedEmbedder],
+) -> None:
+    scheduler, query, bulk = lanes
+    idle = scheduler.load()
+    assert (idle.queue_depth, idle.bulk_queued, idle.bulk_running) == (2, 0, 0)
+    assert (idle.query_waiting, idle.query_running, idle.bulk_texts_left) == (0, 0, 0)
+    query.gate.clear()
+    bulk.gate.clear()
+    first, _ = in_thread(scheduler.embed_bulk, ["a", "b", "c"])
+    assert bulk.entered.acquire(timeout=5)  # running: three texts left
+    second, _ = in_thread(scheduler.embed_bulk, ["d"])
+    asker, _ = in_thread(scheduler.embed, ["q"])
+    assert query.entered.acquire(timeout=5)
+    waiter, _ = in_thread(scheduler.embed, ["r"])
+    for _ in range(200):
+        load = scheduler.load()
+        if load.bulk_queued == 1 and load.query_waiting == 1:
+            break
+        threading.Event().wait(0.01)
+    assert (load.bulk_running, load.bulk_queued, load.bulk_texts_left) == (1, 1, 4)
+    assert (load.query_running, load.query_waiting) == (1, 1)
+    query.gate.set()
+    bulk.gate.set()
+    for thread in (first, second, asker, waiter):
+        thread.join(10)
+    done = scheduler.load()
+    assert (done.bulk_running, done.bulk_queued, done.bulk_texts_left) == (0, 0, 0)
+    assert (done.query_running, done.query_waiting) == (0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -141,10 +142,18 @@ def test_serve_with_default_minilm_embedder(tmp_path: Path) -> None:
 def test_serve_with_auth_file_and_clean_shutdown(tmp_path: Path) -> None:
     auth = tmp_path / "auth.toml"
     auth.write_text('[[principal]]\nemail = "a@example.com"\napi_keys = ["k1"]\n', encoding="utf-8")
-    args = ("--embedder", "hash", "--auth-file", str(auth))
+    args = ("--embedder", "hash", "--auth-file", str(auth), "--log-format", "json")
     with serve(tmp_path / "data", *args) as server, httpx.Client(base_url=server.url) as http:
         assert http.get("/v1beta/corpora").status_code == 401
-        assert http.get("/v1beta/corpora", headers={"x-goog-api-key": "k1"}).json() == {}
+        headers = {"x-goog-api-key": "k1", "x-request-id": "e2e-1"}
+        assert http.get("/v1beta/corpora", headers=headers).json() == {}
+
+    # One format for every line, uvicorn's included; requests logged with their latency.
+    entries = [json.loads(line) for line in server.log.splitlines() if line.strip()]
+    assert {"uvicorn.error", "ragkit.server", "ragkit.access"} <= {e["logger"] for e in entries}
+    (access,) = [e for e in entries if e.get("request_id") == "e2e-1"]
+    assert (access["method"], access["path"], access["status"]) == ("GET", "/v1beta/corpora", 200)
+    assert access["latency_ms"] >= 0 and access["transport"] == "http"
 
     # Leaving serve() sends SIGTERM: uvicorn drains, the lifespan closes the service, and
     # uvicorn then re-raises the signal so the exit status still says SIGTERM.

@@ -42,8 +42,15 @@ def test_operator_certificate_must_be_pem(tmp_path: Path) -> None:
     assert operator_certificate(made.certificate, made.key).ca is None
     garbage = tmp_path / "garbage.pem"
     garbage.write_text("not a certificate")
-    with pytest.raises(ValueError, match="cannot use TLS certificate"):
+    with pytest.raises(ValueError, match=r"garbage\.pem is not a PEM certificate"):
         operator_certificate(garbage, made.key)
+    with pytest.raises(ValueError, match=r"garbage\.pem is not an unencrypted PEM private key"):
+        operator_certificate(made.certificate, garbage)
+    with pytest.raises(ValueError, match=r"cannot read the TLS certificate .*absent\.pem: No such"):
+        operator_certificate(tmp_path / "absent.pem", made.key)
+    other = local_certificate(tmp_path / "other")
+    with pytest.raises(ValueError, match="is not the key of the certificate"):
+        operator_certificate(made.certificate, other.key)
 
 
 def test_config_needs_certificate_and_key_together(tmp_path: Path) -> None:

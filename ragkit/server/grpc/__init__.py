@@ -21,6 +21,7 @@ import grpc
 
 from ragkit.server.config import ServerConfig
 from ragkit.server.grpc.asgi import AsgiApp
+from ragkit.server.http.access import RequestObserver
 from ragkit.server.tls import TlsFiles, local_certificate, operator_certificate
 
 with warnings.catch_warnings():
@@ -80,8 +81,11 @@ def tls_files(config: ServerConfig) -> TlsFiles | None:
     return local_certificate(config.data_dir / "tls", config.tls_names)
 
 
-async def start_grpc(app: AsgiApp, config: ServerConfig) -> RunningGrpc:
-    """Start the gRPC front of ``app`` on ``config.host:config.grpc_port``.
+async def start_grpc(
+    app: AsgiApp, config: ServerConfig, *, observer: RequestObserver | None = None
+) -> RunningGrpc:
+    """Start the gRPC front of ``app`` on ``config.host:config.grpc_port``; finished calls
+    go to ``observer`` (metrics and the access log).
 
     Raises:
         ValueError: unusable TLS files.
@@ -90,7 +94,7 @@ async def start_grpc(app: AsgiApp, config: ServerConfig) -> RunningGrpc:
     assert config.grpc_port is not None
     tls = await anyio.to_thread.run_sync(tls_files, config)
     methods: dict[str, GrpcMethod] = await anyio.to_thread.run_sync(load_methods)
-    front = GrpcFront(app, methods)
+    front = GrpcFront(app, methods, observer=observer)
     credentials = None
     if tls is not None:
         key, chain = tls.read()

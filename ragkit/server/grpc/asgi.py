@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlencode
 
 from starlette.types import ASGIApp, Message, Scope
 
+from ragkit.server.http.access import GRPC_SCOPE_KEY
+
 __all__ = ["AsgiApp", "HttpRequest", "HttpResponse", "exchange"]
 
 AsgiApp = ASGIApp
@@ -63,6 +65,8 @@ def _scope(request: HttpRequest) -> Scope:
         "client": request.client,
         "server": ("ragkit-grpc", 443),
         "state": {},
+        # The gRPC front counts and logs the call itself, once.
+        GRPC_SCOPE_KEY: True,
     }
 
 

@@ -16,10 +16,13 @@ stops it (:mod:`ragkit.server.app`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, NoReturn
 
 import grpc
@@ -31,6 +34,9 @@ from ragkit.server.grpc.asgi import AsgiApp, HttpRequest, exchange
 from ragkit.server.grpc.methods import GrpcMethod
 from ragkit.server.grpc.status import GrpcError, error_from_body, error_from_payload
 from ragkit.server.grpc.transcode import NoBinding, parse_response, to_http
+from ragkit.server.http.access import RequestObserver
+from ragkit.server.logs import AccessRecord, clean_request_id
+from ragkit.types.status import Code
 
 __all__ = ["MAX_MESSAGE_BYTES", "GrpcFront"]
 
@@ -83,24 +89,34 @@ class GrpcFront:
     Args:
         app: The REST app (``create_app(...)``), called in-process for every call.
         methods: The methods to serve (:func:`~ragkit.server.grpc.methods.load_methods`).
+        observer: Where finished calls are counted and logged, once each (the REST app
+            lets the in-process requests of gRPC calls pass unobserved).
     """
 
-    def __init__(self, app: AsgiApp, methods: dict[str, GrpcMethod]) -> None:
+    def __init__(
+        self,
+        app: AsgiApp,
+        methods: dict[str, GrpcMethod],
+        *,
+        observer: RequestObserver | None = None,
+    ) -> None:
         self._app = app
         self._methods = methods
+        self._observer = observer
         self._server: aio.Server | None = None
         self.port: int | None = None
 
     def _unary(self, method: GrpcMethod) -> Callable[..., Awaitable[Message]]:
         async def handle(message: Message, context: aio.ServicerContext[Any, Any]) -> Message:
-            try:
-                return await self._answer(method, message, context)
-            except aio.AbortError:
-                raise
-            except Exception:
-                # The REST front renders its own failures; this is the front's own bug.
-                logger.exception("Unhandled error serving gRPC %s", method.path)
-                await _abort(context, _INTERNAL)
+            with self._observed(method, context):
+                try:
+                    return await self._answer(method, message, context)
+                except aio.AbortError:
+                    raise
+                except Exception:
+                    # The REST front renders its own failures; this is the front's own bug.
+                    logger.exception("Unhandled error serving gRPC %s", method.path)
+                    await _abort(context, _INTERNAL)
 
         return handle
 
@@ -108,16 +124,55 @@ class GrpcFront:
         async def handle(
             message: Message, context: aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Message]:
-            try:
-                async for reply in self._stream(method, message, context):
-                    yield reply
-            except aio.AbortError:
-                raise
-            except Exception:
-                logger.exception("Unhandled error serving gRPC %s", method.path)
-                await _abort(context, _INTERNAL)
+            with self._observed(method, context):
+                try:
+                    async for reply in self._stream(method, message, context):
+                        yield reply
+                except aio.AbortError:
+                    raise
+                except Exception:
+                    logger.exception("Unhandled error serving gRPC %s", method.path)
+                    await _abort(context, _INTERNAL)
 
         return handle
+
+    @contextlib.contextmanager
+    def _observed(
+        self, method: GrpcMethod, context: aio.ServicerContext[Any, Any]
+    ) -> Iterator[None]:
+        """Time the call and hand it to the observer with its final status."""
+        observer = self._observer
+        if observer is None:
+            yield
+            return
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            with observer.in_flight("grpc"):
+                yield
+        except aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            code = grpc.StatusCode.CANCELLED  # the client went away
+            raise
+        except BaseException:
+            code = grpc.StatusCode.UNKNOWN
+            raise
+        finally:
+            peer = _peer(context)
+            metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+            record = AccessRecord(
+                transport="grpc",
+                method="POST",
+                path=method.path,
+                status=Code[code.name].http_status,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                client=peer[0] if peer else None,
+                request_id=clean_request_id(metadata.get("x-request-id")),
+                grpc_status=code.name,
+            )
+            observer.finished(record, method_label=method.path[1:], code_label=code.name)
 
     async def _answer(
         self, method: GrpcMethod, message: Message, context: aio.ServicerContext[Any, Any]

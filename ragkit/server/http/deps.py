@@ -26,6 +26,7 @@ from ragkit.server.service.file_search_ops import FileSearchOperations
 
 if TYPE_CHECKING:
     from ragkit.server.grpc import RunningGrpc
+    from ragkit.server.metrics import ServerMetrics
 
 __all__ = [
     "Batches",
@@ -57,6 +58,8 @@ class ServerState:
     grpc: RunningGrpc | None = None
     #: The worker running File Search import/upload operations.
     file_search: FileSearchOperations | None = None
+    #: The app's Prometheus metrics (``GET /metrics``).
+    metrics: ServerMetrics | None = None
 
 
 def server_state(request: Request) -> ServerState:

@@ -30,4 +30,9 @@ class HeadAsGetMiddleware:
                 return
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, bodiless_send)
+        routed = {**scope, "method": "GET"}
+        try:
+            await self.app(routed, receive, bodiless_send)
+        finally:
+            if "route" in routed:  # the access log and /metrics name the route that served it
+                scope["route"] = routed["route"]

@@ -59,6 +59,7 @@ __all__ = [
     "BULK_SLICE",
     "DEFAULT_QUEUE_DEPTH",
     "EmbeddingScheduler",
+    "SchedulerLoad",
     "SchedulerStats",
     "bulk_threads",
 ]
@@ -106,6 +107,20 @@ class SchedulerStats:
     bulk_rejected: int = 0
     bulk_dropped: int = 0
     max_bulk_admitted: int = 0
+
+
+@dataclass(frozen=True)
+class SchedulerLoad:
+    """What the lanes hold right now (:meth:`EmbeddingScheduler.load`), for ``/metrics``:
+    embedding requests waiting and running on the priority lane, bulk jobs queued and
+    running (at most ``queue_depth`` together) and the texts they have left to embed."""
+
+    queue_depth: int
+    query_waiting: int
+    query_running: int
+    bulk_queued: int
+    bulk_running: int
+    bulk_texts_left: int
 
 
 @dataclass(eq=False)
@@ -167,6 +182,7 @@ class EmbeddingScheduler:
         self._queries: deque[_Request] = deque()
         self._jobs: deque[_Job] = deque()
         self._admitted = 0
+        self._queries_running = 0
         self._remaining_texts = 0
         self._seconds_per_text = _INITIAL_SECONDS_PER_TEXT
         self._cache: OrderedDict[tuple[str, bytes], Vectors] = OrderedDict()
@@ -210,6 +226,19 @@ class EmbeddingScheduler:
         for thread in threads:
             thread.join(timeout=30)
 
+    def load(self) -> SchedulerLoad:
+        """A consistent snapshot of both lanes' queues."""
+        with self._lock:
+            # A job leaves ``_jobs`` when it starts; it stays admitted until it finishes.
+            return SchedulerLoad(
+                queue_depth=self.queue_depth,
+                query_waiting=len(self._queries),
+                query_running=self._queries_running,
+                bulk_queued=len(self._jobs),
+                bulk_running=self._admitted - len(self._jobs),
+                bulk_texts_left=self._remaining_texts,
+            )
+
     # --- priority lane --------------------------------------------------------------------
 
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "document") -> Vectors:
@@ -235,7 +264,12 @@ class EmbeddingScheduler:
                 if self._closed:
                     return
                 taken = self._take_queries()
-            self._embed_group(taken, taken[0].kind)
+                self._queries_running = len(taken)
+            try:
+                self._embed_group(taken, taken[0].kind)
+            finally:
+                with self._lock:
+                    self._queries_running = 0
 
     def _take_queries(self) -> list[_Request]:
         """The next micro-batch, oldest first: every waiting search query (one short text

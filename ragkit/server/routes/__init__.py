@@ -22,6 +22,7 @@ from ragkit.server.routes import (
     file_search,
     files,
     health,
+    metrics,
     models,
     permissions,
     uploads,
@@ -88,6 +89,7 @@ def api_router() -> APIRouter:
     router.include_router(models.unserved_router)
     root = APIRouter()
     root.include_router(health.router)
+    root.include_router(metrics.router)
     root.include_router(uploads.router)
     root.include_router(file_search.upload_router)
     root.include_router(router)

@@ -127,7 +127,8 @@ async def model_operations(
     name = f"models/{model}"
     if generation.forwards(name):
         return await _forward(generation, request)
-    raise not_found(f"{request.url.path.removeprefix('/v1beta/')} was not found.")
+    # The resource name, without the version prefix it was asked under.
+    raise not_found(f"{request.url.path.split('/', 2)[-1]} was not found.")
 
 
 @router.post("/models/{model:rid}:generateAnswer")

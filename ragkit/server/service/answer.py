@@ -22,6 +22,7 @@ from pydantic import PrivateAttr
 from ragkit._exceptions import ResourceNameError
 from ragkit.limits import MAX_RESULTS_COUNT
 from ragkit.names import model_name
+from ragkit.server.api_version import api_version
 from ragkit.server.errors import invalid_argument, not_found
 from ragkit.server.models.answerer import AnswerStyleName, Passage
 from ragkit.server.principal import Principal
@@ -92,7 +93,7 @@ def _check_model(model: str) -> None:
         raise invalid_argument(str(error)) from None
     if name != AQA_MODEL:
         raise not_found(
-            f"Model {name} is not found for API version v1beta, or is not supported for "
+            f"Model {name} is not found for API version {api_version()}, or is not supported for "
             f"generateAnswer; use {AQA_MODEL}."
         )
 

@@ -12,6 +12,8 @@ from ragkit.server.service.filters import CandidateCache
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
+from ragkit.server.service.reindex import ReindexProgress
+from ragkit.server.service.vitals import WarmUpProgress
 from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
@@ -69,6 +71,9 @@ class ServiceCore:
         self._reindexer: threading.Thread | None = None
         # Shared lock on the data folder (RetrieverService.open), released by close().
         self._folder_lock: FolderLock | None = None
+        # Progress of the start-up warm-up and of a re-embedding, for /metrics.
+        self._warm_up: WarmUpProgress | None = None
+        self._reindex_progress: ReindexProgress | None = None
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

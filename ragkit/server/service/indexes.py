@@ -26,6 +26,7 @@ from ragkit.server.errors import ApiError
 from ragkit.server.index import VectorIndex
 from ragkit.server.lexical_index import CorpusLexicalIndexes
 from ragkit.server.models.embedding import Embedder, EmbedKind
+from ragkit.server.service.vitals import IndexStats, WarmUpProgress
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD, TieredIndex
@@ -104,6 +105,8 @@ class CorpusIndexes:
         self.lexical = lexical
         self._ann_threshold = ann_threshold
         self._cache: CorpusCache[VectorIndex] = CorpusCache(self._load)
+        # The warm-up under way, which counts the rows every load reads.
+        self._warm_up: WarmUpProgress | None = None
 
     def get(self, corpus_id: int) -> VectorIndex:
         """The corpus's index, loading it on first use."""
@@ -136,6 +139,9 @@ class CorpusIndexes:
                 )
             if len(ids):
                 index.add(ids, vectors)
+                warm_up = self._warm_up
+                if warm_up is not None:
+                    warm_up.add_chunks(len(ids))
             if len(ids) < _LOAD_PAGE:
                 return index
             after = int(ids[-1])
@@ -186,32 +192,76 @@ class CorpusIndexes:
 
     def corpora_to_warm(self) -> list[int]:
         """Row ids of the corpora holding chunks, most recently changed first."""
+        return [corpus_id for corpus_id, _ in self._warm_plan()]
+
+    def _warm_plan(self) -> list[tuple[int, int]]:
         with self._db.read() as conn:
             rows = conn.execute(
-                "SELECT id FROM corpora WHERE chunk_count > 0 ORDER BY update_time DESC, id"
+                "SELECT id, chunk_count FROM corpora WHERE chunk_count > 0 "
+                "ORDER BY update_time DESC, id"
             ).fetchall()
-        return [corpus_id for (corpus_id,) in rows]
+        return [(int(corpus_id), int(count)) for corpus_id, count in rows]
 
-    def warm(self, stop: threading.Event, *, keywords: bool = False) -> tuple[int, int]:
+    def stats(self) -> IndexStats:
+        """Sizes of the loaded indexes and the state of their HNSW graphs."""
+        sizes: list[int] = []
+        ready = building = graph_vectors = 0
+        for index in self._cache.items():
+            size = len(index)
+            sizes.append(size)
+            if isinstance(index, TieredIndex):
+                if index.ann_ready:
+                    ready += 1
+                    graph_vectors += size
+                building += index.ann_building
+        return IndexStats(
+            corpora=len(sizes),
+            vectors=sum(sizes),
+            largest=max(sizes, default=0),
+            hnsw_ready=ready,
+            hnsw_building=building,
+            hnsw_vectors=graph_vectors,
+        )
+
+    def warm(
+        self,
+        stop: threading.Event,
+        *,
+        keywords: bool = False,
+        progress: WarmUpProgress | None = None,
+    ) -> tuple[int, int]:
         """Load every corpus's index that holds chunks, most recently changed first, until
         ``stop`` is set; returns how many corpora and chunks were loaded. With ``keywords``,
         each corpus's BM25 index is built too (for the ``bm25`` and ``hybrid`` rankings).
+        ``progress`` is kept up to date as pages of vectors load.
 
         A query that arrives meanwhile waits only if it needs the corpus being loaded.
         """
+        plan = self._warm_plan()
+        if progress is not None:
+            progress.corpora_total = len(plan)
+            progress.chunks_total = sum(count for _, count in plan)
+        self._warm_up = progress
         corpora = chunks = 0
-        for corpus_id in self.corpora_to_warm():
-            if stop.is_set():
-                break
-            try:
-                if keywords and self.lexical is not None:
-                    self.lexical.get(corpus_id)
-                if self.loaded(corpus_id):
-                    continue
-                chunks += len(self.get(corpus_id))
-            except ApiError as error:
-                if error.code is Code.UNAVAILABLE:  # stopped mid-load: the server is closing
+        try:
+            for corpus_id, _ in plan:
+                if stop.is_set():
                     break
-                raise
-            corpora += 1
+                try:
+                    if keywords and self.lexical is not None:
+                        self.lexical.get(corpus_id)
+                    if self.loaded(corpus_id):  # by a query, whose load counted its rows
+                        if progress is not None:
+                            progress.corpus_done()
+                        continue
+                    chunks += len(self.get(corpus_id))
+                except ApiError as error:
+                    if error.code is Code.UNAVAILABLE:  # stopped mid-load: closing
+                        break
+                    raise
+                corpora += 1
+                if progress is not None:
+                    progress.corpus_done()
+        finally:
+            self._warm_up = None
         return corpora, chunks

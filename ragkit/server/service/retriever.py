@@ -30,6 +30,7 @@ from ragkit.server.service.reindex import (
     embedder_identity,
     embedder_spec,
 )
+from ragkit.server.service.vitals import ServiceVitals, WarmUpProgress
 from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
 from ragkit.server.store.pending_vectors import has_chunks
@@ -155,12 +156,25 @@ class RetrieverService(
     def _warm(self) -> None:
         started = time.perf_counter()
         keywords = self._ranking != "dense"
+        last = time.monotonic()
+
+        def report(state: WarmUpProgress) -> None:
+            nonlocal last
+            if time.monotonic() - last >= _PROGRESS_EVERY:
+                last = time.monotonic()
+                logger.info("%s", str(state))  # now: the progress object moves on
+
+        progress = WarmUpProgress(report=report)
+        self._warm_up = progress
         try:
-            corpora, chunks = self._indexes.warm(self._stop_warming, keywords=keywords)
+            corpora, chunks = self._indexes.warm(
+                self._stop_warming, keywords=keywords, progress=progress
+            )
         except Exception:  # queries still load their index on first use
             logger.exception("loading the indexes in the background failed")
             return
         finally:
+            progress.finished = True
             self._warmed.set()
         if corpora:
             logger.info(
@@ -198,6 +212,7 @@ class RetrieverService(
 
         def progress(state: ReindexProgress) -> None:
             nonlocal last
+            self._reindex_progress = state
             if state.finished or time.monotonic() - last >= _PROGRESS_EVERY:
                 last = time.monotonic()
                 logger.info("%s", state)
@@ -223,6 +238,24 @@ class RetrieverService(
             self._indexes.warm(self._stop_warming, keywords=keywords)
         except Exception:  # queries still load their index on first use
             logger.exception("loading the new vector indexes failed")
+
+    def vitals(self) -> ServiceVitals:
+        """Totals, index sizes, warm-up and re-embedding progress, for ``/metrics``: numbers
+        over every corpus and user, no names."""
+        with self._db.read() as conn:
+            corpora, chunks = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(chunk_count), 0) FROM corpora"
+            ).fetchone()
+        reindexer = self._reindexer
+        running = reindexer is not None and reindexer.is_alive()
+        return ServiceVitals(
+            ready=self.ready,
+            corpora=int(corpora),
+            chunks=int(chunks),
+            indexes=self._indexes.stats(),
+            warm_up=self._warm_up,
+            reindex=self._reindex_progress if running else None,
+        )
 
     def _use(self, embedder: Embedder) -> None:
         """Serve with ``embedder`` from now on (its vectors were just committed; runs under

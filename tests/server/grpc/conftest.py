@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ..http.serving import free_port, serve
+from .generativeai_venv import start_build, stop_build
 
 ALICE_KEY = "alice-key"
 BOB_KEY = "bob-key"
@@ -28,6 +29,26 @@ class GrpcServer:
     target: str
     ca: Path
     log: str
+    log_path: Path | None = None
+
+    def log_text(self) -> str:
+        """The server's output so far (``log`` is what it was at start)."""
+        if self.log_path is None:
+            return self.log
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start making google-generativeai's venv now if its tests were selected, so the
+    install runs on the core the tests leave idle (:mod:`.generativeai_venv`)."""
+    if session.config.option.collectonly:
+        return
+    if any(item.path.name == "test_generativeai.py" for item in session.items):
+        start_build()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_build()
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +67,7 @@ def grpc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrpcServer
         previous = os.environ.get(_ROOTS)
         os.environ[_ROOTS] = str(ca)
         try:
-            yield GrpcServer(server.url, f"127.0.0.1:{port}", ca, server.log)
+            yield GrpcServer(server.url, f"127.0.0.1:{port}", ca, server.log, server.log_path)
         finally:
             if previous is None:
                 os.environ.pop(_ROOTS, None)

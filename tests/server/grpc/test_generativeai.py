@@ -1,80 +1,76 @@
-"""google-generativeai's retriever, answer and permission modules, with no transport
-argument: gRPC over TLS for the sync calls, grpc_asyncio for the ``*_async`` ones.
+"""google-generativeai 0.8.6 with no transport argument, against a real ragkit serve over
+TLS: gRPC for the sync calls, grpc_asyncio for the ``*_async`` ones.
 
-google-generativeai 0.8.6 (the last) pins google-ai-generativelanguage 0.6.15, while the
-[dev] environment holds the current GAPIC (other tests check enums and wire shapes against
-it), so these tests skip there. Run them in an environment of their own::
-
-    python3 -m venv /tmp/venv-gai
-    /tmp/venv-gai/bin/pip install -e '.[dev]' google-generativeai==0.8.6
-    /tmp/venv-gai/bin/python -m pytest tests/server/grpc
+It cannot share the [dev] environment (it pins an older google-ai-generativelanguage): it
+runs in a venv of its own (:mod:`.generativeai_venv`), where ``generativeai_scenarios.py``
+drives it as a user's script would and prints what it saw.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .conftest import ALICE_KEY, GrpcServer
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", FutureWarning)
-    genai = pytest.importorskip("google.generativeai")
-    from google.api_core import exceptions
-    from google.generativeai import answer, permission, retriever
+from .generativeai_venv import venv_python
 
 pytestmark = pytest.mark.slow
 
-TEXTS = [
-    "Photosynthesis turns sunlight into chemical energy in plants.",
-    "Interest rates were raised by the central bank.",
-]
+_SCRIPT = Path(__file__).with_name("generativeai_scenarios.py")
 
 
-@pytest.fixture
-def configured(grpc_server: GrpcServer) -> Iterator[None]:
-    genai.configure(api_key=ALICE_KEY, client_options={"api_endpoint": grpc_server.target})
-    yield
-    genai.configure(api_key=None, client_options=None)
+@pytest.fixture(scope="session")
+def generativeai_python() -> Path:
+    try:
+        return venv_python()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
-def test_retriever_answer_and_permissions(configured: None) -> None:
-    corpus = retriever.create_corpus(display_name="generativeai")
-    document = corpus.create_document(display_name="Science and money")
-    document.batch_create_chunks([{"data": t} for t in TEXTS])
-    chunk = document.create_chunk("The moon orbits the earth.")
-    # The only path it sends: update_mask data.string_value.
-    chunk.update({"data": {"string_value": "The moon orbits the earth every 27 days."}})
-    assert document.get_chunk(chunk.name).data.string_value.endswith("27 days.")
-    hits = corpus.query("who raised interest rates?", results_count=1)
-    assert hits[0].chunk.data.string_value == TEXTS[1]
-
-    reply = answer.generate_answer(  # no answer_style: ABSTRACTIVE
-        contents="How do plants get energy?",
-        semantic_retriever={"source": corpus.name, "query": "plants sunlight energy"},
+@pytest.fixture(scope="module")
+def observed(generativeai_python: Path, grpc_server: GrpcServer) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "RAGKIT_GRPC_TARGET": grpc_server.target,
+        "RAGKIT_API_KEY": ALICE_KEY,
+        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(grpc_server.ca),
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("PYTHONPATH", None)  # the venv's packages only, not the [dev] ones
+    run = subprocess.run(
+        [str(generativeai_python), str(_SCRIPT)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
-    assert "sunlight" in reply.answer.content.parts[0].text
-
-    granted = corpus.permissions.create(
-        role="READER", grantee_type="USER", email_address="bob@example.com"
-    )
-    assert granted.email_address == "bob@example.com"
-    assert any(p.name == granted.name for p in corpus.permissions.list())
-    assert permission.get_permission(granted.name).role == granted.role
-    granted.delete()
-    retriever.delete_corpus(corpus.name, force=True)
-    with pytest.raises(exceptions.PermissionDenied):
-        retriever.get_corpus(corpus.name)
+    assert run.returncode == 0, f"{_SCRIPT.name} failed:\n{run.stderr[-4000:]}"
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
 
 
-async def test_async_methods_use_grpc_asyncio(configured: None) -> None:
-    corpus = await retriever.create_corpus_async(display_name="generativeai async")
-    document = await corpus.create_document_async(display_name="d")
-    await document.create_chunk_async(TEXTS[0])
-    hits = await document.query_async("plants", results_count=1)
-    assert hits[0].chunk.data.string_value == TEXTS[0]
-    names = [c.name async for c in retriever.list_corpora_async()]
-    assert corpus.name in names
-    await retriever.delete_corpus_async(corpus.name, force=True)
+def test_it_is_the_pinned_release(observed: dict[str, Any]) -> None:
+    assert observed["version"] == "0.8.6"
+
+
+def test_retriever_answer_and_permissions(observed: dict[str, Any]) -> None:
+    seen = observed["sync"]
+    assert seen["transport"] == "grpc"
+    assert seen["updated_chunk"] == "The moon orbits the earth every 27 days."
+    assert seen["top_hit"] == "Interest rates were raised by the central bank."
+    assert "sunlight" in seen["answer"]
+    assert seen["granted_email"] == "bob@example.com"
+    assert seen["granted_listed"] and seen["permission_role_matches"]
+    assert seen["after_delete"] == "PermissionDenied"
+
+
+def test_async_methods_use_grpc_asyncio(observed: dict[str, Any]) -> None:
+    seen = observed["async"]
+    assert seen["transport"] == "grpc_asyncio"
+    assert seen["top_hit"] == "Photosynthesis turns sunlight into chemical energy in plants."
+    assert seen["listed"]

@@ -104,6 +104,22 @@ def test_server_config_checks_max_file_bytes(tmp_path: Path) -> None:
         ),
         ([], "COMMAND"),
         (["serve", "--data-dir", __file__], "is not a directory"),
+        (
+            [
+                "serve",
+                "--data-dir",
+                "d",
+                "--tls-cert",
+                "/nonexistent/c.pem",
+                "--tls-key",
+                "/nonexistent/k.pem",
+            ],
+            "error: cannot read the TLS certificate /nonexistent/c.pem: No such file",
+        ),
+        (
+            ["serve", "--data-dir", "d", "--tls-cert", __file__, "--tls-key", __file__],
+            f"error: the TLS certificate {__file__} is not a PEM certificate",
+        ),
     ],
 )
 def test_serve_rejects_bad_flags(
@@ -116,7 +132,9 @@ def test_serve_rejects_bad_flags(
         main(argv)
 
     assert caught.value.code == 2
-    assert fragment in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert "Traceback" not in err
     assert uvicorn_calls == []
 
 

@@ -31,3 +31,25 @@ async def test_v1beta_only_methods_are_not_under_v1(client: httpx.AsyncClient) -
     answer = await client.post("/v1/models/aqa:generateAnswer", json={})
     assert answer.status_code >= 400
     assert answer.json()["error"]["status"] in ("NOT_FOUND", "UNIMPLEMENTED")
+
+
+async def test_error_messages_name_the_version_asked_for(client: httpx.AsyncClient) -> None:
+    content = {"contents": [{"parts": [{"text": "hi"}]}]}
+    for version in ("v1", "v1beta"):
+        missing = await client.get(f"/{version}/models/no-such-model")
+        assert missing.status_code == 404
+        message = missing.json()["error"]["message"]
+        assert message == f"models/no-such-model is not found for API version {version}."
+        unsupported = await client.post(f"/{version}/models/no-such-model:generateContent",
+                                        json=content)  # fmt: skip
+        assert unsupported.status_code == 404
+        assert (
+            f"is not found for API version {version}, or is not supported for "
+            in (unsupported.json()["error"]["message"])
+        )
+        operations = await client.get(f"/{version}/models/aqa/operations")
+        assert operations.json()["error"]["message"] == "models/aqa/operations was not found."
+    streamed = await client.post(
+        "/v1/models/no-such-model:streamGenerateContent?alt=sse", json=content
+    )
+    assert "API version v1," in streamed.text and "v1beta" not in streamed.text

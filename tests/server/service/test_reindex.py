@@ -210,8 +210,15 @@ def test_serve_reindex_runs_in_the_background(tmp_path: Path) -> None:
 def test_closing_stops_a_reindex_between_batches(tmp_path: Path) -> None:
     _store(tmp_path, 400)
     service = RetrieverService.open(tmp_path, embedder=load_embedder("minilm"), reindex=True)
+    assert service.vitals().reindex is None
     service.start_reindex()
     time.sleep(0.5)
+    # /metrics sees its progress (ragkit_reindex_chunks_done/total) after the first batch.
+    deadline = time.monotonic() + 30
+    while (running := service.vitals().reindex) is None:
+        assert time.monotonic() < deadline, "no progress reported"
+        time.sleep(0.02)
+    assert running.total == 400 and 0 < running.done < 400
     started = time.monotonic()
     service.close()
     assert time.monotonic() - started < 5
