@@ -213,19 +213,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "index, built in the background (default 50000; 0 = always exact search)",
     )
     serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text (default) or as one JSON object each; every request is "
+        "logged with its latency (logger ragkit.access)",
+    )
+    serve.add_argument(
         "--max-file-search-stores",
         type=quota,
         default=limits.MAX_FILE_SEARCH_STORES_PER_PROJECT,
         metavar="N",
         help="File Search stores each user may create (default %(default)s, Google's "
         "per-project quota; 0 = unlimited)",
-    )
-    serve.add_argument(
-        "--log-format",
-        choices=("text", "json"),
-        default="text",
-        help="log lines as text (default) or as one JSON object each; every request is "
-        "logged with its latency (logger ragkit.access)",
     )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 

@@ -56,10 +56,10 @@ class ServerState:
     batches: BatchService | None = None
     #: The gRPC front, while it runs (``ServerConfig.grpc_port`` set).
     grpc: RunningGrpc | None = None
-    #: The worker running File Search import/upload operations.
-    file_search: FileSearchOperations | None = None
     #: The app's Prometheus metrics (``GET /metrics``).
     metrics: ServerMetrics | None = None
+    #: The worker running File Search import/upload operations.
+    file_search: FileSearchOperations | None = None
 
 
 def server_state(request: Request) -> ServerState:
