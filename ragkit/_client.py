@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ragkit.resources.batches import AsyncBatches, Batches
     from ragkit.resources.cached_contents import AsyncCachedContents, CachedContents
     from ragkit.resources.corpora import AsyncCorpora, Corpora
+    from ragkit.resources.file_search_stores import AsyncFileSearchStores, FileSearchStores
     from ragkit.resources.files import AsyncFiles, Files
     from ragkit.resources.generated_files import AsyncGeneratedFiles, GeneratedFiles
     from ragkit.resources.models import AsyncModels, Models
@@ -182,6 +183,13 @@ class Client(BaseClient):
 
         return TunedModels(self)
 
+    @cached_property
+    def file_search_stores(self) -> FileSearchStores:
+        """File Search stores, their documents and import operations."""
+        from ragkit.resources.file_search_stores import FileSearchStores
+
+        return FileSearchStores(self)
+
     def close(self) -> None:
         """Close the underlying HTTP client (unless it was passed in)."""
         if self._owns_http_client:
@@ -325,6 +333,13 @@ class AsyncClient(BaseClient):
         from ragkit.resources.tuned_models import AsyncTunedModels
 
         return AsyncTunedModels(self)
+
+    @cached_property
+    def file_search_stores(self) -> AsyncFileSearchStores:
+        """File Search stores, their documents and import operations."""
+        from ragkit.resources.file_search_stores import AsyncFileSearchStores
+
+        return AsyncFileSearchStores(self)
 
     async def aclose(self) -> None:
         """Close the underlying HTTP client (unless it was passed in)."""

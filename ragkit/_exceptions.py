@@ -7,6 +7,7 @@ RagkitError
 │   └── APITimeoutError
 ├── StreamError                  a streamed response broke off or could not be parsed
 ├── UploadError                  the resumable upload protocol was not followed
+├── OperationTimeoutError        a long-running operation was not done in time (also a TimeoutError)
 ├── ResponseValidationError      a successful response did not have the expected shape
 └── APIError                     the API answered with Google's error body
     ├── BadRequestError          400 INVALID_ARGUMENT / OUT_OF_RANGE
@@ -38,6 +39,7 @@ __all__ = [
     "LimitError",
     "NotFoundError",
     "NotImplementedAPIError",
+    "OperationTimeoutError",
     "PermissionDeniedError",
     "RagkitError",
     "RateLimitError",
@@ -84,6 +86,17 @@ class StreamError(RagkitError):
 
 class UploadError(RagkitError):
     """A resumable upload went wrong outside HTTP errors (e.g. no session URL came back)."""
+
+
+class OperationTimeoutError(RagkitError, TimeoutError):
+    """Waiting for a long-running operation gave up before it was ``done``.
+
+    The operation goes on on the server: ``name`` is the one to poll or wait for again.
+    """
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 class ResponseValidationError(RagkitError):

@@ -1,10 +1,11 @@
-"""The resumable media-upload protocol for ``files.upload``, as pure request builders.
+"""The resumable media-upload protocol, as pure request builders.
 
-1. ``POST upload/v1beta/files`` with ``X-Goog-Upload-Command: start`` and the file's
-   metadata; the session URL comes back in ``x-goog-upload-url``.
+1. ``POST upload/v1beta/files`` (or ``upload/v1beta/{store}:uploadToFileSearchStore``)
+   with ``X-Goog-Upload-Command: start`` and the metadata; the session URL comes back in
+   ``x-goog-upload-url``.
 2. ``POST <session URL>`` once per chunk with ``X-Goog-Upload-Command: upload`` and
    ``X-Goog-Upload-Offset``; the last chunk says ``upload, finalize`` and the answer is
-   ``{"file": File}``.
+   ``{"file": File}`` (files) or an ``Operation`` (File Search stores).
 
 Chunk uploads carry their offset, so repeating one is harmless: they are retried like
 idempotent calls. The start request creates a session and is not.
@@ -32,7 +33,9 @@ __all__ = [
     "UploadSource",
     "chunk_request",
     "chunk_size_for",
+    "finalized_body",
     "parse_uploaded_file",
+    "session_start_request",
     "session_url",
     "start_request",
 ]
@@ -102,13 +105,18 @@ class UploadSource:
 def start_request(
     source: UploadSource, *, display_name: str | None, name: str | None
 ) -> APIRequest[None]:
-    """The request that opens an upload session."""
+    """The request that opens a ``files.upload`` session."""
     check_display_name(display_name)
     metadata: dict[str, Any] = {"mimeType": source.mime_type}
     if name is not None:
         metadata["name"] = name
     if display_name is not None:
         metadata["displayName"] = display_name
+    return session_start_request(UPLOAD_PATH, source, {"file": metadata})
+
+
+def session_start_request(path: str, source: UploadSource, body: Any) -> APIRequest[None]:
+    """The request that opens an upload session at ``path`` with the JSON ``body``."""
     headers = {
         "X-Goog-Upload-Protocol": "resumable",
         "X-Goog-Upload-Command": "start",
@@ -119,9 +127,9 @@ def start_request(
         headers["X-Goog-Upload-File-Name"] = source.filename
     return APIRequest(
         method="POST",
-        path=UPLOAD_PATH,
+        path=path,
         parse=parse_empty,
-        json={"file": metadata},
+        json=body,
         headers=headers,
         retry=False,
     )
@@ -162,8 +170,8 @@ def chunk_request(url: str, offset: int, data: bytes, is_last: bool) -> APIReque
     )
 
 
-def parse_uploaded_file(response: httpx.Response) -> File:
-    """The ``File`` from the finalize response."""
+def finalized_body(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of the finalize response, checked to be final."""
     status = response.headers.get("x-goog-upload-status")
     if status is not None and status.lower() != "final":
         raise UploadError(f"upload not finalized: x-goog-upload-status is {status!r}")
@@ -171,6 +179,14 @@ def parse_uploaded_file(response: httpx.Response) -> File:
         body = response.json()
     except ValueError as exc:
         raise UploadError("the finalize response is not JSON") from exc
-    if not isinstance(body, dict) or not isinstance(body.get("file"), dict):
+    if not isinstance(body, dict):
+        raise UploadError("the finalize response is not a JSON object")
+    return body
+
+
+def parse_uploaded_file(response: httpx.Response) -> File:
+    """The ``File`` from the finalize response."""
+    body = finalized_body(response)
+    if not isinstance(body.get("file"), dict):
         raise UploadError("the finalize response carried no 'file' object")
     return File.model_validate(body["file"])

@@ -14,12 +14,14 @@ from ragkit import limits
 from ragkit._exceptions import LimitError
 
 if TYPE_CHECKING:
-    from ragkit.types import CustomMetadata
+    from ragkit.types import ChunkingConfig, CustomMetadata
 
 __all__ = [
     "check_batch_size",
+    "check_chunking_config",
     "check_custom_metadata",
     "check_display_name",
+    "check_file_size",
     "check_page_size",
     "check_results_count",
     "check_stop_sequences",
@@ -107,4 +109,37 @@ def check_results_count(results_count: int | None) -> None:
         raise LimitError(
             f"results_count must be between 1 and MAX_RESULTS_COUNT={limits.MAX_RESULTS_COUNT}, "
             f"got {results_count}"
+        )
+
+
+def check_chunking_config(config: ChunkingConfig | None) -> None:
+    """White-space chunking keeps 1 to ``MAX_WHITE_SPACE_TOKENS_PER_CHUNK`` tokens per
+    chunk, and its overlap is at least 0 and smaller than the chunk."""
+    space = config.white_space_config if config is not None else None
+    if space is None:
+        return
+    tokens, overlap = space.max_tokens_per_chunk, space.max_overlap_tokens
+    if tokens is not None and not 1 <= tokens <= limits.MAX_WHITE_SPACE_TOKENS_PER_CHUNK:
+        raise LimitError(
+            "chunking_config.white_space_config.max_tokens_per_chunk must be between 1 and "
+            f"MAX_WHITE_SPACE_TOKENS_PER_CHUNK={limits.MAX_WHITE_SPACE_TOKENS_PER_CHUNK}, "
+            f"got {tokens}"
+        )
+    if overlap is not None and overlap < 0:
+        raise LimitError(
+            f"chunking_config.white_space_config.max_overlap_tokens must be >= 0, got {overlap}"
+        )
+    if tokens is not None and overlap is not None and overlap >= tokens:
+        raise LimitError(
+            f"chunking_config.white_space_config.max_overlap_tokens ({overlap}) must be "
+            f"smaller than max_tokens_per_chunk ({tokens})"
+        )
+
+
+def check_file_size(size: int, *, what: str, maximum: int, limit_name: str) -> None:
+    """A file to upload or import is at most ``maximum`` bytes."""
+    if size > maximum:
+        raise LimitError(
+            f"{what} is {size:,} bytes; the limit is {limit_name}={maximum:,} bytes "
+            f"({maximum / 1024**2:g} MiB): split or compress it"
         )

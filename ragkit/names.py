@@ -20,6 +20,9 @@ __all__ = [
     "chunk_name",
     "corpus_name",
     "document_name",
+    "file_search_document_name",
+    "file_search_operation_name",
+    "file_search_store_name",
     "generate_id",
     "is_valid_id",
     "model_name",
@@ -97,6 +100,7 @@ _KIND = {
     "batches": "batch",
     "tunedModels": "tuned model",
     "models": "model",
+    "fileSearchStores": "file search store",
 }
 
 
@@ -146,6 +150,35 @@ def model_name(value: str) -> str:
     model_id = value.removeprefix("models/")
     if not model_id or "/" in model_id or not re.fullmatch(r"[A-Za-z0-9._-]+", model_id):
         raise ResourceNameError(f"invalid model name {shown(value)}; expected models/ID")
+    return value
+
+
+def file_search_store_name(value: str) -> str:
+    """``"s1"`` or ``"fileSearchStores/s1"`` -> ``"fileSearchStores/s1"``."""
+    return _name(value, "fileSearchStores")
+
+
+def file_search_document_name(value: str) -> str:
+    """Validate ``fileSearchStores/{s}/documents/{d}``."""
+    return _name(value, "fileSearchStores", "documents")
+
+
+_FILE_SEARCH_OPERATION = re.compile(
+    r"^fileSearchStores/(?P<store>[^/]+)/(?:upload/)?operations/[A-Za-z0-9._-]{1,128}$"
+)
+
+
+def file_search_operation_name(value: str) -> str:
+    """Validate an operation of a File Search store: ``fileSearchStores/{s}/operations/{o}``
+    (``importFile``) or ``fileSearchStores/{s}/upload/operations/{o}`` (uploads)."""
+    match = _FILE_SEARCH_OPERATION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ResourceNameError(
+            f"operation name {shown(value)} does not match "
+            "'fileSearchStores/{id}/operations/{id}' or "
+            "'fileSearchStores/{id}/upload/operations/{id}'"
+        )
+    validate_id(match["store"], kind="file search store")
     return value
 
 

@@ -17,6 +17,7 @@ EXPECTED = [
     "LimitError",
     "NotFoundError",
     "NotImplementedAPIError",
+    "OperationTimeoutError",
     "PermissionDeniedError",
     "RagkitError",
     "RateLimitError",

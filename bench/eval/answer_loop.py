@@ -10,7 +10,9 @@
     .venv/bin/python bench/eval/answer_loop.py run --set debfaq --split tune --show 20
 
 ``run`` reports what ``run_eval.py eval`` reports for answers (attribution precision of
-the first citation, token F1 against the reference answers, answerable AUROC and ECE),
+the first citation, token F1 against the reference answers, answerable AUROC and ECE, and
+how many answers were confident, p >= 0.8, and how many of those were wrong: an
+unanswerable question, or a first citation outside the relevant passages),
 from the same passages generateAnswer would see, since ``corpora:query`` and
 ``generateAnswer``'s semantic retriever share one retrieval. ``--show N`` prints N answers
 (with ``--sample`` a fixed sha256 sample) for reading and labelling.
@@ -39,6 +41,8 @@ from ragkit.server.models.answerer import Answerer, Passage
 from ragkit.server.models.embedding import Embedder, load_embedder
 
 MAX_CHUNKS = 5
+#: An answer at or above this answerableProbability is a confident one.
+CONFIDENT = 0.8
 
 
 class CachedEmbedder:
@@ -132,6 +136,10 @@ def _run(args: argparse.Namespace) -> int:
     probabilities: list[float] = []
     truth: list[bool] = []
     shown = []
+    #: Confident and wrong (p >= CONFIDENT): an unanswerable question, or a labelled one
+    #: whose first citation is not a relevant passage.
+    confident_wrong = 0
+    confident = 0
     for row in rows:
         passages = [Passage(p["name"], p["text"], p["score"]) for p in row["passages"]]
         answer = answerer.answer(row["question"], passages, style=args.style)
@@ -140,6 +148,10 @@ def _run(args: argparse.Namespace) -> int:
         cited = row["passages"][answer.spans[0].passage_index] if answer.spans else None
         if row["labelled"] and cited is not None:
             attributed.append(bool(cited["relevant"]))
+        if answer.answerable_probability >= CONFIDENT:
+            confident += 1
+            wrong = row["unanswerable"] or (row["labelled"] and not (cited and cited["relevant"]))
+            confident_wrong += bool(wrong)
         if not row["unanswerable"]:
             score = token_f1(answer.text, row["answers"])
             if score is not None:
@@ -156,6 +168,8 @@ def _run(args: argparse.Namespace) -> int:
         "token_f1": round(float(np.mean(f1)), 3) if f1 else None,
         "auroc": _round(auroc(probabilities, truth)),
         "ece": _round(expected_calibration_error(table)),
+        "confident": confident,
+        "confident_wrong": confident_wrong,
     }
     if args.show:
         order = sorted(shown, key=lambda s: _sampled(s[0]["id"])) if args.sample else shown

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "access": "permissions: list, grant, revoke, or plan/apply an access file",
     "eval": "measure retrieval and answer quality on labelled questions",
     "status": "data folder or server, corpora with their counts, embedder, versions",
+    "stores": "File Search stores: create, upload files, list documents, ask, delete",
 }
 
 

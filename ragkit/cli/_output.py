@@ -156,7 +156,9 @@ def _message(error: BaseException, args: argparse.Namespace) -> str:
     if explained is not None:
         return explained
     if isinstance(error, APIError):
-        return f"{error.message} ({error.status})"
+        # The status goes on the first line: a filter error's caret lines follow it.
+        first, *rest = error.message.splitlines() or [""]
+        return "\n".join([f"{first} ({error.status})", *rest])
     text = str(error) or type(error).__name__
     return text
 
@@ -167,7 +169,8 @@ def report_error(name: str, error: BaseException, args: argparse.Namespace) -> i
     print(f"ragkit {name}: error: {first}", file=sys.stderr)
     from ragkit.rag.filters import FilterError
 
-    if isinstance(error, FilterError):
+    # Filter errors, local or from the server, point at the mistake on the lines below.
+    if isinstance(error, FilterError | APIError):
         for extra in rest:
             print(extra, file=sys.stderr)
     return EXIT_FAILURE

@@ -133,6 +133,11 @@ from ragkit.types.file_search import (
     UploadToFileSearchStoreResponse,
     WhiteSpaceConfig,
 )
+from ragkit.types.file_search_operation import (
+    FileSearchStoreOperation,
+    ImportFileOperation,
+    UploadToFileSearchStoreOperation,
+)
 from ragkit.types.generation import (
     BlockReason,
     Candidate,
@@ -349,6 +354,7 @@ __all__ = [
     "FileSearch",
     "FileSearchStore",
     "FileSearchStoreDocument",
+    "FileSearchStoreOperation",
     "FileSource",
     "FileState",
     "FinishReason",
@@ -385,6 +391,7 @@ __all__ = [
     "HarmCategory",
     "HarmProbability",
     "Hyperparameters",
+    "ImportFileOperation",
     "ImportFileRequest",
     "ImportFileResponse",
     "InlinedEmbedContentRequest",
@@ -481,6 +488,7 @@ __all__ = [
     "TuningTask",
     "Type",
     "UpdateChunkRequest",
+    "UploadToFileSearchStoreOperation",
     "UploadToFileSearchStoreRequest",
     "UploadToFileSearchStoreResponse",
     "UrlContext",

@@ -48,6 +48,9 @@ def test_same_namespaces() -> None:
         "tuned_models",
         "tuned_models.permissions",
         "tuned_models.operations",
+        "file_search_stores",
+        "file_search_stores.documents",
+        "file_search_stores.operations",
     } <= set(SYNC)
 
 

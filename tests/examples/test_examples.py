@@ -22,7 +22,8 @@ EXPECTED: dict[str, list[str]] = {
         "5 added",
         "[1] unicode-text.pdf, p. 3",
         "[1] http-caching.md, HTTP caching in practice",
-        "Q: What is the boiling point of mercury?  (answerable probability 0.0",
+        # The question the documents do not cover abstains (see _abstains).
+        "Q: What is the boiling point of mercury?",
         "Not in the documents",
     ],
     "search_with_filters.py": [
@@ -71,6 +72,15 @@ def test_example_runs(program: str, tmp_path: Path) -> None:
     for expected in EXPECTED[program]:
         assert expected in out, f"{expected!r} not in the output of {program}:\n{out}"
     assert (tmp_path / ".ragkit").is_dir()
+    if program == "quickstart.py":
+        assert _abstains(out, "What is the boiling point of mercury?"), out
+
+
+def _abstains(out: str, question: str) -> bool:
+    """Whether ``question``'s answer in a quickstart output is refused, below 0.5."""
+    block = out.split(f"Q: {question}  (answerable probability ", 1)[1].split("\n\n", 1)[0]
+    probability, _, answer = block.partition(")\n")
+    return float(probability) < 0.5 and answer.startswith("Not in the documents")
 
 
 def test_make_pdf_reproduces_the_committed_pdf(tmp_path: Path) -> None:

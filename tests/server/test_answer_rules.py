@@ -12,7 +12,11 @@ import pytest
 
 from ragkit.server.models.answerer import Answerer, Passage
 from ragkit.server.models.embedders.hashed import HashEmbedder
-from ragkit.server.models.evidence import answer_form_matches
+from ragkit.server.models.evidence import (
+    UNSCORED,
+    answer_form_matches,
+    answerability_features,
+)
 from ragkit.server.models.sentences import split_sentences
 from ragkit.server.models.titles import is_heading
 
@@ -155,6 +159,10 @@ def test_a_command_under_its_introduction_is_not_a_heading() -> None:
         ("What is a tablespace?", "A tablespace is a named location on disk.", True),
         ("Can I run it offline?", "Yes, everything runs locally.", True),
         ("Where is the file?", "Yes, it is.", False),
+        # The value of an attribute is asked for, not a definition.
+        ("What is the boiling point of brine?", "Brine is a solution of salt.", False),
+        ("What is the default port of the proxy?", "The proxy is a relay.", False),
+        ("What is the proxy?", "The proxy is a relay between clients and servers.", True),
     ],
 )
 def test_answer_form(question: str, sentence: str, expected: bool) -> None:
@@ -219,3 +227,80 @@ def test_a_paraphrased_answer_in_the_top_hit_is_not_refused(minilm_answerer: Ans
 
     assert answer.answerable_probability >= 0.5
     assert "maps the information in each row to a dict" in answer.text
+
+
+# A small FAQ of our own, answered in paragraphs as FAQ files are, loaded without context
+# lines: how sure the answerer is must follow the evidence, not the genre.
+_KILN_FAQ = {
+    "vent": "Open the lid vent until the kiln reaches 600 degrees, so that the water and "
+    "the burning binders in the clay can escape; closing it earlier traps the fumes and "
+    "can crack the pieces.",
+    "cone": "A witness cone is a small slender pyramid of ceramic that bends when the heat "
+    "work it received reaches its rating. Set three cones of neighbouring ratings in front "
+    "of a peephole and watch which of them bend.",
+    "shelf": "Coat the shelves with kiln wash before every few firings. Glaze that runs off "
+    "a pot then sticks to the wash and not to the shelf, and the wash can be scraped away.",
+}
+
+
+def test_answerability_features_read_the_retrieval_around_the_best_passage() -> None:
+    common = {
+        "dense": 0.5,
+        "coverage": 0.8,
+        "agreement": 0.3,
+        "type_match": True,
+        "novelty": 1.0,
+        "form_match": False,
+    }
+    scored = answerability_features(**common, retrieval=[0.8, 0.5, 0.4], best_passage=1)
+    assert scored["retrieval"] == 0.5 and scored["retrieval_top"] == 0.8
+    assert scored["retrieval_margin"] == pytest.approx(0.3)
+    assert scored["retrieval_gap"] == pytest.approx(0.35)
+    assert scored["best_is_top"] == 0.0
+    inline = answerability_features(**common, retrieval=None, best_passage=0)
+    assert all(inline[name] == value for name, value in UNSCORED.items())
+
+
+def test_a_better_retrieval_makes_the_same_answer_more_likely(answerer: Answerer) -> None:
+    question = "Why should the lid vent stay open early in a firing?"
+    weak = answerer.answer(question, [Passage("a", _KILN_FAQ["vent"], 0.35)])
+    strong = answerer.answer(question, [Passage("a", _KILN_FAQ["vent"], 0.75)])
+
+    assert weak.text == strong.text
+    assert strong.answerable_probability > weak.answerable_probability
+    assert strong.features["retrieval_top"] == 0.75
+
+
+def test_faq_prose_answers_outrank_near_misses(answerer: Answerer) -> None:
+    # Near misses ask about the same kiln, but no paragraph says what they ask.
+    passages = [Passage(key, text, 0.6) for key, text in _KILN_FAQ.items()]
+    answered = [
+        "Why should the lid vent stay open early in a firing?",
+        "How do I tell when the clay has had enough heat?",
+        "How do I keep glaze from sticking to the kiln shelves?",
+    ]
+    missed = [
+        "How many kilowatts does a small electric kiln draw?",
+        "When was the first electric kiln sold?",
+        "Who makes the best kiln shelves?",
+    ]
+    high = [answerer.answer(q, passages).answerable_probability for q in answered]
+    low = [answerer.answer(q, passages).answerable_probability for q in missed]
+
+    assert min(high) > max(low)
+    assert min(high) >= 0.5 and sum(p < 0.5 for p in low) >= 2
+
+
+def test_a_quoted_title_does_not_lend_its_meaning_to_a_pointer() -> None:
+    embedder = HashEmbedder()
+    question = "What is in the glaze cupboard?"
+    pointer = (
+        "Spare lids are kept there too; see Section 4.2, \u201cWhat is in the glaze "
+        "cupboard?\u201d."
+    )
+    answer = Answerer(embedder).answer(question, [Passage("p", pointer, 0.6)])
+    whole = float(
+        embedder.embed([pointer], kind="document")[0] @ embedder.embed([question], kind="query")[0]
+    )
+
+    assert answer.features["dense"] < whole

@@ -13,7 +13,12 @@ import pytest
 from ragkit.server.cancellation import Cancellation, cancellation_scope, current_cancellation
 from ragkit.server.errors import ApiError
 from ragkit.server.models.embedding import HashEmbedder
-from ragkit.server.models.scheduler import BULK_SLICE, EmbeddingScheduler
+from ragkit.server.models.scheduler import (
+    BULK_SLICE,
+    MAX_PASSED_OVER,
+    EmbeddingScheduler,
+    _Request,
+)
 from ragkit.server.service.indexes import BulkEmbedder
 from ragkit.types.status import Code
 
@@ -294,3 +299,27 @@ def test_load_shows_what_each_lane_holds(
     done = scheduler.load()
     assert (done.bulk_running, done.bulk_queued, done.bulk_texts_left) == (0, 0, 0)
     assert (done.query_running, done.query_waiting) == (0, 0)
+
+
+def test_a_repeated_search_query_is_not_embedded_again(lanes) -> None:  # type: ignore[no-untyped-def]
+    scheduler, query, _ = lanes
+    first = scheduler.embed(["how do I vacuum?"], kind="query")
+    again = scheduler.embed(["how do I vacuum?"], kind="query")
+    scheduler.embed(["how do I vacuum?"], kind="document")  # other kinds are not remembered
+    assert np.array_equal(first, again)
+    assert query.calls == [1, 1]
+    assert scheduler.stats.query_cached_texts == 1
+
+
+def test_a_stream_of_queries_does_not_starve_answer_sentences() -> None:
+    scheduler = EmbeddingScheduler(HashEmbedder())  # not started: the lane's choice alone
+    sentences = _Request(texts(16, "sentence"), "document")
+    scheduler._queries.append(sentences)
+    taken = []
+    for n in range(MAX_PASSED_OVER + 2):
+        scheduler._queries.append(_Request([f"query {n}"], "query"))  # one per model call
+        with scheduler._lock:
+            taken.append([len(r.texts) for r in scheduler._take_queries()])
+    # Queries go first, but the sentences after being passed over MAX_PASSED_OVER times.
+    assert taken == [[1]] * MAX_PASSED_OVER + [[16], [1, 1]]
+    assert sentences not in scheduler._queries

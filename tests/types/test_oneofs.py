@@ -87,6 +87,14 @@ ONEOFS: dict[str, tuple[str, dict[str, Any]]] = {
         {"error": STATUS, "response": {"name": "tunedModels/t"}},
     ),
     "PredictLongRunningOperation": ("result", {"error": STATUS, "response": {}}),
+    "UploadToFileSearchStoreOperation": (
+        "result",
+        {"error": STATUS, "response": {"documentName": "fileSearchStores/s/documents/d"}},
+    ),
+    "ImportFileOperation": (
+        "result",
+        {"error": STATUS, "response": {"documentName": "fileSearchStores/s/documents/d"}},
+    ),
 }
 
 

@@ -231,7 +231,9 @@ class LocalGenerativeModel:
         from the server's answerer, an LLM when ``--answerer`` is set)."""
         if not passages:
             return [(NO_CONTEXT, None)] * sampling.candidate_count
-        answerer = composer or Answerer(MemoEmbedder(self.answerer.embedder))
+        answerer = composer or Answerer(
+            MemoEmbedder(self.answerer.embedder), self.answerer.sentence_vectors
+        )
         texts: list[str] = []
         answers: list[Answer | None] = []
         remaining = passages

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -47,6 +47,7 @@ from ragkit.server.models.evidence import (
     answer_form_matches,
     answer_form_terms,
     answer_type_matches,
+    answerability_features,
     answerable_probability,
     asks_procedure,
     asks_yes_no,
@@ -56,6 +57,7 @@ from ragkit.server.models.evidence import (
 )
 from ragkit.server.models.followup import resolve_followup
 from ragkit.server.models.lexical import content_terms
+from ragkit.server.models.sentence_vectors import SentenceVectors
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
 from ragkit.server.models.titles import introduced, is_heading, title_match
 from ragkit.server.models.titles import title_end as passage_title_end
@@ -137,6 +139,9 @@ class Answer:
     composed_by: str = "local"
     #: Why the local answerer answered although a model was configured (``None``: it was not).
     fallback: str | None = None
+    #: The features ``answerable_probability`` was computed from (see
+    #: :func:`~ragkit.server.models.evidence.answerability_features`), for calibration.
+    features: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -162,10 +167,16 @@ class Answerer:
     Args:
         embedder: supplies dense similarity; any
             :class:`~ragkit.server.models.embedding.Embedder`.
+        sentence_vectors: where sentence vectors are remembered between answers (default:
+            a new :class:`~ragkit.server.models.sentence_vectors.SentenceVectors` of the
+            default size), so the sentences of a chunk retrieved again are not embedded again.
     """
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, sentence_vectors: SentenceVectors | None = None) -> None:
         self.embedder = embedder
+        self.sentence_vectors = (
+            sentence_vectors if sentence_vectors is not None else SentenceVectors()
+        )
 
     def answer(
         self,
@@ -196,9 +207,10 @@ class Answerer:
         vectors, evidence = self._evidence(question, question_terms, sentences, passages)
         relevance = evidence.relevance + _jitter(question, temperature, len(sentences))
         ranking = [int(i) for i in np.lexsort((np.arange(len(sentences)), -relevance))]
-        probability = _probability(
+        features = _features(
             question, question_terms, sentences, vectors, evidence, ranking, passages
         )
+        probability = answerable_probability(features)
         if style == "EXTRACTIVE":
             spans = [_extract(question, question_terms, sentences[ranking[0]], passages)]
         elif style == "ABSTRACTIVE":
@@ -210,6 +222,7 @@ class Answerer:
             text=_join(spans, separator),
             spans=spans,
             answerable_probability=probability,
+            features=features,
         )
 
     def close(self) -> None:
@@ -253,39 +266,43 @@ class Answerer:
             ]
         )
 
+        # What does not depend on the dense scores is computed once for both passes.
+        aligned = [_aligned(question_terms, s.terms) for s in sentences]
+        contexts = [passage_terms[s.passage_index] for s in sentences]
+        antecedents = _antecedent_terms(sentences)
+        word_counts = [len(s.text.split()) for s in sentences]
+        typed = [answer_type_matches(question, s.text) for s in sentences]
+        form_terms = answer_form_terms(question)
+        formed = [
+            answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
+            for s in sentences
+        ]
+
         def score(dense: npt.NDArray[np.float64]) -> Evidence:
             return score_sentences(
                 question_terms,
-                [_aligned(question_terms, s.terms) for s in sentences],
-                [passage_terms[s.passage_index] for s in sentences],
-                _antecedent_terms(sentences),
+                aligned,
+                contexts,
+                antecedents,
                 dense,
                 priors,
-                [len(s.text.split()) for s in sentences],
-                [answer_type_matches(question, s.text) for s in sentences],
-                form_terms=answer_form_terms(question),
-                form_matches=[
-                    answer_form_matches(question, s.text) or (procedure and s.shown_end > s.end)
-                    for s in sentences
-                ],
+                word_counts,
+                typed,
+                form_terms=form_terms,
+                form_matches=formed,
             )
 
         lexical = score(np.zeros(len(sentences)))
         chosen = np.sort(np.argsort(-lexical.relevance, kind="stable")[:DENSE_BUDGET])
         vectors = np.zeros((len(sentences), self.embedder.dimensions), dtype=np.float32)
-        vectors[chosen] = self._embed_documents([sentences[i].text for i in chosen])
+        # A quoted section title is another section's name ('see Section 6.10, "What's in
+        # the pool directory?"'): it would make a pointer look like the answer it points to.
+        vectors[chosen] = self._embed_documents([_own_words(sentences[i].text) for i in chosen])
         query = self.embedder.embed([question], kind="query")[0]
         return vectors, score((vectors @ query).astype(np.float64))
 
     def _embed_documents(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        step = max(1, self.embedder.batch_size)
-        flat = [" ".join(t.split()) for t in texts]
-        return np.concatenate(
-            [
-                self.embedder.embed(flat[i : i + step], kind="document")
-                for i in range(0, len(flat), step)
-            ]
-        )
+        return self.sentence_vectors.embed(self.embedder, [" ".join(t.split()) for t in texts])
 
 
 _MARKUP_HEADING = re.compile(r"#{1,6}(?:\s|$)")
@@ -355,6 +372,12 @@ _QUOTED_TITLE = re.compile(
     r"|\"[^\"]*\?[^\"]{0,3}\")"
     r"|\b(?:Section|Chapter|Appendix)\s+[\w.]+,?\s*(?:\u201c[^\u201d]*\u201d|\"[^\"]*\")"
 )
+
+
+def _own_words(text: str) -> str:
+    """``text`` without the section titles it quotes (unchanged when nothing else is left)."""
+    stripped = _QUOTED_TITLE.sub(" ", text)
+    return stripped if any(c.isalnum() for c in stripped) else text
 
 
 def _quotes_only(text: str) -> bool:
@@ -449,7 +472,7 @@ def _jitter(question: str, temperature: float, n: int) -> npt.NDArray[np.float64
     return rng.uniform(0.0, _TEMPERATURE_JITTER * min(temperature, 1.0), n)
 
 
-def _probability(
+def _features(
     question: str,
     question_terms: set[str],
     sentences: list[_Sentence],
@@ -457,18 +480,27 @@ def _probability(
     evidence: Evidence,
     ranking: list[int],
     passages: Sequence[Passage],
-) -> float:
+) -> dict[str, float]:
     best = ranking[0]
     runners_up = ranking[1:3]
     agreement = float(np.mean(vectors[runners_up] @ vectors[best])) if runners_up else 0.0
-    return answerable_probability(
+    scores = [p.score for p in passages if p.score is not None]
+    embedded = evidence.dense[np.any(vectors != 0, axis=1)]
+    features = answerability_features(
         dense=float(evidence.dense[best]),
         coverage=0.5 * float(evidence.context_coverage[best] + evidence.subject_coverage[best]),
         agreement=agreement,
         type_match=answer_type_matches(question, sentences[best].text),
         novelty=novelty(question_terms, set(sentences[best].terms)),
-        retrieval=passages[sentences[best].passage_index].score,
+        form_match=answer_form_matches(question, sentences[best].text),
+        retrieval=scores if len(scores) == len(passages) else None,
+        best_passage=sentences[best].passage_index,
     )
+    features["dense_max"] = float(np.max(embedded)) if len(embedded) else 0.0
+    features["dense_contrast"] = (
+        float(evidence.dense[best] - np.median(embedded)) if len(embedded) else 0.0
+    )
+    return features
 
 
 def _is_duplicate(

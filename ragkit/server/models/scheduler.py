@@ -23,7 +23,9 @@ than the machine has (:func:`bulk_threads`), so bulk work always leaves a core t
 
 Every slice the bulk lane computes is remembered by content hash in a bounded cache, so a
 client that retries a batch after a timeout (the first attempt dropped half-way) does not pay
-twice for the slices already embedded.
+twice for the slices already embedded. The priority lane likewise remembers the last
+:data:`QUERY_CACHE_SIZE` search queries: ``generateAnswer`` embeds its question for the
+retrieval and again to score sentences, and the second one is then free.
 
 Example::
 
@@ -58,6 +60,8 @@ from ragkit.types.status import Code
 __all__ = [
     "BULK_SLICE",
     "DEFAULT_QUEUE_DEPTH",
+    "MAX_PASSED_OVER",
+    "QUERY_CACHE_SIZE",
     "EmbeddingScheduler",
     "SchedulerLoad",
     "SchedulerStats",
@@ -70,10 +74,15 @@ logger = logging.getLogger("ragkit.server")
 DEFAULT_QUEUE_DEPTH = 8
 #: Most texts one priority-lane model call embeds; later arrivals wait for the next call.
 MAX_QUERY_BATCH = 64
+#: Model calls for search queries that other priority work (an answer's sentences) may wait
+#: through before it goes first.
+MAX_PASSED_OVER = 2
 #: Most texts per bulk-lane model call: a dropped job stops within one such slice.
 BULK_SLICE = 32
 #: Embeddings of bulk texts remembered by content hash (384 floats each: 12 MB).
 DEFAULT_CACHE_SIZE = 8192
+#: Search-query embeddings remembered by the priority lane (384 floats each: 1.5 MB).
+QUERY_CACHE_SIZE = 1024
 # How often a waiting request thread looks whether its client is gone.
 _POLL_SECONDS = 0.1
 # Retry-After bounds, in seconds.
@@ -101,6 +110,7 @@ class SchedulerStats:
 
     query_calls: int = 0
     query_texts: int = 0
+    query_cached_texts: int = 0
     bulk_jobs: int = 0
     bulk_texts: int = 0
     bulk_cached_texts: int = 0
@@ -136,6 +146,10 @@ class _Request:
 class _Job(_Request):
     cancel: Cancellation | None = None
     state: Literal["queued", "running", "finished"] = "queued"
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def _cancelled_error(cancel: Cancellation) -> ApiError:
@@ -180,12 +194,14 @@ class EmbeddingScheduler:
         self._cache_size = cache_size
         self._lock = threading.Condition()
         self._queries: deque[_Request] = deque()
+        self._passed_over = 0  # query calls made while other priority work waited
         self._jobs: deque[_Job] = deque()
         self._admitted = 0
         self._queries_running = 0
         self._remaining_texts = 0
         self._seconds_per_text = _INITIAL_SECONDS_PER_TEXT
         self._cache: OrderedDict[tuple[str, bytes], Vectors] = OrderedDict()
+        self._query_cache: OrderedDict[bytes, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._closed = False
@@ -247,6 +263,15 @@ class EmbeddingScheduler:
             raise TypeError("embed() takes a sequence of strings, not a single string.")
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
+        keys = [_digest(text) for text in texts] if kind == "query" else []
+        if keys:
+            with self._cache_lock:
+                found = [self._query_cache.get(key) for key in keys]
+                if all(vector is not None for vector in found):
+                    for key in keys:
+                        self._query_cache.move_to_end(key)
+                    self.stats.query_cached_texts += len(keys)
+                    return np.stack(found)  # type: ignore[arg-type]
         self._ensure_started()
         request = _Request(list(texts), kind)
         with self._lock:
@@ -254,7 +279,15 @@ class EmbeddingScheduler:
             self._queries.append(request)
             self._lock.notify_all()
         request.done.wait()
-        return self._outcome(request)
+        vectors = self._outcome(request)
+        if keys:
+            with self._cache_lock:
+                for key, vector in zip(keys, vectors, strict=True):
+                    self._query_cache[key] = vector.copy()
+                    self._query_cache.move_to_end(key)
+                while len(self._query_cache) > QUERY_CACHE_SIZE:
+                    self._query_cache.popitem(last=False)
+        return vectors
 
     def _run_queries(self) -> None:
         while True:
@@ -274,8 +307,15 @@ class EmbeddingScheduler:
     def _take_queries(self) -> list[_Request]:
         """The next micro-batch, oldest first: every waiting search query (one short text
         each) before any other priority work, such as an answer's sentences, so that a query
-        waits for at most one model call. Caller holds ``self._lock``."""
-        kind: EmbedKind = "query" if any(r.kind == "query" for r in self._queries) else "document"
+        waits for at most one model call; but other work passed over
+        :data:`MAX_PASSED_OVER` times goes next, so a steady stream of queries cannot starve
+        answers (seen: 10 s answers at 16 concurrent clients). Caller holds ``self._lock``."""
+        queries = any(r.kind == "query" for r in self._queries)
+        others = any(r.kind != "query" for r in self._queries)
+        kind: EmbedKind = "query" if queries else "document"
+        if queries and others and self._passed_over >= MAX_PASSED_OVER:
+            kind = "document"
+        self._passed_over = self._passed_over + 1 if kind == "query" and others else 0
         taken: list[_Request] = []
         kept: deque[_Request] = deque()
         size = 0
@@ -490,7 +530,7 @@ class EmbeddingScheduler:
     def _cached(self, kind: EmbedKind, text: str) -> Vectors | None:
         if not self._cache_size:
             return None
-        key = (kind, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest())
+        key = (kind, _digest(text))
         with self._cache_lock:
             found = self._cache.get(key)
             if found is not None:
@@ -500,7 +540,7 @@ class EmbeddingScheduler:
     def _remember(self, kind: EmbedKind, text: str, vector: Vectors) -> None:
         if not self._cache_size:
             return
-        key = (kind, hashlib.blake2b(text.encode("utf-8", "surrogatepass")).digest())
+        key = (kind, _digest(text))
         with self._cache_lock:
             self._cache[key] = vector.copy()
             self._cache.move_to_end(key)
