@@ -71,6 +71,7 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
         ann_threshold=config.ann_threshold,
         reindex=config.reindex,
         answerer=answerer,
+        database_url=config.database_url,
     )
 
 
@@ -80,12 +81,16 @@ def open_content(
     """Open files, cached contents and batch jobs over ``state.config.data_dir``, and let
     generation read files and caches; :func:`close_content` undoes it."""
     data_dir = state.config.data_dir
+    url = state.config.database_url
     state.files = FileService.open(
-        data_dir, max_file_bytes=state.config.max_file_bytes, quotas=state.config.quotas
+        data_dir,
+        max_file_bytes=state.config.max_file_bytes,
+        quotas=state.config.quotas,
+        database_url=url,
     )
-    state.caches = CacheService.open(data_dir, files=state.files)
+    state.caches = CacheService.open(data_dir, files=state.files, database_url=url)
     models = GenerationBatchModels(generation, loop)
-    state.batches = BatchService.open(data_dir, files=state.files, models=models)
+    state.batches = BatchService.open(data_dir, files=state.files, models=models, database_url=url)
     generation.resolver = StoredContent(state.files, state.caches)
 
 
@@ -100,9 +105,14 @@ def close_content(state: ServerState, generation: GenerationService) -> None:
 
 def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
     auth = "single user" if authenticator.single_user else f"auth file {config.auth_file}"
+    data = str(config.data_dir)
+    if config.database_url is not None:
+        from ragkit.server.store.postgres import redacted_url
+
+        data = f"{redacted_url(config.database_url)}, files in {config.data_dir}"
     return (
         f"ragkit serve: Semantic Retrieval API at {config.base_url}/v1beta "
-        f"(data {config.data_dir}, embedder {config.embedder}, {auth}); "
+        f"(data {data}, embedder {config.embedder}, {auth}); "
         f"web app at {config.base_url}/"
     )
 
@@ -124,7 +134,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         load_embedder(config.embedder, threads=bulk_threads()),
         queue_depth=config.embed_queue_depth,
     )
-    if not config.reindex:
+    if not config.reindex and config.database_url is None:
+        # (On PostgreSQL the same check runs when the service opens, at startup.)
         check_embedder(config.data_dir, embedder)
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(

@@ -193,6 +193,11 @@ class ServerConfig:
             retrieved passages (see :mod:`ragkit.server.models.llm_answerer`); ``None``:
             the local extractive answerer.
         answerer_timeout: Seconds to wait for ``answerer`` before answering locally.
+        database_url: ``postgresql://user:password@host/dbname``: keep corpora, documents,
+            chunks, files' metadata, cached contents and batches in that PostgreSQL
+            database (with pgvector; ``pip install 'ragkit[postgres]'``) instead of SQLite
+            files in ``data_dir`` (which still holds file blobs and TLS material). See
+            :mod:`ragkit.server.store.postgres`.
     """
 
     data_dir: Path
@@ -219,6 +224,7 @@ class ServerConfig:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     answerer: UpstreamConfig | None = None
     answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
+    database_url: str | None = None
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -239,6 +245,13 @@ class ServerConfig:
             raise ValueError(f"embed_queue_depth must be >= 1, got {self.embed_queue_depth}.")
         self._check_grpc()
         self._check_listening()
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError(
+                "database_url must be a PostgreSQL URL (postgresql://user@host/dbname), got"
+                f" one starting {self.database_url.partition(':')[0]!r}."
+            )
 
     def _check_grpc(self) -> None:
         if self.grpc_port is not None and not 0 <= self.grpc_port <= 65_535:

@@ -19,7 +19,6 @@ Decisions:
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 from ragkit import limits
@@ -37,6 +36,7 @@ from ragkit.server.principal import Principal
 from ragkit.server.service.paging import PageTokens, cursor, keyset, resolve_page_size
 from ragkit.server.service.validation import parse_name
 from ragkit.server.store import Database
+from ragkit.server.store.dialect import Connection
 from ragkit.types import (
     BatchState,
     EmbedContentBatch,
@@ -88,10 +88,18 @@ class BatchService:
         models: BatchModels,
         clock: Clock = system_clock,
         start: bool = True,
+        database_url: str | None = None,
     ) -> BatchService:
-        """Open the store, requeue jobs a stopped server left running, start the worker
-        (``start=False`` leaves it stopped, for tests that inspect pending jobs)."""
-        db, pages = open_database(Path(data_dir), BATCHES_DATABASE, store.BATCH_MIGRATIONS)
+        """Open the store (in ``data_dir``, or PostgreSQL at ``database_url``), requeue
+        jobs a stopped server left running, start the worker (``start=False`` leaves it
+        stopped, for tests that inspect pending jobs)."""
+        db, pages = open_database(
+            Path(data_dir),
+            BATCHES_DATABASE,
+            store.BATCH_MIGRATIONS,
+            database_url=database_url,
+            pg_migrations=store.BATCH_PG_MIGRATIONS,
+        )
         with db.write() as conn:
             store.reset_running(
                 conn,
@@ -204,16 +212,14 @@ class BatchService:
 
     # -- read ----------------------------------------------------------------------------
 
-    def _owned(self, conn: sqlite3.Connection, who: Principal, name: str) -> BatchRecord:
+    def _owned(self, conn: Connection, who: Principal, name: str) -> BatchRecord:
         (batch_id,) = parse_name(name, "batches")
         record = store.find_batch(conn, batch_id)
         if record is None or record.owner != who.email:
             raise not_found(f"Batch {name} not found.")
         return record
 
-    def _operation(
-        self, conn: sqlite3.Connection, record: BatchRecord, enum_int: bool
-    ) -> Operation:
+    def _operation(self, conn: Connection, record: BatchRecord, enum_int: bool) -> Operation:
         results = store.load_results(conn, record.id) if record.state in FINAL_STATES else None
         return operation_out(record, results, enum_int=enum_int)
 

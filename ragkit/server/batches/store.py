@@ -14,10 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from ragkit.server.media.storage import SETTINGS_TABLE
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.migrations import Migration
+from ragkit.server.store.pg_migrations import postgres_ddl
+from ragkit.server.store.postgres import PgMigration
 from ragkit.server.store.records import format_time, parse_time
 
 __all__ = [
+    "BATCH_PG_MIGRATIONS",
     "BATCH_MIGRATIONS",
     "BatchRecord",
     "claim",
@@ -35,10 +39,10 @@ __all__ = [
 ]
 
 
-def _m001_batches(conn: sqlite3.Connection) -> None:
-    for statement in (
-        SETTINGS_TABLE,
-        """CREATE TABLE batches (
+#: The first migration's statements, on SQLite and (translated) on PostgreSQL.
+_BATCHES_TABLES = (
+    SETTINGS_TABLE,
+    """CREATE TABLE batches (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL UNIQUE,
             owner TEXT NOT NULL,
@@ -60,14 +64,25 @@ def _m001_batches(conn: sqlite3.Connection) -> None:
             update_time TEXT NOT NULL,
             end_time TEXT
         )""",
-        "CREATE INDEX batches_by_owner ON batches(owner, create_time, id)",
-        "CREATE INDEX batches_by_state ON batches(state, priority, create_time, id)",
-    ):
+    "CREATE INDEX batches_by_owner ON batches(owner, create_time, id)",
+    "CREATE INDEX batches_by_state ON batches(state, priority, create_time, id)",
+)
+
+
+def _m001_batches(conn: sqlite3.Connection) -> None:
+    for statement in _BATCHES_TABLES:
         conn.execute(statement)
+
+
+def _pg001_batches(conn: Connection) -> None:
+    for statement in _BATCHES_TABLES:
+        conn.execute(postgres_ddl(statement))
 
 
 #: The migration series of ``batches.sqlite3``; append, never edit.
 BATCH_MIGRATIONS: tuple[Migration, ...] = (_m001_batches,)
+#: The migration series of its PostgreSQL schema; append, never edit.
+BATCH_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_batches,)
 
 
 @dataclass(frozen=True)
@@ -129,7 +144,7 @@ def _dumps(value: Any) -> str:
 
 
 def insert_batch(
-    conn: sqlite3.Connection, record: BatchRecord, requests: list[dict[str, Any]]
+    conn: Connection, record: BatchRecord, requests: list[dict[str, Any]]
 ) -> BatchRecord:
     """Insert ``record`` (its ``id`` is ignored) with its ``requests`` in wire form."""
     row = conn.execute(
@@ -154,17 +169,17 @@ def insert_batch(
     return _record(row)
 
 
-def name_taken(conn: sqlite3.Connection, name: str) -> bool:
+def name_taken(conn: Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM batches WHERE name = ?", (name,)).fetchone() is not None
 
 
-def find_batch(conn: sqlite3.Connection, name: str) -> BatchRecord | None:
+def find_batch(conn: Connection, name: str) -> BatchRecord | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM batches WHERE name = ?", (name,)).fetchone()
     return _record(row) if row else None
 
 
 def list_batches(
-    conn: sqlite3.Connection,
+    conn: Connection,
     owner: str,
     *,
     state: int | None,
@@ -184,17 +199,17 @@ def list_batches(
     return [_record(row) for row in rows]
 
 
-def load_requests(conn: sqlite3.Connection, batch_id: int) -> list[dict[str, Any]]:
+def load_requests(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
     row = conn.execute("SELECT requests FROM batches WHERE id = ?", (batch_id,)).fetchone()
     return [] if row is None else list(json.loads(row[0]))
 
 
-def load_results(conn: sqlite3.Connection, batch_id: int) -> list[dict[str, Any]] | None:
+def load_results(conn: Connection, batch_id: int) -> list[dict[str, Any]] | None:
     row = conn.execute("SELECT results FROM batches WHERE id = ?", (batch_id,)).fetchone()
     return None if row is None or row[0] is None else list(json.loads(row[0]))
 
 
-def next_pending(conn: sqlite3.Connection, pending: int) -> BatchRecord | None:
+def next_pending(conn: Connection, pending: int) -> BatchRecord | None:
     """The job to run next: highest priority first, then oldest."""
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM batches WHERE state = ?"
@@ -205,7 +220,7 @@ def next_pending(conn: sqlite3.Connection, pending: int) -> BatchRecord | None:
 
 
 def set_state(
-    conn: sqlite3.Connection,
+    conn: Connection,
     batch_id: int,
     state: int,
     now: datetime,
@@ -235,13 +250,11 @@ def set_state(
     )
 
 
-def set_cancel_requested(conn: sqlite3.Connection, batch_id: int) -> None:
+def set_cancel_requested(conn: Connection, batch_id: int) -> None:
     conn.execute("UPDATE batches SET cancel_requested = 1 WHERE id = ?", (batch_id,))
 
 
-def claim(
-    conn: sqlite3.Connection, batch_id: int, pending: int, running: int, now: datetime
-) -> bool:
+def claim(conn: Connection, batch_id: int, pending: int, running: int, now: datetime) -> bool:
     """Move a job from pending to running; False if it is no longer pending (cancelled or
     deleted since it was picked)."""
     cursor = conn.execute(
@@ -252,7 +265,7 @@ def claim(
 
 
 def reset_running(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     running: int,
     pending: int,
@@ -274,5 +287,5 @@ def reset_running(
     )
 
 
-def delete_batch(conn: sqlite3.Connection, batch_id: int) -> None:
+def delete_batch(conn: Connection, batch_id: int) -> None:
     conn.execute("DELETE FROM batches WHERE id = ?", (batch_id,))

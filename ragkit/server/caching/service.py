@@ -15,7 +15,6 @@ name ACTIVE text or PDF files of the caller, and their text counts towards
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +30,7 @@ from ragkit.server.principal import Principal
 from ragkit.server.service.paging import PageTokens, cursor, keyset, resolve_page_size
 from ragkit.server.service.validation import parse_mask, parse_name
 from ragkit.server.store import Database
+from ragkit.server.store.dialect import Connection
 from ragkit.tokenizers import count_tokens
 from ragkit.types import (
     CachedContent,
@@ -95,10 +95,22 @@ class CacheService:
 
     @classmethod
     def open(
-        cls, data_dir: Path, *, files: FileTexts | None = None, clock: Clock = system_clock
+        cls,
+        data_dir: Path,
+        *,
+        files: FileTexts | None = None,
+        clock: Clock = system_clock,
+        database_url: str | None = None,
     ) -> CacheService:
-        """Open the store in ``data_dir``; ``files`` resolves ``fileData`` parts."""
-        db, pages = open_database(Path(data_dir), CACHES_DATABASE, store.CACHE_MIGRATIONS)
+        """Open the store in ``data_dir`` (or PostgreSQL at ``database_url``); ``files``
+        resolves ``fileData`` parts."""
+        db, pages = open_database(
+            Path(data_dir),
+            CACHES_DATABASE,
+            store.CACHE_MIGRATIONS,
+            database_url=database_url,
+            pg_migrations=store.CACHE_PG_MIGRATIONS,
+        )
         service = cls(db, pages, clock=clock, files=files)
         service.purge_expired()
         return service
@@ -223,7 +235,7 @@ class CacheService:
 
     # -- checks --------------------------------------------------------------------------
 
-    def _owned(self, conn: sqlite3.Connection, who: Principal, name: str) -> CacheRecord:
+    def _owned(self, conn: Connection, who: Principal, name: str) -> CacheRecord:
         (cache_id,) = parse_name(name, "cachedContents")
         record = store.find_cache(conn, cache_id, self._clock())
         if record is None or record.owner != who.email:

@@ -13,10 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from ragkit.server.media.storage import SETTINGS_TABLE
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.migrations import Migration
+from ragkit.server.store.pg_migrations import postgres_ddl
+from ragkit.server.store.postgres import PgMigration
 from ragkit.server.store.records import format_time, parse_time
 
 __all__ = [
+    "CACHE_PG_MIGRATIONS",
     "CACHE_MIGRATIONS",
     "CacheRecord",
     "delete_cache",
@@ -28,10 +32,10 @@ __all__ = [
 ]
 
 
-def _m001_cached_contents(conn: sqlite3.Connection) -> None:
-    for statement in (
-        SETTINGS_TABLE,
-        """CREATE TABLE cached_contents (
+#: The first migration's statements, on SQLite and (translated) on PostgreSQL.
+_CACHED_CONTENTS_TABLES = (
+    SETTINGS_TABLE,
+    """CREATE TABLE cached_contents (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL UNIQUE,
             owner TEXT NOT NULL,
@@ -43,14 +47,25 @@ def _m001_cached_contents(conn: sqlite3.Connection) -> None:
             update_time TEXT NOT NULL,
             expire_time TEXT NOT NULL
         )""",
-        "CREATE INDEX cached_contents_by_owner ON cached_contents(owner, create_time, id)",
-        "CREATE INDEX cached_contents_by_expiry ON cached_contents(expire_time)",
-    ):
+    "CREATE INDEX cached_contents_by_owner ON cached_contents(owner, create_time, id)",
+    "CREATE INDEX cached_contents_by_expiry ON cached_contents(expire_time)",
+)
+
+
+def _m001_cached_contents(conn: sqlite3.Connection) -> None:
+    for statement in _CACHED_CONTENTS_TABLES:
         conn.execute(statement)
+
+
+def _pg001_cached_contents(conn: Connection) -> None:
+    for statement in _CACHED_CONTENTS_TABLES:
+        conn.execute(postgres_ddl(statement))
 
 
 #: The migration series of ``cached_contents.sqlite3``; append, never edit.
 CACHE_MIGRATIONS: tuple[Migration, ...] = (_m001_cached_contents,)
+#: The migration series of its PostgreSQL schema; append, never edit.
+CACHE_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_cached_contents,)
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ def _record(row: tuple[Any, ...]) -> CacheRecord:
     )
 
 
-def insert_cache(conn: sqlite3.Connection, record: CacheRecord) -> CacheRecord:
+def insert_cache(conn: Connection, record: CacheRecord) -> CacheRecord:
     row = conn.execute(
         "INSERT INTO cached_contents (name, owner, model, display_name, body, token_count,"
         f" create_time, update_time, expire_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -109,12 +124,12 @@ def insert_cache(conn: sqlite3.Connection, record: CacheRecord) -> CacheRecord:
     return _record(row)
 
 
-def name_taken(conn: sqlite3.Connection, name: str) -> bool:
+def name_taken(conn: Connection, name: str) -> bool:
     found = conn.execute("SELECT 1 FROM cached_contents WHERE name = ?", (name,)).fetchone()
     return found is not None
 
 
-def find_cache(conn: sqlite3.Connection, name: str, now: datetime) -> CacheRecord | None:
+def find_cache(conn: Connection, name: str, now: datetime) -> CacheRecord | None:
     """The unexpired cached content ``name``, whoever owns it."""
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM cached_contents WHERE name = ? AND expire_time > ?",
@@ -124,7 +139,7 @@ def find_cache(conn: sqlite3.Connection, name: str, now: datetime) -> CacheRecor
 
 
 def list_caches(
-    conn: sqlite3.Connection,
+    conn: Connection,
     owner: str,
     now: datetime,
     *,
@@ -142,7 +157,7 @@ def list_caches(
 
 
 def update_expiry(
-    conn: sqlite3.Connection, cache_id: int, expire_time: datetime, now: datetime
+    conn: Connection, cache_id: int, expire_time: datetime, now: datetime
 ) -> CacheRecord:
     row = conn.execute(
         "UPDATE cached_contents SET expire_time = ?, update_time = ? WHERE id = ?"
@@ -152,11 +167,11 @@ def update_expiry(
     return _record(row)
 
 
-def delete_cache(conn: sqlite3.Connection, cache_id: int) -> None:
+def delete_cache(conn: Connection, cache_id: int) -> None:
     conn.execute("DELETE FROM cached_contents WHERE id = ?", (cache_id,))
 
 
-def purge_expired(conn: sqlite3.Connection, now: datetime) -> int:
+def purge_expired(conn: Connection, now: datetime) -> int:
     """Delete every expired cache; returns how many."""
     cursor = conn.execute("DELETE FROM cached_contents WHERE expire_time <= ?", (format_time(now),))
     return cursor.rowcount

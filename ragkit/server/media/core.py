@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import re
-import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +29,7 @@ from ragkit.server.media.store import FileRecord
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
+from ragkit.server.store.dialect import Connection
 from ragkit.types import FileSource, FileState
 
 __all__ = ["DEFAULT_MIME_TYPE", "INLINE_TEXT_BYTES", "FilesCore", "SessionGate"]
@@ -113,7 +113,7 @@ class FilesCore:
             f"accepts files of at most {self.max_file_bytes} bytes."
         )
 
-    def check_storage(self, conn: sqlite3.Connection, owner: str, adding: int) -> None:
+    def check_storage(self, conn: Connection, owner: str, adding: int) -> None:
         """Raises ApiError RESOURCE_EXHAUSTED if ``owner`` storing ``adding`` more bytes
         would pass ``max_file_bytes_per_user``; call it in the transaction that stores
         them."""
@@ -128,7 +128,7 @@ class FilesCore:
                 f"upload needs {adding} more; delete files or cancel uploads first."
             )
 
-    def check_sessions(self, conn: sqlite3.Connection, owner: str) -> None:
+    def check_sessions(self, conn: Connection, owner: str) -> None:
         """Raises ApiError RESOURCE_EXHAUSTED if ``owner`` holds its quota of open upload
         sessions (``max_upload_sessions_per_user``)."""
         limit = self.quotas.max_upload_sessions_per_user
@@ -171,7 +171,7 @@ class FilesCore:
         except ResourceNameError as error:
             raise invalid_argument(str(error)) from None
 
-    def _claim_id(self, conn: sqlite3.Connection, requested_name: str | None) -> str:
+    def _claim_id(self, conn: Connection, requested_name: str | None) -> str:
         if requested_name:
             file_id = self._requested_id(requested_name)
             if store.file_name_taken(conn, file_id):
@@ -184,7 +184,7 @@ class FilesCore:
 
     def _insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         owner: str,
         file_id: str,
         display_name: str,

@@ -72,12 +72,20 @@ class FileService(UploadsMixin):
         clock: Clock = system_clock,
         max_file_bytes: int = limits.MAX_FILE_BYTES,
         quotas: Quotas | None = None,
+        database_url: str | None = None,
     ) -> FileService:
         """Open the store in ``data_dir``, clean up after a crash, start the worker.
 
-        ``quotas`` bounds each user's file storage and open upload sessions.
+        ``quotas`` bounds each user's file storage and open upload sessions. With
+        ``database_url`` the rows live in PostgreSQL (the blobs stay in ``data_dir``).
         """
-        db, pages = open_database(Path(data_dir), FILES_DATABASE, store.FILE_MIGRATIONS)
+        db, pages = open_database(
+            Path(data_dir),
+            FILES_DATABASE,
+            store.FILE_MIGRATIONS,
+            database_url=database_url,
+            pg_migrations=store.FILE_PG_MIGRATIONS,
+        )
         blobs = BlobStore(Path(data_dir) / "files")
         service = cls(db, pages, blobs, clock, max_file_bytes, quotas)
         service._recover()

@@ -12,11 +12,16 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.store import Database
+from ragkit.server.store.backends import open_store
 from ragkit.server.store.migrations import Migration
 from ragkit.server.store.settings import get_setting, put_setting
+
+if TYPE_CHECKING:
+    from ragkit.server.store.postgres import PgMigration
 
 __all__ = ["SETTINGS_TABLE", "Clock", "open_database", "system_clock"]
 
@@ -35,11 +40,23 @@ def system_clock() -> datetime:
 
 
 def open_database(
-    data_dir: Path, filename: str, migrations: Sequence[Migration]
+    data_dir: Path,
+    filename: str,
+    migrations: Sequence[Migration],
+    *,
+    database_url: str | None = None,
+    pg_migrations: Sequence[PgMigration] = (),
 ) -> tuple[Database, PageTokens]:
     """Open ``data_dir/filename`` with ``migrations`` (whose first creates
-    :data:`SETTINGS_TABLE`) and the page tokens signed with the file's own secret."""
-    db = Database.open(data_dir, filename=filename, migrations=migrations)
+    :data:`SETTINGS_TABLE`), or with ``database_url`` its PostgreSQL schema with
+    ``pg_migrations``, and the page tokens signed with the store's own secret."""
+    db = open_store(
+        data_dir,
+        database_url,
+        filename=filename,
+        migrations=migrations,
+        pg_migrations=pg_migrations,
+    )
     with db.write() as conn:
         secret = get_setting(conn, _SECRET_KEY)
         if secret is None:

@@ -14,10 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from ragkit.server.media.storage import SETTINGS_TABLE
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.migrations import Migration
+from ragkit.server.store.pg_migrations import postgres_ddl
+from ragkit.server.store.postgres import PgMigration
 from ragkit.server.store.records import format_time, parse_time
 
 __all__ = [
+    "FILE_PG_MIGRATIONS",
     "FILE_MIGRATIONS",
     "FileRecord",
     "SessionRecord",
@@ -42,10 +46,10 @@ __all__ = [
 ]
 
 
-def _m001_files(conn: sqlite3.Connection) -> None:
-    for statement in (
-        SETTINGS_TABLE,
-        """CREATE TABLE files (
+#: The first migration's statements, on SQLite and (translated) on PostgreSQL.
+_FILES_TABLES = (
+    SETTINGS_TABLE,
+    """CREATE TABLE files (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL UNIQUE,
             owner TEXT NOT NULL,
@@ -61,9 +65,9 @@ def _m001_files(conn: sqlite3.Connection) -> None:
             update_time TEXT NOT NULL,
             expire_time TEXT NOT NULL
         )""",
-        "CREATE INDEX files_by_owner ON files(owner, create_time, id)",
-        "CREATE INDEX files_by_expiry ON files(expire_time)",
-        """CREATE TABLE upload_sessions (
+    "CREATE INDEX files_by_owner ON files(owner, create_time, id)",
+    "CREATE INDEX files_by_expiry ON files(expire_time)",
+    """CREATE TABLE upload_sessions (
             id TEXT PRIMARY KEY,
             owner TEXT NOT NULL,
             file_id TEXT NOT NULL,
@@ -74,18 +78,33 @@ def _m001_files(conn: sqlite3.Connection) -> None:
             file_name TEXT,
             expire_time TEXT NOT NULL
         )""",
-        "CREATE INDEX upload_sessions_by_expiry ON upload_sessions(expire_time)",
-    ):
+    "CREATE INDEX upload_sessions_by_expiry ON upload_sessions(expire_time)",
+)
+
+
+def _m001_files(conn: sqlite3.Connection) -> None:
+    for statement in _FILES_TABLES:
         conn.execute(statement)
 
 
 def _m002_sessions_by_owner(conn: sqlite3.Connection) -> None:
     """Find a user's open sessions, for the storage and session quotas."""
-    conn.execute("CREATE INDEX upload_sessions_by_owner ON upload_sessions(owner, file_name)")
+    conn.execute(_SESSIONS_BY_OWNER)
+
+
+_SESSIONS_BY_OWNER = "CREATE INDEX upload_sessions_by_owner ON upload_sessions(owner, file_name)"
+
+
+def _pg001_files(conn: Connection) -> None:
+    """PostgreSQL's series starts where SQLite's is now (both migrations at once)."""
+    for statement in (*_FILES_TABLES, _SESSIONS_BY_OWNER):
+        conn.execute(postgres_ddl(statement))
 
 
 #: The migration series of ``files.sqlite3``; append, never edit.
 FILE_MIGRATIONS: tuple[Migration, ...] = (_m001_files, _m002_sessions_by_owner)
+#: The migration series of its PostgreSQL schema; append, never edit.
+FILE_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_files,)
 
 
 @dataclass(frozen=True)
@@ -163,7 +182,7 @@ def _session(row: tuple[Any, ...]) -> SessionRecord:
     )
 
 
-def insert_file(conn: sqlite3.Connection, record: FileRecord, text: str | None) -> FileRecord:
+def insert_file(conn: Connection, record: FileRecord, text: str | None) -> FileRecord:
     """Insert ``record`` (its ``id`` is ignored) with its extracted ``text``."""
     row = conn.execute(
         "INSERT INTO files (name, owner, display_name, mime_type, size_bytes, sha256, state,"
@@ -188,7 +207,7 @@ def insert_file(conn: sqlite3.Connection, record: FileRecord, text: str | None) 
     return _file(row)
 
 
-def find_file(conn: sqlite3.Connection, name: str, now: datetime) -> FileRecord | None:
+def find_file(conn: Connection, name: str, now: datetime) -> FileRecord | None:
     """The unexpired file ``name``, whoever owns it."""
     row = conn.execute(
         f"SELECT {_FILE_COLUMNS} FROM files WHERE name = ? AND expire_time > ?",
@@ -197,13 +216,13 @@ def find_file(conn: sqlite3.Connection, name: str, now: datetime) -> FileRecord 
     return _file(row) if row else None
 
 
-def file_text(conn: sqlite3.Connection, file_id: int) -> str | None:
+def file_text(conn: Connection, file_id: int) -> str | None:
     row = conn.execute("SELECT text FROM files WHERE id = ?", (file_id,)).fetchone()
     return None if row is None or row[0] is None else str(row[0])
 
 
 def list_files(
-    conn: sqlite3.Connection,
+    conn: Connection,
     owner: str,
     now: datetime,
     *,
@@ -221,7 +240,7 @@ def list_files(
 
 
 def set_state(
-    conn: sqlite3.Connection,
+    conn: Connection,
     file_id: int,
     state: int,
     *,
@@ -235,16 +254,16 @@ def set_state(
     )
 
 
-def processing_files(conn: sqlite3.Connection, state: int) -> list[FileRecord]:
+def processing_files(conn: Connection, state: int) -> list[FileRecord]:
     rows = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files WHERE state = ?", (state,))
     return [_file(row) for row in rows]
 
 
-def delete_file(conn: sqlite3.Connection, file_id: int) -> None:
+def delete_file(conn: Connection, file_id: int) -> None:
     conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
 
 
-def expired_files(conn: sqlite3.Connection, now: datetime) -> list[str]:
+def expired_files(conn: Connection, now: datetime) -> list[str]:
     """Delete every expired file and session row; returns the file names deleted."""
     stamp = format_time(now)
     rows = conn.execute("DELETE FROM files WHERE expire_time <= ? RETURNING name", (stamp,))
@@ -253,15 +272,15 @@ def expired_files(conn: sqlite3.Connection, now: datetime) -> list[str]:
     return names
 
 
-def all_file_names(conn: sqlite3.Connection) -> set[str]:
+def all_file_names(conn: Connection) -> set[str]:
     return {str(row[0]) for row in conn.execute("SELECT name FROM files")}
 
 
-def all_session_ids(conn: sqlite3.Connection) -> set[str]:
+def all_session_ids(conn: Connection) -> set[str]:
     return {str(row[0]) for row in conn.execute("SELECT id FROM upload_sessions")}
 
 
-def insert_session(conn: sqlite3.Connection, session: SessionRecord) -> None:
+def insert_session(conn: Connection, session: SessionRecord) -> None:
     conn.execute(
         f"INSERT INTO upload_sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
@@ -278,7 +297,7 @@ def insert_session(conn: sqlite3.Connection, session: SessionRecord) -> None:
     )
 
 
-def find_session(conn: sqlite3.Connection, session_id: str, now: datetime) -> SessionRecord | None:
+def find_session(conn: Connection, session_id: str, now: datetime) -> SessionRecord | None:
     row = conn.execute(
         f"SELECT {_SESSION_COLUMNS} FROM upload_sessions WHERE id = ? AND expire_time > ?",
         (session_id, format_time(now)),
@@ -286,15 +305,15 @@ def find_session(conn: sqlite3.Connection, session_id: str, now: datetime) -> Se
     return _session(row) if row else None
 
 
-def set_received(conn: sqlite3.Connection, session_id: str, received: int) -> None:
+def set_received(conn: Connection, session_id: str, received: int) -> None:
     conn.execute("UPDATE upload_sessions SET received = ? WHERE id = ?", (received, session_id))
 
 
-def set_session_file(conn: sqlite3.Connection, session_id: str, file_name: str) -> None:
+def set_session_file(conn: Connection, session_id: str, file_name: str) -> None:
     conn.execute("UPDATE upload_sessions SET file_name = ? WHERE id = ?", (file_name, session_id))
 
 
-def delete_session(conn: sqlite3.Connection, session_id: str) -> None:
+def delete_session(conn: Connection, session_id: str) -> None:
     conn.execute("DELETE FROM upload_sessions WHERE id = ?", (session_id,))
 
 
@@ -312,7 +331,7 @@ class Usage:
         return self.file_bytes + self.session_bytes
 
 
-def owner_usage(conn: sqlite3.Connection, owner: str, now: datetime) -> Usage:
+def owner_usage(conn: Connection, owner: str, now: datetime) -> Usage:
     """``owner``'s :class:`Usage` at ``now`` (expired files and sessions do not count)."""
     stamp = format_time(now)
     (file_bytes,) = conn.execute(
@@ -327,7 +346,7 @@ def owner_usage(conn: sqlite3.Connection, owner: str, now: datetime) -> Usage:
     return Usage(int(file_bytes), int(session_bytes), int(sessions))
 
 
-def file_name_taken(conn: sqlite3.Connection, name: str) -> bool:
+def file_name_taken(conn: Connection, name: str) -> bool:
     """True if a file or an open upload session already claims the ID ``name``."""
     found = conn.execute("SELECT 1 FROM files WHERE name = ?", (name,)).fetchone()
     if found:

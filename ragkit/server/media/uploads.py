@@ -12,7 +12,6 @@ a finalize whose answer it never saw.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +25,7 @@ from ragkit.server.media.core import FilesCore
 from ragkit.server.media.spool import BodyTooLarge, spool
 from ragkit.server.media.store import FileRecord, SessionRecord
 from ragkit.server.principal import Principal
+from ragkit.server.store.dialect import Connection
 from ragkit.types import FileSource
 
 __all__ = ["UploadProgress", "UploadsMixin"]
@@ -79,13 +79,13 @@ class UploadsMixin(FilesCore):
             store.insert_session(conn, session)
         return UploadProgress(session.id, 0, None)
 
-    def _session(self, conn: sqlite3.Connection, who: Principal, session_id: str) -> SessionRecord:
+    def _session(self, conn: Connection, who: Principal, session_id: str) -> SessionRecord:
         session = store.find_session(conn, session_id, self._clock())
         if session is None or session.owner != who.email:
             raise not_found(f"Upload session {session_id!r} not found; it may have expired.")
         return session
 
-    def _finished(self, conn: sqlite3.Connection, session: SessionRecord) -> FileRecord | None:
+    def _finished(self, conn: Connection, session: SessionRecord) -> FileRecord | None:
         if session.file_name is None:
             return None
         return store.find_file(conn, session.file_name, self._clock())

@@ -11,11 +11,10 @@ exists, so it learns nothing about other people's corpora.
 
 from __future__ import annotations
 
-import sqlite3
-
 from ragkit.server.errors import ApiError, permission_denied
 from ragkit.server.principal import Principal
 from ragkit.server.store.corpora import find_corpus
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.permissions import roles_of
 from ragkit.server.store.records import CorpusRecord
 from ragkit.types import Role
@@ -35,14 +34,14 @@ def denied(resource: str) -> ApiError:
     return permission_denied(f"Permission denied on resource {resource} (or it may not exist).")
 
 
-def role_of(conn: sqlite3.Connection, corpus_id: int, who: Principal) -> Role | None:
+def role_of(conn: Connection, corpus_id: int, who: Principal) -> Role | None:
     """The caller's effective role on the corpus, ``None`` if it has none."""
     roles = [Role.parse(value) for value in roles_of(conn, corpus_id, who)]
     return max(roles, key=rank, default=None)
 
 
 def authorize(
-    conn: sqlite3.Connection, who: Principal, corpus_id: str, needed: Role
+    conn: Connection, who: Principal, corpus_id: str, needed: Role
 ) -> tuple[CorpusRecord, Role]:
     """The corpus and the caller's role, if that role is at least ``needed``.
 

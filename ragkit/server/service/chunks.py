@@ -9,7 +9,6 @@ entirely or not at all. Loaded vector indexes are updated after the commit.
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from ragkit.server.service.validation import (
 from ragkit.server.service.wire import chunk_out
 from ragkit.server.store import chunks as rows
 from ragkit.server.store.corpora import chunk_count
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.records import ChunkRecord, CorpusRecord, DocumentRecord, Metadata
 from ragkit.types import (
     BatchCreateChunksRequest,
@@ -153,7 +153,7 @@ class ChunksMixin(ServiceCore):
         )
 
     def _check_create(
-        self, conn: sqlite3.Connection, who: Principal, parent: str, plans: Sequence[_Create]
+        self, conn: Connection, who: Principal, parent: str, plans: Sequence[_Create]
     ) -> tuple[CorpusRecord, DocumentRecord]:
         corpus, document = find_document(conn, who, parent, Role.WRITER)
         limit = self._quotas.max_chunks_per_corpus
@@ -204,7 +204,7 @@ class ChunksMixin(ServiceCore):
 
     @staticmethod
     def _chunk_ids(
-        conn: sqlite3.Connection, document: DocumentRecord, plans: Sequence[_Create]
+        conn: Connection, document: DocumentRecord, plans: Sequence[_Create]
     ) -> list[str]:
         used = {p.requested for p in plans if p.requested}
         names: list[str] = []
@@ -284,7 +284,7 @@ class ChunksMixin(ServiceCore):
         )
 
     def _current(
-        self, conn: sqlite3.Connection, who: Principal, parent: str, ids: Sequence[str]
+        self, conn: Connection, who: Principal, parent: str, ids: Sequence[str]
     ) -> tuple[CorpusRecord, dict[str, ChunkRecord]]:
         corpus, document = find_document(conn, who, parent, Role.WRITER)
         found = rows.find_chunks(conn, document.id, ids)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from ragkit.limits import MAX_DOCUMENTS_PAGE_SIZE
 from ragkit.names import generate_id
 from ragkit.server.errors import (
@@ -26,6 +24,7 @@ from ragkit.server.service.validation import (
 from ragkit.server.service.wire import document_out
 from ragkit.server.store import documents as rows
 from ragkit.server.store.corpora import count_documents
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.records import CorpusRecord, DocumentRecord
 from ragkit.types import Document, ListDocumentsResponse, Role
 
@@ -35,7 +34,7 @@ _DOCUMENT_MASK = {"display_name": "displayName", "custom_metadata": "customMetad
 
 
 def find_document(
-    conn: sqlite3.Connection, who: Principal, name: str, needed: Role
+    conn: Connection, who: Principal, name: str, needed: Role
 ) -> tuple[CorpusRecord, DocumentRecord]:
     """Authorize ``needed`` on the document's corpus, then find the document.
 

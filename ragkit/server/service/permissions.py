@@ -10,8 +10,6 @@ permission can be neither removed nor downgraded (FAILED_PRECONDITION).
 
 from __future__ import annotations
 
-import sqlite3
-
 from ragkit.limits import MAX_PERMISSIONS_PAGE_SIZE
 from ragkit.names import generate_id
 from ragkit.server.errors import (
@@ -28,6 +26,7 @@ from ragkit.server.service.paging import resolve_page_size
 from ragkit.server.service.validation import check_email, parse_mask, parse_name
 from ragkit.server.service.wire import permission_out
 from ragkit.server.store import permissions as rows
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.records import CorpusRecord, PermissionRecord
 from ragkit.types import GranteeType, ListPermissionsResponse, Permission, Role
 
@@ -98,7 +97,7 @@ class PermissionsMixin(ServiceCore):
         return permission_out(corpus_id, record)
 
     def _find(
-        self, conn: sqlite3.Connection, who: Principal, name: str
+        self, conn: Connection, who: Principal, name: str
     ) -> tuple[CorpusRecord, Role, PermissionRecord]:
         corpus_id, permission_id = parse_name(name, "corpora", "permissions")
         corpus, caller = authorize(conn, who, corpus_id, Role.WRITER)
@@ -163,7 +162,7 @@ class PermissionsMixin(ServiceCore):
             rows.delete_permission(conn, record.id)
 
     @staticmethod
-    def _keep_an_owner(conn: sqlite3.Connection, corpus: CorpusRecord, name: str) -> None:
+    def _keep_an_owner(conn: Connection, corpus: CorpusRecord, name: str) -> None:
         if rows.count_role(conn, corpus.id, Role.OWNER.value) <= 1:
             raise failed_precondition(
                 f"{name} is the last OWNER permission of corpora/{corpus.name}; grant OWNER "

@@ -29,9 +29,12 @@ from ragkit.server.service.reindex import (
     embedder_identity,
     embedder_spec,
 )
-from ragkit.server.store import Database
+from ragkit.server.store import DATABASE_FILENAME
+from ragkit.server.store.backends import open_store
 from ragkit.server.store.folder_lock import FolderLock
+from ragkit.server.store.migrations import MIGRATIONS
 from ragkit.server.store.pending_vectors import has_chunks
+from ragkit.server.store.pg_migrations import PG_MIGRATIONS
 from ragkit.server.store.settings import get_setting, put_setting
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
@@ -75,6 +78,7 @@ class RetrieverService(
         ranking: Ranking = DEFAULT_RANKING,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         reindex: bool = False,
+        database_url: str | None = None,
     ) -> RetrieverService:
         """Open (creating if needed) the store in ``data_dir``.
 
@@ -88,11 +92,21 @@ class RetrieverService(
         :meth:`start_reindex` re-embeds everything with ``embedder`` in the background,
         switching to it once done (see :mod:`ragkit.server.service.reindex`).
 
+        With ``database_url`` (``postgresql://...``) the store is that PostgreSQL
+        database instead of the SQLite file in ``data_dir``
+        (:mod:`ragkit.server.store.postgres`).
+
         Raises:
             EmbedderMismatchError: the store's embedder is not ``embedder`` (without
                 ``reindex``).
         """
-        db = Database.open(Path(data_dir))
+        db = open_store(
+            Path(data_dir),
+            database_url,
+            filename=DATABASE_FILENAME,
+            migrations=MIGRATIONS,
+            pg_migrations=PG_MIGRATIONS,
+        )
         identity = embedder_identity(embedder)
         lock: FolderLock | None = None
         try:

@@ -1,4 +1,9 @@
-"""The SQLite file behind ``ragkit serve``: one writer, pooled readers, durable commits.
+"""The database behind ``ragkit serve``: one writer, pooled readers, durable commits.
+
+:class:`Database` is the interface every store and service uses, with two implementations:
+the SQLite file in the data directory (the embedded default, below) and PostgreSQL
+(:mod:`ragkit.server.store.postgres`, ``ragkit serve --database postgresql://...``); the
+transaction rules are the same for both and live here once.
 
 Every request runs in exactly one transaction. Writes go through :meth:`Database.write`,
 which serialises writers with a lock and opens ``BEGIN IMMEDIATE``; an exception rolls the
@@ -23,9 +28,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.migrations import MIGRATIONS, Migration, migrate
 
-__all__ = ["DATABASE_FILENAME", "Database", "hold_commits"]
+__all__ = ["DATABASE_FILENAME", "Database", "SqliteDatabase", "hold_commits"]
 
 #: File name of the database inside the server's data directory.
 DATABASE_FILENAME = "ragkit.sqlite3"
@@ -70,7 +76,15 @@ def hold_commits() -> Iterator[None]:
 
 
 class Database:
-    """The server's SQLite database in ``data_dir`` (created and migrated on open).
+    """The server's database: every request one transaction, on SQLite or PostgreSQL.
+
+    Writes go through :meth:`write` (one writer at a time, committed on success, rolled
+    back on any exception), reads through :meth:`read` (a consistent snapshot on a pooled
+    connection). Both lend a :class:`~ragkit.server.store.dialect.Connection`: the stores
+    speak one SQL with ``?`` placeholders to either backend.
+
+    :meth:`open` opens the SQLite file (the default);
+    :func:`ragkit.server.store.backends.open_store` chooses by configuration.
 
     Example::
 
@@ -81,19 +95,14 @@ class Database:
             conn.execute("SELECT value FROM settings WHERE key = 'k'").fetchone()
     """
 
-    def __init__(self, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> None:
-        self.path = path
+    #: ``"sqlite"`` or ``"postgres"``: for the few rules that differ by backend.
+    dialect = "sqlite"
+
+    def __init__(self) -> None:
         self._write_lock = threading.Lock()
-        self._pool_lock = threading.Lock()
-        self._idle: list[sqlite3.Connection] = []
-        self._all: list[sqlite3.Connection] = []
-        self._closed = False
         self._after_commit: list[Callable[[], None]] = []
         self._commits = 0
-        self._trace: Callable[[str], None] | None = None
-        self._writer = self._connect()
-        with self._write_lock:
-            migrate(self._writer, migrations)
+        self._writer: Connection | None = None
 
     @classmethod
     def open(
@@ -102,14 +111,149 @@ class Database:
         *,
         filename: str = DATABASE_FILENAME,
         migrations: Sequence[Migration] = MIGRATIONS,
-    ) -> Database:
-        """Open (creating if needed) the database file inside ``data_dir``.
+    ) -> SqliteDatabase:
+        """Open (creating if needed) the SQLite database file inside ``data_dir``.
 
         Another part of the server may keep its tables in a file of its own, with its own
         migration series (``filename``, ``migrations``).
         """
         data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(data_dir / filename, migrations)
+        return SqliteDatabase(data_dir / filename, migrations)
+
+    # The backend's part: how a write transaction starts and ends, how readers are lent.
+
+    def _begin_write(self) -> Connection:
+        """Open a write transaction (the write lock is held) and return its connection."""
+        raise NotImplementedError
+
+    def _end_write(self, conn: Connection) -> None:
+        """The write transaction on ``conn`` ended (committed or rolled back)."""
+
+    def _acquire(self) -> Connection:
+        raise NotImplementedError
+
+    def _release(self, conn: Connection) -> None:
+        raise NotImplementedError
+
+    def _begin_read(self, conn: Connection) -> None:
+        conn.execute("BEGIN")
+
+    def close(self) -> None:
+        """Close every connection; later calls raise ``RuntimeError``."""
+        raise NotImplementedError
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed on success, rolled back on any exception.
+
+        Callbacks registered with :meth:`after_commit` run after the commit, still under
+        the write lock, so in-memory state they update changes in commit order.
+
+        Inside :func:`hold_commits` the commit waits until the held block ends (the
+        request's response is rendered by then), and a second ``write()`` of this database
+        in the same block joins the open transaction as a savepoint.
+        """
+        held = _HELD.get()
+        if held is not None and held.database is self:
+            yield from self._savepoint()
+            return
+        self._write_lock.acquire()
+        try:
+            conn = self._writer = self._begin_write()
+        except BaseException:
+            self._write_lock.release()
+            raise
+        try:
+            yield conn
+        except BaseException:
+            self._finish(commit=False)
+            raise
+        if held is not None and held.database is None:
+            held.database = self
+        else:
+            self._finish(commit=True)
+
+    def _savepoint(self) -> Iterator[Connection]:
+        conn = self._writer
+        assert conn is not None  # a held write transaction is open
+        hooks = len(self._after_commit)
+        conn.execute("SAVEPOINT joined")
+        try:
+            yield conn
+        except BaseException:
+            del self._after_commit[hooks:]  # the undone part's hooks must not run
+            conn.execute("ROLLBACK TO joined")
+            conn.execute("RELEASE joined")
+            raise
+        conn.execute("RELEASE joined")
+
+    def _finish(self, *, commit: bool) -> None:
+        """End the open write transaction and release the write lock."""
+        callbacks, self._after_commit = self._after_commit, []
+        conn, self._writer = self._writer, None
+        assert conn is not None  # a write transaction is open
+        try:
+            if commit:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                self._commits += 1
+                for callback in callbacks:
+                    callback()
+            else:
+                conn.execute("ROLLBACK")
+        finally:
+            try:
+                self._end_write(conn)
+            finally:
+                self._write_lock.release()
+
+    @property
+    def commits(self) -> int:
+        """How many write transactions have committed since the database was opened: a
+        value read before a read snapshot starts tells whether anything changed since."""
+        return self._commits
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current write transaction commits (never on rollback)."""
+        if not self._write_lock.locked():
+            raise RuntimeError("after_commit() is only valid inside Database.write()")
+        self._after_commit.append(callback)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only snapshot on a pooled connection."""
+        conn = self._acquire()
+        try:
+            self._begin_read(conn)
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            self._release(conn)
+
+
+class SqliteDatabase(Database):
+    """The SQLite file ``path``, created and migrated on open (see :meth:`Database.open`).
+
+    One writer connection serialised by the write lock (``BEGIN IMMEDIATE``), pooled
+    read-only readers (WAL snapshots).
+    """
+
+    def __init__(self, path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+        super().__init__()
+        self.path = path
+        self._pool_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._all: list[sqlite3.Connection] = []
+        self._closed = False
+        self._trace: Callable[[str], None] | None = None
+        self._connection = self._connect()
+        with self._write_lock:
+            migrate(self._connection, migrations)
 
     def _connect(self) -> sqlite3.Connection:
         # check_same_thread=False: a connection moves between threads, but the write lock
@@ -133,96 +277,12 @@ class Database:
             for conn in self._all:
                 conn.set_trace_callback(callback)
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed on success, rolled back on any exception.
+    def _begin_write(self) -> Connection:
+        self._check_open()
+        self._connection.execute("BEGIN IMMEDIATE")
+        return self._connection
 
-        Callbacks registered with :meth:`after_commit` run after the commit, still under
-        the write lock, so in-memory state they update changes in commit order.
-
-        Inside :func:`hold_commits` the commit waits until the held block ends (the
-        request's response is rendered by then), and a second ``write()`` of this database
-        in the same block joins the open transaction as a savepoint.
-        """
-        held = _HELD.get()
-        if held is not None and held.database is self:
-            yield from self._savepoint()
-            return
-        self._write_lock.acquire()
-        try:
-            self._check_open()
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._write_lock.release()
-            raise
-        try:
-            yield conn
-        except BaseException:
-            self._finish(commit=False)
-            raise
-        if held is not None and held.database is None:
-            held.database = self
-        else:
-            self._finish(commit=True)
-
-    def _savepoint(self) -> Iterator[sqlite3.Connection]:
-        conn = self._writer
-        hooks = len(self._after_commit)
-        conn.execute("SAVEPOINT joined")
-        try:
-            yield conn
-        except BaseException:
-            del self._after_commit[hooks:]  # the undone part's hooks must not run
-            conn.execute("ROLLBACK TO joined")
-            conn.execute("RELEASE joined")
-            raise
-        conn.execute("RELEASE joined")
-
-    def _finish(self, *, commit: bool) -> None:
-        """End the open write transaction and release the write lock."""
-        callbacks, self._after_commit = self._after_commit, []
-        try:
-            if commit:
-                try:
-                    self._writer.execute("COMMIT")
-                except BaseException:
-                    self._writer.execute("ROLLBACK")
-                    raise
-                self._commits += 1
-                for callback in callbacks:
-                    callback()
-            else:
-                self._writer.execute("ROLLBACK")
-        finally:
-            self._write_lock.release()
-
-    @property
-    def commits(self) -> int:
-        """How many write transactions have committed since the database was opened: a
-        value read before a read snapshot starts tells whether anything changed since."""
-        return self._commits
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the current write transaction commits (never on rollback)."""
-        if not self._write_lock.locked():
-            raise RuntimeError("after_commit() is only valid inside Database.write()")
-        self._after_commit.append(callback)
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """A read-only snapshot on a pooled connection."""
-        conn = self._acquire()
-        try:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("ROLLBACK")
-        finally:
-            self._release(conn)
-
-    def _acquire(self) -> sqlite3.Connection:
+    def _acquire(self) -> Connection:
         with self._pool_lock:
             self._check_open()
             if self._idle:
@@ -231,7 +291,8 @@ class Database:
         conn.execute("PRAGMA query_only = ON")
         return conn
 
-    def _release(self, conn: sqlite3.Connection) -> None:
+    def _release(self, conn: Connection) -> None:
+        assert isinstance(conn, sqlite3.Connection)
         with self._pool_lock:
             if self._closed:
                 conn.close()
@@ -251,7 +312,7 @@ class Database:
             idle = set(map(id, self._idle))
             for conn in self._all:
                 # Lent-out readers close themselves when returned.
-                if conn is self._writer or id(conn) in idle:
+                if conn is self._connection or id(conn) in idle:
                     conn.close()
             self._idle.clear()
             self._all.clear()

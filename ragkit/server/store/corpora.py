@@ -7,11 +7,11 @@ one row read, not a count over a million chunks.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from ragkit.server.principal import Principal
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.permissions import grantee_match_sql
 from ragkit.server.store.records import CorpusRecord, format_time, parse_time
 
@@ -38,7 +38,7 @@ def _record(row: tuple[Any, ...]) -> CorpusRecord:
 
 
 def insert_corpus(
-    conn: sqlite3.Connection,
+    conn: Connection,
     name: str,
     display_name: str,
     now: datetime,
@@ -54,33 +54,33 @@ def insert_corpus(
     return _record(row)
 
 
-def find_corpus(conn: sqlite3.Connection, name: str) -> CorpusRecord | None:
+def find_corpus(conn: Connection, name: str) -> CorpusRecord | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM corpora WHERE name = ?", (name,)).fetchone()
     return _record(row) if row else None
 
 
-def count_corpora(conn: sqlite3.Connection) -> int:
+def count_corpora(conn: Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM corpora").fetchone()[0])
 
 
-def count_created_corpora(conn: sqlite3.Connection, creator: str) -> int:
+def count_created_corpora(conn: Connection, creator: str) -> int:
     """Corpora ``creator`` created (case-insensitively) and that still exist."""
     row = conn.execute("SELECT COUNT(*) FROM corpora WHERE creator = ?", (creator,))
     return int(row.fetchone()[0])
 
 
-def count_documents(conn: sqlite3.Connection, corpus_id: int) -> int:
+def count_documents(conn: Connection, corpus_id: int) -> int:
     row = conn.execute("SELECT document_count FROM corpora WHERE id = ?", (corpus_id,)).fetchone()
     return int(row[0]) if row else 0
 
 
-def chunk_count(conn: sqlite3.Connection, corpus_id: int) -> int:
+def chunk_count(conn: Connection, corpus_id: int) -> int:
     row = conn.execute("SELECT chunk_count FROM corpora WHERE id = ?", (corpus_id,)).fetchone()
     return int(row[0]) if row else 0
 
 
 def list_corpora(
-    conn: sqlite3.Connection, who: Principal, *, after: Cursor | None, limit: int
+    conn: Connection, who: Principal, *, after: Cursor | None, limit: int
 ) -> list[CorpusRecord]:
     """Corpora ``who`` holds any permission on, oldest first, after ``after``."""
     match, params = grantee_match_sql(who)
@@ -96,7 +96,7 @@ def list_corpora(
 
 
 def update_corpus(
-    conn: sqlite3.Connection, corpus_id: int, display_name: str, now: datetime
+    conn: Connection, corpus_id: int, display_name: str, now: datetime
 ) -> CorpusRecord:
     row = conn.execute(
         f"UPDATE corpora SET display_name = ?, update_time = ? WHERE id = ? RETURNING {_COLUMNS}",
@@ -105,6 +105,6 @@ def update_corpus(
     return _record(row)
 
 
-def delete_corpus(conn: sqlite3.Connection, corpus_id: int) -> None:
+def delete_corpus(conn: Connection, corpus_id: int) -> None:
     """Delete the corpus; documents, chunks, metadata and permissions cascade."""
     conn.execute("DELETE FROM corpora WHERE id = ?", (corpus_id,))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from typing import Any
 
 from ragkit.server.store.corpora import Cursor
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.metadata import replace_metadata
 from ragkit.server.store.records import DocumentRecord, Metadata, format_time, parse_time
 
@@ -31,7 +31,7 @@ def document_record(row: tuple[Any, ...]) -> DocumentRecord:
 
 
 def insert_document(
-    conn: sqlite3.Connection,
+    conn: Connection,
     corpus_id: int,
     name: str,
     display_name: str,
@@ -53,7 +53,7 @@ def insert_document(
     return record
 
 
-def find_document(conn: sqlite3.Connection, corpus_id: int, name: str) -> DocumentRecord | None:
+def find_document(conn: Connection, corpus_id: int, name: str) -> DocumentRecord | None:
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM documents WHERE corpus_id = ? AND name = ?", (corpus_id, name)
     ).fetchone()
@@ -61,7 +61,7 @@ def find_document(conn: sqlite3.Connection, corpus_id: int, name: str) -> Docume
 
 
 def list_documents(
-    conn: sqlite3.Connection, corpus_id: int, *, after: Cursor | None, limit: int
+    conn: Connection, corpus_id: int, *, after: Cursor | None, limit: int
 ) -> list[DocumentRecord]:
     """Documents of a corpus, oldest first, after ``after``."""
     sql = f"SELECT {_COLUMNS} FROM documents WHERE corpus_id = ?"
@@ -74,7 +74,7 @@ def list_documents(
 
 
 def update_document(
-    conn: sqlite3.Connection,
+    conn: Connection,
     document: DocumentRecord,
     *,
     display_name: str,
@@ -91,12 +91,12 @@ def update_document(
     return document_record(row)
 
 
-def count_document_chunks(conn: sqlite3.Connection, document_id: int) -> int:
+def count_document_chunks(conn: Connection, document_id: int) -> int:
     row = conn.execute("SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,))
     return int(row.fetchone()[0])
 
 
-def delete_document(conn: sqlite3.Connection, document: DocumentRecord) -> list[int]:
+def delete_document(conn: Connection, document: DocumentRecord) -> list[int]:
     """Delete the document and its chunks; returns the deleted chunk row ids."""
     chunk_ids = [
         row[0]

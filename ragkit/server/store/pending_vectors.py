@@ -10,8 +10,9 @@ CASCADE``), so a pending vector always matches its chunk's current text.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
+
+from ragkit.server.store.dialect import Connection, is_postgres, vector_bytes_sql, vector_param
 
 __all__ = [
     "any_without_vector",
@@ -25,25 +26,23 @@ __all__ = [
 ]
 
 
-def clear_pending(conn: sqlite3.Connection) -> None:
+def clear_pending(conn: Connection) -> None:
     conn.execute("DELETE FROM pending_vectors")
 
 
-def count_chunks(conn: sqlite3.Connection) -> int:
+def count_chunks(conn: Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
 
-def has_chunks(conn: sqlite3.Connection) -> bool:
+def has_chunks(conn: Connection) -> bool:
     return conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
 
-def count_pending(conn: sqlite3.Connection) -> int:
+def count_pending(conn: Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM pending_vectors").fetchone()[0])
 
 
-def unembedded_chunks(
-    conn: sqlite3.Connection, *, after: int, limit: int
-) -> list[tuple[int, str, int]]:
+def unembedded_chunks(conn: Connection, *, after: int, limit: int) -> list[tuple[int, str, int]]:
     """``(row id, text, text key)`` of up to ``limit`` chunks after row id ``after`` (in id
     order) that have no pending vector yet."""
     rows = conn.execute(
@@ -54,17 +53,26 @@ def unembedded_chunks(
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def put_pending(conn: sqlite3.Connection, vectors: Iterable[tuple[int, int, bytes]]) -> None:
+def put_pending(conn: Connection, vectors: Iterable[tuple[int, int, bytes]]) -> None:
     """Store ``(row id, text key embedded, vector)``; skipped for a chunk deleted or
     rewritten since its text was read."""
+    if is_postgres(conn):  # no INSERT OR REPLACE; a bare ? needs its type
+        sql = (
+            "INSERT INTO pending_vectors (chunk_id, vector)"
+            " SELECT id, ?::vector FROM chunks WHERE id = ? AND text_key = ?"
+            " ON CONFLICT (chunk_id) DO UPDATE SET vector = excluded.vector"
+        )
+    else:
+        sql = (
+            "INSERT OR REPLACE INTO pending_vectors (chunk_id, vector)"
+            " SELECT id, ? FROM chunks WHERE id = ? AND text_key = ?"
+        )
     conn.executemany(
-        "INSERT OR REPLACE INTO pending_vectors (chunk_id, vector)"
-        " SELECT id, ? FROM chunks WHERE id = ? AND text_key = ?",
-        [(vector, chunk_id, key) for chunk_id, key, vector in vectors],
+        sql, [(vector_param(conn, vector), chunk_id, key) for chunk_id, key, vector in vectors]
     )
 
 
-def promote_pending(conn: sqlite3.Connection) -> int:
+def promote_pending(conn: Connection) -> int:
     """Make every pending vector the chunk's vector and empty the table; returns how many."""
     moved = conn.execute(
         "UPDATE chunks SET vector = (SELECT vector FROM pending_vectors p WHERE"
@@ -74,10 +82,11 @@ def promote_pending(conn: sqlite3.Connection) -> int:
     return int(moved)
 
 
-def any_without_vector(conn: sqlite3.Connection, dimensions: int) -> bool:
+def any_without_vector(conn: Connection, dimensions: int) -> bool:
     """Whether some chunk has no vector of ``dimensions`` (left by an older ragkit)."""
     row = conn.execute(
-        "SELECT 1 FROM chunks WHERE vector IS NULL OR length(vector) != ? LIMIT 1",
+        f"SELECT 1 FROM chunks WHERE vector IS NULL OR {vector_bytes_sql(conn, 'vector')} != ?"
+        " LIMIT 1",
         (4 * dimensions,),
     ).fetchone()
     return row is not None

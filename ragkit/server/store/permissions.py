@@ -6,10 +6,10 @@ Emails compare case-insensitively (``COLLATE NOCASE``).
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from ragkit.server.principal import Principal
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.records import PermissionRecord
 
 __all__ = [
@@ -47,7 +47,7 @@ def grantee_match_sql(who: Principal) -> tuple[str, list[Any]]:
     return sql + ")", [who.email, *groups]
 
 
-def roles_of(conn: sqlite3.Connection, corpus_id: int, who: Principal) -> list[int]:
+def roles_of(conn: Connection, corpus_id: int, who: Principal) -> list[int]:
     """Roles (proto numbers) of every permission on the corpus that matches ``who``."""
     match, params = grantee_match_sql(who)
     rows = conn.execute(
@@ -57,7 +57,7 @@ def roles_of(conn: sqlite3.Connection, corpus_id: int, who: Principal) -> list[i
 
 
 def insert_permission(
-    conn: sqlite3.Connection,
+    conn: Connection,
     corpus_id: int,
     name: str,
     grantee_type: int,
@@ -72,7 +72,7 @@ def insert_permission(
     return _record(row)
 
 
-def find_permission(conn: sqlite3.Connection, corpus_id: int, name: str) -> PermissionRecord | None:
+def find_permission(conn: Connection, corpus_id: int, name: str) -> PermissionRecord | None:
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM permissions WHERE corpus_id = ? AND name = ?", (corpus_id, name)
     ).fetchone()
@@ -80,19 +80,19 @@ def find_permission(conn: sqlite3.Connection, corpus_id: int, name: str) -> Perm
 
 
 def find_duplicate_grant(
-    conn: sqlite3.Connection, corpus_id: int, grantee_type: int, email: str | None
+    conn: Connection, corpus_id: int, grantee_type: int, email: str | None
 ) -> PermissionRecord | None:
     """The existing permission for the same grantee, if any."""
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM permissions WHERE corpus_id = ? AND grantee_type = ?"
-        " AND email IS ?",
-        (corpus_id, grantee_type, email),
+        " AND (email = ? OR (email IS NULL AND ? IS NULL))",
+        (corpus_id, grantee_type, email, email),
     ).fetchone()
     return _record(row) if row else None
 
 
 def list_permissions(
-    conn: sqlite3.Connection, corpus_id: int, *, after: int | None, limit: int
+    conn: Connection, corpus_id: int, *, after: int | None, limit: int
 ) -> list[PermissionRecord]:
     """Permissions in creation order (ascending row id), after row id ``after``."""
     rows = conn.execute(
@@ -102,19 +102,19 @@ def list_permissions(
     return [_record(row) for row in rows]
 
 
-def count_role(conn: sqlite3.Connection, corpus_id: int, role: int) -> int:
+def count_role(conn: Connection, corpus_id: int, role: int) -> int:
     row = conn.execute(
         "SELECT COUNT(*) FROM permissions WHERE corpus_id = ? AND role = ?", (corpus_id, role)
     ).fetchone()
     return int(row[0])
 
 
-def update_role(conn: sqlite3.Connection, permission_id: int, role: int) -> PermissionRecord:
+def update_role(conn: Connection, permission_id: int, role: int) -> PermissionRecord:
     row = conn.execute(
         f"UPDATE permissions SET role = ? WHERE id = ? RETURNING {_COLUMNS}", (role, permission_id)
     ).fetchone()
     return _record(row)
 
 
-def delete_permission(conn: sqlite3.Connection, permission_id: int) -> None:
+def delete_permission(conn: Connection, permission_id: int) -> None:
     conn.execute("DELETE FROM permissions WHERE id = ?", (permission_id,))

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 from typing import Any
 
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.metadata import Level, replace_metadata
 
 __all__ = ["repair_unrenderable_metadata", "renderable_metadata"]
@@ -57,7 +57,7 @@ def renderable_metadata(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return repaired
 
 
-def repair_unrenderable_metadata(conn: sqlite3.Connection) -> None:
+def repair_unrenderable_metadata(conn: Connection) -> None:
     """Rewrite the custom metadata of documents and chunks that no response could render."""
     for level, table in _TABLES.items():
         # Candidates only: json.dumps writes these values as NaN/Infinity or \\udXXX escapes.
