@@ -72,7 +72,7 @@ def _document_meta(document: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, list[Any]]]:
+def stores(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Database, str, list[Any]]]:
     rows = _rows(np.random.default_rng(7))
     db = Database.open(tmp_path)
     with db.write() as conn:
@@ -102,7 +102,7 @@ def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, li
                     vector_blob(row["vector"]),
                 ),
             )
-    with psycopg.connect(pg_database, autocommit=True) as pg:
+    with psycopg.connect(postgres_url, autocommit=True) as pg:
         pg.execute("CREATE EXTENSION IF NOT EXISTS vector")
         register_vector(pg)
         pg.execute(PG_SCHEMA)
@@ -110,10 +110,7 @@ def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, li
             cur.executemany(
                 "INSERT INTO chunks (id, corpus_id, document_id, state, vector)"
                 " VALUES (%s, %s, %s, %s, %s)",
-                [
-                    (r["id"], r["corpus"], r["document"], r["state"], r["vector"])
-                    for r in rows
-                ],
+                [(r["id"], r["corpus"], r["document"], r["state"], r["vector"]) for r in rows],
             )
     metadata = []
     for row in rows:
@@ -129,7 +126,7 @@ def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, li
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (corpus, owner, key, kind, text, num),
             )
-    with psycopg.connect(pg_database, autocommit=True) as pg, pg.cursor() as cur:
+    with psycopg.connect(postgres_url, autocommit=True) as pg, pg.cursor() as cur:
         for level in ("chunk", "document"):
             cur.executemany(
                 f"INSERT INTO {level}_metadata (corpus_id, {level}_id, key, kind, str, num)"
@@ -137,7 +134,7 @@ def stores(pg_database: str, tmp_path: Path) -> Iterator[tuple[Database, str, li
                 [m[1:] for m in metadata if m[0] == level],
             )
     try:
-        yield db, pg_database, rows
+        yield db, postgres_url, rows
     finally:
         db.close()
 
