@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "chat": "interactive multi-turn questions about your documents",
     "access": "permissions: list, grant, revoke, or plan/apply an access file",
     "eval": "measure retrieval and answer quality on labelled questions",
+    "migrate": "copy a SQLite data folder into PostgreSQL (resumable)",
 }
 
 

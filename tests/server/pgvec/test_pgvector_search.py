@@ -11,10 +11,9 @@ from typing import Any
 import numpy as np
 import psycopg
 import pytest
-
-from ragkit.server.index import VectorIndex
 from pgvector.psycopg import register_vector
 
+from ragkit.server.index import VectorIndex
 from ragkit.server.pgvector_search import PgVectorSearch, hnsw_index_name
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import candidate_ids, vector_blob

@@ -25,10 +25,32 @@ from ragkit.types import (
 from tests.server.service.conftest import OWNER, batch, chunk, meta, raises
 
 C = "corpora/c"
-WORDS = (
-    "ocean tide wave storm harbor ship sail anchor reef coral island beach sand shell"
-    " river delta lake glacier mountain valley forest meadow desert canyon"
-).split()
+WORDS = [
+    "ocean",
+    "tide",
+    "wave",
+    "storm",
+    "harbor",
+    "ship",
+    "sail",
+    "anchor",
+    "reef",
+    "coral",
+    "island",
+    "beach",
+    "sand",
+    "shell",
+    "river",
+    "delta",
+    "lake",
+    "glacier",
+    "mountain",
+    "valley",
+    "forest",
+    "meadow",
+    "desert",
+    "canyon",
+]
 
 Opener = Callable[..., RetrieverService]
 
