@@ -173,7 +173,9 @@ def run_search(uri: str, size: int, queries: int, clusters: int, noise: float) -
         graph.ef_search = DEFAULT_EF_SEARCH
         found = timed("hnsw 50%", lambda q=q: graph.search(1, q, K, clauses=half))
         recalls.setdefault("hnsw 50%", []).append(len(truth_half & set(found)) / K)
-    print(f"\n{size:,} chunks x {DIMS} dims, {clusters} clusters (noise {noise}); {queries} queries")
+    print(
+        f"\n{size:,} chunks x {DIMS} dims, {clusters} clusters (noise {noise}), {queries} queries"
+    )
     print(f"{'search':<16}{'p50 ms':>10}{'p99 ms':>10}{'recall@10':>11}")
     for label, samples in timings.items():
         recall = recalls.get(label)
