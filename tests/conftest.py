@@ -6,13 +6,36 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.postgres import PostgresCluster, postgres_cluster
+from tests.postgres import BACKENDS, PostgresCluster, postgres_cluster
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of modules marked ``both_backends`` once on SQLite and once on
+    PostgreSQL, where they use the ``backend`` fixture (directly or through another)."""
+    marked = metafunc.definition.get_closest_marker("both_backends") is not None
+    if marked and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` (the default), or ``"postgres"`` in modules marked ``both_backends``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """The ``database_url`` of ``backend``: a fresh PostgreSQL database, or ``None``
+    (SQLite in the test's data folder)."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return None
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+def postgres() -> Iterator[PostgresCluster]:
     """The session's embedded PostgreSQL server (started on first use)."""
-    yield from postgres_cluster(tmp_path_factory)
+    yield from postgres_cluster()
 
 
 @pytest.fixture

@@ -210,6 +210,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="corpora with at least N chunks are searched through an approximate HNSW "
         "index, built in the background (default 50000; 0 = always exact search)",
     )
+    serve.add_argument(
+        "--database",
+        metavar="URL",
+        default=os.environ.get("RAGKIT_DATABASE_URL") or None,
+        help="keep the data in PostgreSQL (with pgvector) instead of SQLite files in "
+        "--data-dir: postgresql://user:password@host:5432/dbname (default "
+        "$RAGKIT_DATABASE_URL; needs pip install 'ragkit[postgres]'); file blobs stay in "
+        "--data-dir",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -309,6 +318,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             **answerer_from_args(args),
             **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
+            database_url=args.database,
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

@@ -117,16 +117,32 @@ def _describe(config: ServerConfig, authenticator: Authenticator) -> str:
     )
 
 
+def _check_postgres_installed() -> None:
+    """Fail before anything listens when ``--database`` cannot work at all."""
+    try:
+        import pgvector.psycopg  # noqa: F401
+        import psycopg  # noqa: F401
+        import psycopg_pool  # noqa: F401
+    except ImportError as error:
+        raise ValueError(
+            f"--database postgresql://... needs PostgreSQL support ({error}): "
+            "pip install 'ragkit[postgres]'"
+        ) from None
+
+
 def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None = None) -> FastAPI:
     """Build the app; the service opens when the app's lifespan starts.
 
     Raises:
         AuthFileError: ``config.auth_file`` is unreadable or invalid.
-        ValueError: ``config.embedder`` names no known embedder.
+        ValueError: ``config.embedder`` names no known embedder, or
+            ``config.database_url`` is set without PostgreSQL support installed.
         EmbedderMismatchError: (a ``ValueError``) ``config.data_dir`` holds vectors of
             another embedder and ``config.reindex`` is not set.
     """
     authenticator = Authenticator.from_file(config.auth_file)
+    if config.database_url is not None:
+        _check_postgres_installed()
     # Every model call goes through the scheduler: a priority lane for reads and a bounded
     # bulk lane for writes, each with its own copy of the model.
     embedder = EmbeddingScheduler(

@@ -110,7 +110,10 @@ class RetrieverService(
         identity = embedder_identity(embedder)
         lock: FolderLock | None = None
         try:
-            lock = FolderLock(Path(data_dir), exclusive=False)
+            if database_url is None:
+                # Keeps `ragkit reindex DATA_DIR` off a served folder; PostgreSQL has no
+                # folder (and no offline reindex: serve --reindex re-embeds it).
+                lock = FolderLock(Path(data_dir), exclusive=False)
             with db.write() as conn:
                 secret = get_setting(conn, _SECRET_KEY)
                 if secret is None:

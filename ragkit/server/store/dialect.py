@@ -86,8 +86,8 @@ def vector_param(conn: Connection, blob: bytes) -> Any:
 def stored_vector(conn: Connection, value: Any) -> bytes:
     """An embedding column's value as little-endian ``float32`` bytes (see
     :func:`vector_param`)."""
-    if is_postgres(conn):
-        return np.ascontiguousarray(value, dtype="<f4").tobytes()
+    if is_postgres(conn):  # pgvector's Vector
+        return np.ascontiguousarray(value.to_numpy(), dtype="<f4").tobytes()
     return bytes(value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ragkit.server.principal import Principal
-from ragkit.server.store.dialect import Connection
+from ragkit.server.store.dialect import Connection, is_postgres
 from ragkit.server.store.records import PermissionRecord
 
 __all__ = [
@@ -83,10 +83,12 @@ def find_duplicate_grant(
     conn: Connection, corpus_id: int, grantee_type: int, email: str | None
 ) -> PermissionRecord | None:
     """The existing permission for the same grantee, if any."""
+    # SQLite's IS compares NULLs too; PostgreSQL spells it IS NOT DISTINCT FROM.
+    same = "IS NOT DISTINCT FROM" if is_postgres(conn) else "IS"
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM permissions WHERE corpus_id = ? AND grantee_type = ?"
-        " AND (email = ? OR (email IS NULL AND ? IS NULL))",
-        (corpus_id, grantee_type, email, email),
+        f" AND email {same} ?",
+        (corpus_id, grantee_type, email),
     ).fetchone()
     return _record(row) if row else None
 

@@ -89,9 +89,12 @@ bearer_tokens = ["bob-token"]
 
 
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """A single-user server over the real service (hash embedder, temp data dir)."""
-    app = create_app(ServerConfig(data_dir=tmp_path / "data", embedder="hash"))
+async def client(tmp_path: Path, database_url: str | None) -> AsyncIterator[httpx.AsyncClient]:
+    """A single-user server over the real service (hash embedder, temp data dir; on
+    PostgreSQL where the module runs on both backends)."""
+    app = create_app(
+        ServerConfig(data_dir=tmp_path / "data", embedder="hash", database_url=database_url)
+    )
     async with running(app) as http:
         yield http
 
@@ -119,7 +122,9 @@ async def two_users(
 
 
 @pytest.fixture
-async def users(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+async def users(
+    tmp_path: Path, database_url: str | None
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """Alice (API key) and Bob (bearer token) on one multi-user server, real service."""
-    async with two_users(tmp_path) as pair:
+    async with two_users(tmp_path, database_url=database_url) as pair:
         yield pair

@@ -15,6 +15,9 @@ from ragkit.server.service.quotas import Quotas
 from ragkit.server.store.migrations import MIGRATIONS, migrate
 from tests.server.http.conftest import two_users
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 V = "/v1beta"
 UPLOAD = "/upload/v1beta/files"
 
@@ -22,10 +25,10 @@ Users = tuple[httpx.AsyncClient, httpx.AsyncClient]
 
 
 @pytest.fixture
-async def users(tmp_path: Path) -> AsyncIterator[Users]:
-    """Alice and Bob on one server with small quotas."""
+async def users(tmp_path: Path, database_url: str | None) -> AsyncIterator[Users]:
+    """Alice and Bob on one server with small quotas (on each backend)."""
     quotas = Quotas(max_corpora=3, max_file_bytes_per_user=1000, max_upload_sessions_per_user=2)
-    async with two_users(tmp_path, quotas=quotas) as pair:
+    async with two_users(tmp_path, quotas=quotas, database_url=database_url) as pair:
         yield pair
 
 

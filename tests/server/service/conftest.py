@@ -28,12 +28,18 @@ STRANGER = Principal("stranger@example.com")
 
 
 @pytest.fixture
-def open_service(tmp_path: Path) -> Iterator[Callable[..., RetrieverService]]:
+def open_service(
+    tmp_path: Path, database_url: str | None
+) -> Iterator[Callable[..., RetrieverService]]:
+    """Opens services on the test's backend (PostgreSQL in modules marked both_backends)."""
     opened: list[RetrieverService] = []
 
     def factory(quotas: Quotas | None = None, data_dir: Path = tmp_path) -> RetrieverService:
         service = RetrieverService.open(
-            data_dir, embedder=load_embedder("hash:64"), quotas=quotas or Quotas()
+            data_dir,
+            embedder=load_embedder("hash:64"),
+            quotas=quotas or Quotas(),
+            database_url=database_url,
         )
         opened.append(service)
         return service

@@ -25,6 +25,9 @@ from ragkit.types import (
 
 from .conftest import OWNER, batch, chunk, meta, raises
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 DOC = "corpora/c/documents/d"
 
 

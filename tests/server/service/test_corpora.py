@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from ragkit.server.service import Quotas, RetrieverService
 from ragkit.types import Code, Corpus, Document
 
 from .conftest import OWNER, STRANGER, raises
+
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 
 def test_create_generates_a_name_from_the_display_name(service: RetrieverService) -> None:

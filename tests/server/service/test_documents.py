@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from ragkit.server.service import Quotas, RetrieverService
 from ragkit.types import Code, Corpus, CustomMetadata, Document, StringList
 
 from .conftest import OWNER, batch, chunk, meta, raises
+
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 PARENT = "corpora/c"
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from ragkit.server.service import RetrieverService
 from ragkit.types import Code, Corpus, Document
 
 from .conftest import OWNER, raises
+
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 
 def _two_corpora(service: RetrieverService, documents: int = 5) -> None:

@@ -23,6 +23,9 @@ from ragkit.types import (
 
 from .conftest import ALICE, BOB, OWNER, STRANGER, chunk, raises
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 C = "corpora/c"
 DOC = "corpora/c/documents/d"
 

@@ -1,5 +1,5 @@
-from ragkit.server.store.postgres import PostgresDatabase
 from ragkit.server.store.pg_migrations import PG_MIGRATIONS
+from ragkit.server.store.postgres import PostgresDatabase
 from ragkit.server.store.settings import get_setting, put_setting
 
 
