@@ -4,9 +4,11 @@ Each request of a job goes through :class:`~ragkit.server.batches.models.BatchMo
 progress (``batchStats``) is saved every half second, and the results are written once,
 with the final state. Between requests the worker looks for a cancel or delete of the
 running job and for shutdown. A job the server was running when it stopped is left
-``RUNNING`` in the database and goes back to ``PENDING`` when the server next opens, so
-it runs again from its first request (the local models are deterministic, so the output
-is the same).
+``RUNNING`` in the database and goes back to ``PENDING`` once its lease lapses (at once
+after a clean stop; see :mod:`ragkit.server.batches.leases`), so it runs again from its
+first request (the local models are deterministic, so the output is the same). Any
+number of servers may share one database: each job runs on exactly one of them, and a
+cancel or delete made through any server stops it at the next progress save.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from ragkit import limits
 from ragkit.server.batches import store
 from ragkit.server.batches.inputs import EMBED, GENERATE, BatchKind, parse_request
+from ragkit.server.batches.leases import Leases, new_holder
 from ragkit.server.batches.models import BatchModels
 from ragkit.server.batches.store import BatchRecord
 from ragkit.server.errors import ApiError
@@ -31,7 +34,7 @@ from ragkit.server.store import Database
 from ragkit.types import BatchState, Code, EmbedContentRequest, GenerateContentRequest
 from ragkit.types._base import to_wire
 
-__all__ = ["CANCELLED_ERROR", "BatchRunner", "output_file_id"]
+__all__ = ["CANCELLED_ERROR", "BatchRunner", "output_file_id", "reset_abandoned"]
 
 logger = logging.getLogger("ragkit.server")
 
@@ -47,6 +50,20 @@ CANCELLED_ERROR = {"code": Code.CANCELLED.value, "message": "The batch was cance
 def output_file_id(batch_id: str) -> str:
     """The ID of a file-input job's responses file: ``batch-{id}``."""
     return f"batch-{batch_id}"
+
+
+def reset_abandoned(db: Database, leases: Leases, clock: Clock) -> None:
+    """Send RUNNING jobs whose lease lapsed back to PENDING (or CANCELLED if asked)."""
+    with db.write() as conn:
+        store.reset_running(
+            conn,
+            running=_RUNNING,
+            pending=_PENDING,
+            cancelled=BatchState.BATCH_STATE_CANCELLED.value,
+            error=CANCELLED_ERROR,
+            now=clock(),
+            only=leases.expired_running(conn, _RUNNING),
+        )
 
 
 class _Interrupted(Exception):
@@ -67,6 +84,7 @@ class BatchRunner:
         self._stopping = False
         self._lock = threading.Lock()
         self._interrupted: set[str] = set()
+        self._leases = Leases(new_holder())
         self._thread = threading.Thread(target=self._loop, name="ragkit-batches", daemon=True)
 
     def start(self) -> None:
@@ -87,11 +105,17 @@ class BatchRunner:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
+        with self._db.write() as conn:
+            self._leases.release_all(conn)
 
     def _loop(self) -> None:
         while not self._stopping:
             self._wake.wait(_IDLE_WAIT)
             self._wake.clear()
+            try:  # jobs of a server that died (its lease lapsed) run here instead
+                reset_abandoned(self._db, self._leases, self._clock)
+            except Exception:
+                logger.exception("looking for abandoned batch jobs failed")
             while not self._stopping:
                 with self._db.read() as conn:
                     job = store.next_pending(conn, _PENDING)
@@ -128,6 +152,7 @@ class BatchRunner:
         with self._db.write() as conn:
             if not store.claim(conn, job.id, _PENDING, _RUNNING, now):
                 return
+            self._leases.take(conn, job.id)
             rows = store.load_requests(conn, job.id)
         kind = _KINDS[job.kind]
         who = Principal(job.owner)
@@ -177,10 +202,14 @@ class BatchRunner:
     def _progress(self, job: BatchRecord, succeeded: int, failed: int) -> None:
         with self._db.write() as conn:
             current = store.find_batch(conn, job.name)
-            if current is not None and current.state == _RUNNING:
+            held = self._leases.renew(conn, job.id)
+            if current is not None and current.state == _RUNNING and held:
                 store.set_state(
                     conn, job.id, _RUNNING, self._clock(), succeeded=succeeded, failed=failed
                 )
+        # A cancel or delete made through another server, or a lease lost: stop here.
+        if current is None or current.cancel_requested or not held:
+            self.interrupt(job.name)
 
     def _interrupted_at(self, job: BatchRecord, succeeded: int, failed: int) -> None:
         with self._lock:
