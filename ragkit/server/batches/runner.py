@@ -154,6 +154,7 @@ class BatchRunner:
                 return
             self._leases.take(conn, job.id)
             rows = store.load_requests(conn, job.id)
+        logger.info("batch %s: running (%s)", job.name, self._leases.holder)
         kind = _KINDS[job.kind]
         who = Principal(job.owner)
         results: list[dict[str, Any]] = []
