@@ -41,9 +41,9 @@ def new_holder() -> str:
 class Leases:
     """The leases one server holds, in its batches database."""
 
-    def __init__(self, holder: str, *, seconds: float = LEASE_SECONDS) -> None:
+    def __init__(self, holder: str, *, seconds: float | None = None) -> None:
         self.holder = holder
-        self.seconds = seconds
+        self.seconds = LEASE_SECONDS if seconds is None else seconds
 
     def take(self, conn: Connection, batch_id: int) -> None:
         """Lease a job just claimed (in the claim's transaction)."""
@@ -60,6 +60,18 @@ class Leases:
             (time.time() + self.seconds, batch_id, self.holder),
         )
         return bool(cursor.rowcount == 1)
+
+    def taken_over(self, conn: Connection, batch_id: int) -> bool:
+        """Whether another server leases the job, or its lapsed lease was revoked after
+        this server claimed it (then this server must not record its outcome)."""
+        row = conn.execute("SELECT holder FROM batch_leases WHERE batch_id = ?", (batch_id,))
+        found = row.fetchone()
+        return found is None or found[0] != self.holder
+
+    def revoke(self, conn: Connection, batch_ids: list[Any]) -> None:
+        """Drop the lapsed leases of jobs sent back to PENDING."""
+        for batch_id in batch_ids:
+            conn.execute("DELETE FROM batch_leases WHERE batch_id = ?", (batch_id,))
 
     def release_all(self, conn: Connection) -> None:
         """Drop every lease of this server (a clean stop: its jobs may resume at once)."""

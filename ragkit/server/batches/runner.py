@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +56,7 @@ def output_file_id(batch_id: str) -> str:
 def reset_abandoned(db: Database, leases: Leases, clock: Clock) -> None:
     """Send RUNNING jobs whose lease lapsed back to PENDING (or CANCELLED if asked)."""
     with db.write() as conn:
+        lapsed = leases.expired_running(conn, _RUNNING)
         store.reset_running(
             conn,
             running=_RUNNING,
@@ -62,8 +64,9 @@ def reset_abandoned(db: Database, leases: Leases, clock: Clock) -> None:
             cancelled=BatchState.BATCH_STATE_CANCELLED.value,
             error=CANCELLED_ERROR,
             now=clock(),
-            only=leases.expired_running(conn, _RUNNING),
+            only=lapsed,
         )
+        leases.revoke(conn, lapsed)
 
 
 class _Interrupted(Exception):
@@ -84,6 +87,8 @@ class BatchRunner:
         self._stopping = False
         self._lock = threading.Lock()
         self._interrupted: set[str] = set()
+        # Jobs whose lease this server lost (it stalled past the lease): another runs them.
+        self._lost: set[str] = set()
         self._leases = Leases(new_holder())
         self._thread = threading.Thread(target=self._loop, name="ragkit-batches", daemon=True)
 
@@ -154,6 +159,7 @@ class BatchRunner:
                 return
             self._leases.take(conn, job.id)
             rows = store.load_requests(conn, job.id)
+        job = replace(job, state=_RUNNING)
         logger.info("batch %s: running (%s)", job.name, self._leases.holder)
         kind = _KINDS[job.kind]
         who = Principal(job.owner)
@@ -209,13 +215,18 @@ class BatchRunner:
                     conn, job.id, _RUNNING, self._clock(), succeeded=succeeded, failed=failed
                 )
         # A cancel or delete made through another server, or a lease lost: stop here.
+        if not held:
+            with self._lock:
+                self._lost.add(job.name)
         if current is None or current.cancel_requested or not held:
             self.interrupt(job.name)
 
     def _interrupted_at(self, job: BatchRecord, succeeded: int, failed: int) -> None:
         with self._lock:
             self._interrupted.discard(job.name)
-        if self._stopping:
+            lost = job.name in self._lost
+            self._lost.discard(job.name)
+        if self._stopping or lost:
             return
         # A deleted job has no row left to update; a cancelled one ends CANCELLED.
         self._finish(
@@ -268,9 +279,12 @@ class BatchRunner:
         output_file: str | None = None,
         error: dict[str, Any] | None = None,
     ) -> bool:
-        """Record the final state; False if the job was deleted meanwhile."""
+        """Record the final state; False if the job was deleted meanwhile, or another
+        server took it over (this one stalled past its lease)."""
         with self._db.write() as conn:
             if store.find_batch(conn, job.name) is None:
+                return False
+            if job.state == _RUNNING and self._leases.taken_over(conn, job.id):
                 return False
             store.set_state(
                 conn,
