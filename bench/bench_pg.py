@@ -24,13 +24,17 @@ Run by hand (never part of the test suite)::
 
     .venv/bin/python bench/bench_pg.py search --sizes 100000
     .venv/bin/python bench/bench_pg.py search --sizes 1000000 --queries 100
+    .venv/bin/python bench/bench_pg.py replicas --counts 1 2 4 --clients 8
+    .venv/bin/python bench/bench_pg.py ingest --chunks 5000
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -189,6 +193,117 @@ def run_search(uri: str, size: int, queries: int, clusters: int, noise: float) -
     print(f"exact / hnsw (default ef_search={DEFAULT_EF_SEARCH}) p50: {ratio:.1f}x")
 
 
+def _servers(count: int, data: Path, logs: Path, *args: str) -> list[Any]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _serve import Server
+
+    servers = [
+        Server(data, "--embedder", "hash", "--no-grpc", "--log-level", "warning", *args,
+               log_path=logs / f"serve-{i}.log")
+        for i in range(count)
+    ]  # fmt: skip
+    for server in servers:
+        server.wait_ready()
+    return servers
+
+
+def _populate(url: str, chunks: int) -> str:
+    import httpx
+
+    words = [
+        "harbour",
+        "ship",
+        "sail",
+        "anchor",
+        "reef",
+        "coral",
+        "island",
+        "beach",
+        "river",
+        "delta",
+        "lake",
+        "glacier",
+    ]
+    rng = np.random.default_rng(0)
+    with httpx.Client(base_url=f"{url}/v1beta/", timeout=120) as http:
+        corpus = http.post("corpora", json={}).json()["name"]
+        document = http.post(f"{corpus}/documents", json={}).json()["name"]
+        for start in range(0, chunks, 100):
+            texts = [" ".join(rng.choice(words, 12)) for _ in range(min(100, chunks - start))]
+            body = {"requests": [{"chunk": {"data": {"stringValue": t}}} for t in texts]}
+            response = http.post(f"{document}/chunks:batchCreate", json=body)
+            response.raise_for_status()
+    return str(corpus)
+
+
+def _measure(urls: list[str], corpus: str, clients: int, seconds: float) -> list[float]:
+    """Latencies of ``clients`` threads querying round-robin over ``urls`` for ``seconds``."""
+    import httpx
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        url = urls[index % len(urls)]
+        with httpx.Client(base_url=f"{url}/v1beta/", timeout=60) as http:
+            while time.monotonic() < stop_at:
+                begun = time.perf_counter()
+                body = {"query": f"harbour reef {index}", "resultsCount": 10}
+                http.post(f"{corpus}:query", json=body).raise_for_status()
+                with lock:
+                    latencies.append(time.perf_counter() - begun)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def run_replicas(uri: str, where: Path, counts: list[int], clients: int, seconds: float) -> None:
+    """``corpora:query`` throughput of 1, 2, 4... replicas on one database."""
+    data = where / "shared"
+    first = _servers(1, data, where, "--database", uri)
+    corpus = _populate(first[0].url, 2000)
+    for server in first:
+        server.stop()
+    print(f"\n{clients} client threads, {seconds:.0f} s per run, 2,000 chunks, hash embedder")
+    print(f"{'replicas':<10}{'queries/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
+    base = None
+    for count in counts:
+        servers = _servers(count, data, where, "--database", uri)
+        try:
+            latencies = _measure([server.url for server in servers], corpus, clients, seconds)
+        finally:
+            for server in servers:
+                server.stop()
+        rate = len(latencies) / seconds
+        base = base or rate
+        print(
+            f"{count:<10}{rate:>10.1f}{statistics.median(latencies) * 1000:>9.1f}"
+            f"{percentile(latencies, 0.99) * 1000:>9.1f}{rate / base:>8.2f}"
+        )
+
+
+def run_ingest(uri: str, where: Path, chunks: int) -> None:
+    """Chunks per second through ``ragkit serve`` (hash embedder), SQLite against PostgreSQL."""
+    print(f"\ningest: {chunks:,} chunks in batches of 100 through one ragkit serve, hash embedder")
+    rates = {}
+    for backend in ("sqlite", "postgres"):
+        args = ("--database", uri) if backend == "postgres" else ()
+        (server,) = _servers(1, where / f"ingest-{backend}", where, *args)
+        try:
+            started = time.perf_counter()
+            _populate(server.url, chunks)
+            rates[backend] = chunks / (time.perf_counter() - started)
+        finally:
+            server.stop()
+        print(f"{backend:<10}{rates[backend]:>10.0f} chunks/s")
+    print(f"postgres / sqlite: {rates['postgres'] / rates['sqlite']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -197,11 +312,21 @@ def main() -> None:
     search.add_argument("--queries", type=int, default=200)
     search.add_argument("--clusters", type=int, default=1000)
     search.add_argument("--noise", type=float, default=0.05)
+    replicas = commands.add_parser("replicas", help="query throughput of 1, 2, 4 replicas")
+    replicas.add_argument("--counts", type=int, nargs="+", default=[1, 2, 4])
+    replicas.add_argument("--clients", type=int, default=8)
+    replicas.add_argument("--seconds", type=float, default=20.0)
+    ingest = commands.add_parser("ingest", help="ingest throughput, SQLite against PostgreSQL")
+    ingest.add_argument("--chunks", type=int, default=5000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-pg-") as where, postgres(Path(where)) as uri:
         if args.command == "search":
             for size in args.sizes:
                 run_search(uri, size, args.queries, args.clusters, args.noise)
+        elif args.command == "replicas":
+            run_replicas(uri, Path(where), args.counts, args.clients, args.seconds)
+        else:
+            run_ingest(uri, Path(where), args.chunks)
 
 
 if __name__ == "__main__":
