@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ragkit.server.errors import invalid_argument
+from ragkit.server.errors import ApiError, invalid_argument
 from ragkit.server.store.connection import Database
 from ragkit.server.store.dialect import Connection
+from ragkit.types.status import Code
 
 if TYPE_CHECKING:
     import psycopg
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_POOL_SIZE",
+    "SMALL_POOL_SIZE",
     "PgConnection",
     "PgMigration",
     "PostgresDatabase",
@@ -52,8 +54,14 @@ __all__ = [
 #: A PostgreSQL migration: DDL run on the adapter inside the migration's transaction.
 PgMigration = Callable[[Connection], None]
 
-#: Connections each schema's pool holds at most (readers and the writer together).
-DEFAULT_POOL_SIZE = 8
+#: Connections the ``ragkit`` schema's pool holds at most (readers and the writer
+#: together); files, cached contents and batches hold :data:`SMALL_POOL_SIZE` each. With
+#: PostgreSQL's default ``max_connections`` (100), five servers fit on one database.
+DEFAULT_POOL_SIZE = 10
+SMALL_POOL_SIZE = 3
+
+#: Seconds a request waits for a pooled connection before answering 503 UNAVAILABLE.
+_POOL_TIMEOUT = 10.0
 
 _CONNECT_TIMEOUT = 10
 
@@ -157,6 +165,17 @@ def _translated_errors() -> Iterator[None]:
             "Text holding the NUL character (U+0000) cannot be stored by this server's "
             "PostgreSQL database; remove it from the request."
         ) from None
+    except psycopg.OperationalError as error:  # the server went away, or restarts
+        raise _unavailable(error) from error
+
+
+def _unavailable(error: Exception) -> ApiError:
+    # Google's clients (and ragkit's) retry 503 with Retry-After on their own.
+    return ApiError(
+        Code.UNAVAILABLE,
+        f"The database is unavailable ({type(error).__name__}); retry shortly.",
+        retry_after=1,
+    )
 
 
 class PostgresDatabase(Database):
@@ -176,7 +195,7 @@ class PostgresDatabase(Database):
         schema: str,
         migrations: Sequence[PgMigration],
         *,
-        pool_size: int = DEFAULT_POOL_SIZE,
+        pool_size: int | None = None,
     ) -> None:
         super().__init__()
         try:
@@ -202,7 +221,8 @@ class PostgresDatabase(Database):
         self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
             url,
             min_size=1,
-            max_size=pool_size,
+            max_size=pool_size or (DEFAULT_POOL_SIZE if schema == "ragkit" else SMALL_POOL_SIZE),
+            timeout=_POOL_TIMEOUT,
             kwargs={"autocommit": True, "connect_timeout": _CONNECT_TIMEOUT},
             configure=self._configure,
             check=psycopg_pool.ConnectionPool.check_connection,
@@ -223,8 +243,14 @@ class PostgresDatabase(Database):
             raise RuntimeError(f"database schema {self.schema} is closed")
 
     def _get(self) -> PgConnection:
+        import psycopg
+        import psycopg_pool
+
         self._check_open()
-        raw = self._pool.getconn()
+        try:
+            raw = self._pool.getconn()
+        except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:
+            raise _unavailable(error) from error
         return PgConnection(raw)
 
     def _put(self, conn: Connection) -> None:

@@ -19,6 +19,10 @@ def models() -> FakeModels:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, clock: FakeClock, models: FakeModels) -> AsyncIterator[Served]:
-    async with serve(tmp_path / "data", clock=clock, models=models) as running:
+async def served(
+    tmp_path: Path, clock: FakeClock, models: FakeModels, database_url: str | None
+) -> AsyncIterator[Served]:
+    async with serve(
+        tmp_path / "data", clock=clock, models=models, database_url=database_url
+    ) as running:
         yield running

@@ -27,6 +27,9 @@ from ragkit.types.operation import unpack_any
 
 from ..media.support import EMBED_MODEL, GEN_MODEL, FakeClock, FakeModels, Served, serve
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 GEN = GEN_MODEL.removeprefix("models/")
 EMBED = EMBED_MODEL.removeprefix("models/")
 

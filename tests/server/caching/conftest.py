@@ -14,6 +14,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Served]:
-    async with serve(tmp_path / "data", clock=clock) as running:
+async def served(
+    tmp_path: Path, clock: FakeClock, database_url: str | None
+) -> AsyncIterator[Served]:
+    async with serve(tmp_path / "data", clock=clock, database_url=database_url) as running:
         yield running

@@ -15,6 +15,9 @@ from ragkit.types import Code
 
 from ..media.support import FakeClock, Served
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 MODEL = "models/gemini-2.0-flash"
 FACT = "Rome is the capital of Italy."
 RULE = "Answer briefly."

@@ -149,24 +149,37 @@ async def serve(
     auth_file: Path | None = None,
     max_file_bytes: int | None = None,
     start_batches: bool = True,
+    database_url: str | None = None,
 ) -> AsyncIterator[Served]:
-    """The app over ``data_dir`` with files/caches/batches on ``clock`` and ``models``."""
+    """The app over ``data_dir`` (and PostgreSQL at ``database_url``) with
+    files/caches/batches on ``clock`` and ``models``."""
     options = {} if max_file_bytes is None else {"max_file_bytes": max_file_bytes}
-    config = ServerConfig(data_dir=data_dir, embedder="hash", auth_file=auth_file, **options)
+    config = ServerConfig(
+        data_dir=data_dir,
+        embedder="hash",
+        auth_file=auth_file,
+        database_url=database_url,
+        **options,
+    )
     app = create_app(config)
     test_clock = clock or FakeClock()
 
     def open_content(state: ServerState, generation: Any, loop: Any) -> None:
         # What the app's lifespan opens, on the test's clock and models.
         limit = state.config.max_file_bytes
-        state.files = FileService.open(data_dir, clock=test_clock, max_file_bytes=limit)
-        state.caches = CacheService.open(data_dir, files=state.files, clock=test_clock)
+        state.files = FileService.open(
+            data_dir, clock=test_clock, max_file_bytes=limit, database_url=database_url
+        )
+        state.caches = CacheService.open(
+            data_dir, files=state.files, clock=test_clock, database_url=database_url
+        )
         state.batches = BatchService.open(
             data_dir,
             files=state.files,
             models=models or FakeModels(),
             clock=test_clock,
             start=start_batches,
+            database_url=database_url,
         )
         generation.resolver = StoredContent(state.files, state.caches)
 

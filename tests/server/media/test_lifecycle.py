@@ -14,6 +14,9 @@ from ragkit.types import Code
 
 from .support import FakeClock, Served, serve
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 AUTH = """
 [[principal]]
 email = "alice@example.com"

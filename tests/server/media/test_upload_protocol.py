@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from .support import Served, serve
+
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 UPLOAD = "/upload/v1beta/files"
 
