@@ -71,12 +71,15 @@ class ServiceCore:
         self._folder_lock: FolderLock | None = None
 
     def _make_search(self, db: Database) -> ChunkSearch:
-        if getattr(db, "dialect", "sqlite") == "postgres":
+        if db.dialect == "postgres":
+            from ragkit.server.store.postgres import PostgresDatabase
+
+            assert isinstance(db, PostgresDatabase)
             return PgSearch(
                 db,
                 ranking=self._ranking,
                 embedder=lambda: self._indexes.embedder,
-                admin=pg_admin(db.url, db.schema),  # type: ignore[attr-defined]
+                admin=pg_admin(db.url, db.schema),
                 threshold=self._ann_threshold,
             )
         return MemorySearch(

@@ -26,7 +26,12 @@ import numpy as np
 import numpy.typing as npt
 
 from ragkit.server.errors import ApiError
-from ragkit.server.lexical_index import CorpusLexicalIndexes, Ranking, rank
+from ragkit.server.lexical_index import (
+    CorpusLexicalIndexes,
+    Ranking,
+    postgres_ranking_problem,
+    rank,
+)
 from ragkit.server.models.embedding import Embedder
 from ragkit.server.pgvector_search import PgVectorSearch
 from ragkit.server.readiness import NotReady
@@ -144,13 +149,9 @@ class MemorySearch:
 
 def refuse_ranking_on_postgres(ranking: Ranking) -> None:
     """Raise FAILED_PRECONDITION for a ranking PostgreSQL cannot serve as SQLite does."""
-    if ranking != "dense":
-        raise ApiError(
-            Code.FAILED_PRECONDITION,
-            f"The {ranking!r} ranking needs the in-process keyword (BM25) index, which is not"
-            " available with --database postgresql://...: replicas could not keep it in step."
-            " Serve with --ranking dense on PostgreSQL, or use the SQLite data directory.",
-        )
+    problem = postgres_ranking_problem(ranking)
+    if problem is not None:
+        raise ApiError(Code.FAILED_PRECONDITION, problem)
 
 
 class PgSearch:

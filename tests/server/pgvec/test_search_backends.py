@@ -188,3 +188,12 @@ def test_bm25_and_hybrid_are_refused_on_postgres_not_ranked_otherwise(open_both:
         if ranking == "bm25":
             fill(service, chunks_per_document=2)
         raises(Code.FAILED_PRECONDITION, lambda s=service: hits(s, "ocean", []), "--ranking dense")
+
+
+def test_serve_refuses_keyword_rankings_on_postgres_at_startup(tmp_path: Path) -> None:
+    from ragkit.server.config import ServerConfig
+
+    for ranking in ("bm25", "hybrid"):
+        with pytest.raises(ValueError, match="--ranking dense"):
+            ServerConfig(data_dir=tmp_path, database_url="postgresql://x@db/r", ranking=ranking)
+    ServerConfig(data_dir=tmp_path, database_url="postgresql://x@db/r", ranking="dense")
