@@ -90,6 +90,9 @@ class BatchRunner:
         # Jobs whose lease this server lost (it stalled past the lease): another runs them.
         self._lost: set[str] = set()
         self._leases = Leases(new_holder())
+        #: Renew leases from a heartbeat thread (off only in tests that simulate a server
+        #: frozen past its lease).
+        self.heartbeat = True
         self._thread = threading.Thread(target=self._loop, name="ragkit-batches", daemon=True)
 
     def start(self) -> None:
@@ -166,6 +169,7 @@ class BatchRunner:
         results: list[dict[str, Any]] = []
         succeeded = failed = 0
         last_saved = time.monotonic()
+        beat = self._start_heartbeat(job)
         try:
             for row in rows:
                 self._check(job.name)
@@ -180,9 +184,32 @@ class BatchRunner:
                     last_saved = time.monotonic()
             self._check(job.name)
         except _Interrupted:
+            beat.set()
             self._interrupted_at(job, succeeded, failed)
             return
+        finally:
+            beat.set()
         self._succeed(job, results, succeeded, failed)
+
+    def _start_heartbeat(self, job: BatchRecord) -> threading.Event:
+        """Renew the job's lease a few times per lease period, even while one request is
+        slow, until the returned event is set; a lost lease interrupts the job."""
+        done = threading.Event()
+        if not self.heartbeat:
+            return done
+
+        def beat() -> None:
+            while not done.wait(self._leases.seconds / 3):
+                with self._db.write() as conn:
+                    held = self._leases.renew(conn, job.id)
+                if not held:
+                    with self._lock:
+                        self._lost.add(job.name)
+                    self.interrupt(job.name)
+                    return
+
+        threading.Thread(target=beat, name="ragkit-batch-lease", daemon=True).start()
+        return done
 
     def _execute(
         self, kind: BatchKind, who: Principal, model: str, row: dict[str, Any]

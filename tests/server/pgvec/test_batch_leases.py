@@ -1,6 +1,7 @@
 """Batch jobs on two servers sharing one PostgreSQL: a job runs on one server only; when
-that server stalls past its lease the other takes the job over and the stalled one records
-nothing; opening another server never requeues a job whose server is alive."""
+that server freezes past its lease the other takes the job over and the frozen one, once
+it wakes, records nothing; opening another server never requeues a job whose server is
+alive; a slow request alone never loses the lease (the heartbeat renews it)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ def files(tmp_path: Path, postgres_url: str) -> Iterator[FileService]:
 def test_a_stalled_servers_job_is_taken_over_once(
     tmp_path: Path, postgres_url: str, files: FileService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(leases, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(leases, "LEASE_SECONDS", 1.5)
     stalled, healthy = FakeModels(), FakeModels()
     stalled.gate.clear()
     first = BatchService.open(tmp_path, files=files, models=stalled, database_url=postgres_url)
     try:
+        first._runner.heartbeat = False  # as if the process froze: no lease renewal
         name = first.create_embed(ALICE, EMBED_MODEL, _job()).name or ""
         assert stalled.started.wait(10)
         # A second server opening now must not requeue the job: its lease is live.
@@ -62,9 +64,35 @@ def test_a_stalled_servers_job_is_taken_over_once(
             done = second.get(ALICE, name)
             # The stalled server wakes up: it learns it lost the lease and records nothing.
             stalled.gate.set()
-            time.sleep(1.5)
+            time.sleep(2.0)
             assert second.get(ALICE, name) == done
         finally:
             second.close()
     finally:
+        first.close()
+
+
+def test_a_slow_request_keeps_its_lease(
+    tmp_path: Path, postgres_url: str, files: FileService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leases, "LEASE_SECONDS", 1.5)
+    slow, other = FakeModels(), FakeModels()
+    slow.gate.clear()
+    first = BatchService.open(tmp_path, files=files, models=slow, database_url=postgres_url)
+    second = BatchService.open(tmp_path, files=files, models=other, database_url=postgres_url)
+    try:
+        name = first.create_embed(ALICE, EMBED_MODEL, _job()).name or ""
+        assert slow.started.wait(10)
+        for _ in range(12):  # four lease periods
+            second._runner.wake()
+            time.sleep(0.5)
+        assert _state(second, name) == BatchState.BATCH_STATE_RUNNING.value
+        slow.gate.set()
+        deadline = time.monotonic() + 20
+        while _state(second, name) != BatchState.BATCH_STATE_SUCCEEDED.value:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert other.calls == [] and len(slow.calls) == 3
+    finally:
+        second.close()
         first.close()
