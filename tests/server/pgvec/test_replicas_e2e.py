@@ -21,6 +21,7 @@ from tests.server.http.serving import ServerProcess, free_port
 pytestmark = pytest.mark.slow
 
 JOBS = 4
+KEY = {"x-goog-api-key": "alice-key"}
 
 
 @pytest.fixture
@@ -93,6 +94,20 @@ def test_two_replicas_serve_one_consistent_api(
         ok(alice_a.post("corpora", json={}))
         refused = alice_b.post("corpora", json={})
         assert refused.status_code == 429, refused.text
+
+        # A file uploaded through A streams from B (blobs on the shared --data-dir).
+        uploaded = httpx.post(
+            f"{a.url}/upload/v1beta/files",
+            headers={"X-Goog-Upload-Protocol": "raw", "Content-Type": "text/plain", **KEY},
+            content=b"shared bytes " * 1000,
+        )
+        file_id = ok(uploaded)["file"]["name"].removeprefix("files/")
+        download = httpx.get(
+            f"{b.url}/download/v1beta/files/{file_id}:download",
+            params={"alt": "media"},
+            headers=KEY,
+        )
+        assert download.status_code == 200 and download.content == b"shared bytes " * 1000
 
         # Batch jobs created on both replicas each run exactly once, on one of them.
         names = []
