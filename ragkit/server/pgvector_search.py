@@ -335,6 +335,28 @@ class PgVectorSearch:
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(?))", (key,))
 
+    def drop_indexes(self, corpus_id: int) -> None:
+        """Drop a deleted corpus's HNSW indexes, in the background (``CONCURRENTLY``, so
+        nothing waits for it); any replica may do it, twice is harmless."""
+
+        def drop() -> None:
+            try:
+                with self._admin() as conn:
+                    rows = conn.execute(
+                        "SELECT indexname FROM pg_indexes"
+                        " WHERE schemaname = current_schema() AND indexname LIKE ?",
+                        # Underscores escaped: corpus 1's pattern must not match corpus 12.
+                        (f"chunks\\_hnsw\\_{int(corpus_id)}\\_%",),
+                    ).fetchall()
+                    for (name,) in rows:
+                        conn.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+            except Exception:  # an index left behind is empty and harmless
+                logger.exception("dropping the HNSW indexes of corpus %s failed", corpus_id)
+
+        worker = threading.Thread(target=drop, name="ragkit-drop-hnsw", daemon=True)
+        self._builders.append(worker)
+        worker.start()
+
     def wait_for_builds(self) -> None:
         """Wait for the background index builds started so far (for tests and shutdown)."""
         for worker in list(self._builders):

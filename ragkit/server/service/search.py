@@ -71,6 +71,10 @@ class ChunkSearch(Protocol):
         """
         ...
 
+    def forget(self, corpus_row: int) -> None:
+        """A corpus was deleted: drop what was kept for it."""
+        ...
+
 
 class MemorySearch:
     """:class:`ChunkSearch` over the process's in-memory indexes (the SQLite backend)."""
@@ -92,6 +96,9 @@ class MemorySearch:
         self._warmed = warmed
         # Candidate ids of recent filtered queries, until the next commit.
         self.candidates = CandidateCache()
+
+    def forget(self, corpus_row: int) -> None:
+        pass  # the corpus's in-memory indexes are dropped with CorpusIndexes.drop
 
     def _check_ready(self, corpus_row: int, corpus_id: str) -> None:
         """During the startup warm-up, refuse (503) a query whose index is not loaded yet
@@ -185,6 +192,9 @@ class PgSearch:
         return self.vectors.search(
             corpus_row, vector, count, document_id=document_id, clauses=clauses
         )
+
+    def forget(self, corpus_row: int) -> None:
+        self.vectors.drop_indexes(corpus_row)
 
 
 def pg_admin(url: str, schema: str) -> Callable[[], AbstractContextManager[Any]]:

@@ -180,6 +180,11 @@ def test_hnsw_index_is_built_once_and_serves_the_same_hits(open_both: Opener) ->
         got = hits(postgres, query, wide)
         assert len(got) == 20
     assert np.mean(agree) >= 0.9
+    # Deleting the corpus drops its index.
+    postgres.delete_corpus(OWNER, C, force=True)
+    search.vectors.wait_for_builds()
+    with postgres._db.read() as conn:
+        assert not search.vectors.index_ready(conn, 1, 64)
 
 
 def test_bm25_and_hybrid_are_refused_on_postgres_not_ranked_otherwise(open_both: Opener) -> None:
