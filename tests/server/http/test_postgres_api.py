@@ -1,9 +1,11 @@
-"""No lost writes on PostgreSQL: two servers on one database, writing one corpus at once.
+"""The API on PostgreSQL where only PostgreSQL is in question (the rest of the contract
+runs on both backends): several servers on one database, and what it cannot store.
 
-Each server process serialises its own writers with a lock; between servers only the
-database can. Two apps in this process stand for two replicas: their requests run on
-threads, interleaved, and only PostgreSQL's advisory lock keeps the chunk quota's
-read-check-write from racing.
+No lost writes: each server process serialises its own writers with a lock; between
+servers only the database can. Two apps in this process stand for two replicas: their
+requests run on threads, interleaved, and PostgreSQL's advisory lock keeps the chunk
+quota's read-check-write from racing (the lock itself is pinned in
+tests/server/store/test_postgres.py).
 """
 
 from __future__ import annotations
@@ -93,3 +95,26 @@ async def test_parallel_writers_on_two_servers_lose_nothing(
             stored = [c["name"] for c in await _all_chunks(server, document)]
             assert sorted(stored) == sorted(acknowledged)
             assert len(set(stored)) == len(stored)
+
+
+async def test_a_nul_character_is_refused_and_the_batch_stores_nothing(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    config = ServerConfig(data_dir=tmp_path / "data", embedder="hash", database_url=postgres_url)
+    async with running(create_app(config)) as http:
+        corpus = (await http.post(f"{V}/corpora", json={"displayName": "Nul"})).json()
+        document = (
+            await http.post(f"{V}/{corpus['name']}/documents", json={"displayName": "d"})
+        ).json()["name"]
+        body = {
+            "requests": [
+                {"parent": document, "chunk": {"data": {"stringValue": "fine"}}},
+                {"parent": document, "chunk": {"data": {"stringValue": "nul \u0000 here"}}},
+            ]
+        }
+        response = await http.post(f"{V}/{document}/chunks:batchCreate", json=body)
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["status"] == "INVALID_ARGUMENT"
+        assert "U+0000" in error["message"]
+        assert await _all_chunks(http, document) == []  # the first chunk was rolled back
