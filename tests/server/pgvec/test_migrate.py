@@ -3,14 +3,19 @@ resumes after an interruption, and the copy answers the same queries."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from ragkit.cli import main
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.service import RetrieverService
-from ragkit.server.store.copy_to_postgres import CopyError, CopyProgress, copy_data_dir
+from ragkit.server.store.copy_to_postgres import CopyError, copy_data_dir
 from ragkit.types import Corpus, GranteeType, Permission, Role
 from tests.server.pgvec.test_search_backends import FILTERS, QUERIES, fill, hits, same
 from tests.server.service.conftest import ALICE, OWNER
@@ -20,6 +25,17 @@ C = "corpora/c"
 
 def _open(data_dir: Path, url: str | None = None) -> RetrieverService:
     return RetrieverService.open(data_dir, embedder=load_embedder("hash:64"), database_url=url)
+
+
+def _copied_chunks(url: str) -> int:
+    """The last chunk row id the copy recorded (chunk ids here run 1..120)."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('ragkit._ragkit_copy')").fetchone() == (None,):
+            return 0
+        row = conn.execute(
+            "SELECT last_rowid FROM ragkit._ragkit_copy WHERE tbl = 'chunks'"
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _answers(service: RetrieverService) -> list[list[tuple[str, float]]]:
@@ -42,16 +58,32 @@ def test_migrate_resumes_after_an_interruption_and_answers_the_same(
     page = source.list_chunks(OWNER, f"{C}/documents/d0", page_size=7, page_token=None)
     source.close()
 
-    batches = 0
-
-    def crash(progress: CopyProgress) -> None:
-        nonlocal batches
-        batches += 1
-        if progress.table == "chunks" and batches > 3:
-            raise KeyboardInterrupt  # as Ctrl-C or a killed process: mid-table
-
-    with pytest.raises(KeyboardInterrupt):
-        copy_data_dir(tmp_path, postgres_url, batch_rows=25, progress=crash)
+    # A real kill -9 in the middle of the chunks table: committed batches stay, the one in
+    # flight is rolled back with its progress record.
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ragkit",
+            "migrate",
+            str(tmp_path),
+            postgres_url,
+            "--batch-rows",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _copied_chunks(postgres_url) < 10:
+            assert killed.poll() is None, "migrate finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(10)
+    assert 10 <= _copied_chunks(postgres_url) < 120
 
     assert main(["migrate", str(tmp_path), postgres_url, "--batch-rows", "25"]) == 0
     counts = dict(line.split("\t") for line in capsys.readouterr().out.splitlines())
