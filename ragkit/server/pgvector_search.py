@@ -59,12 +59,12 @@ __all__ = [
 
 logger = logging.getLogger("ragkit.server")
 
-#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.983 against exact search on
-#: clustered 384-d vectors at 100,000 chunks, 15x faster (bench/RESULTS.md, "PostgreSQL").
+#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.975-0.983 against exact search on
+#: clustered 384-d vectors at 100,000 chunks, 12x faster (bench/RESULTS.md, "PostgreSQL").
 DEFAULT_EF_SEARCH = 400
 #: Graph parameters of the per-corpus HNSW indexes: the in-memory graph's
 #: (:mod:`ragkit.server.ann`). pgvector's defaults (16, 64) reached only 0.92 recall@10 at
-#: ef_search 200 on the benchmark's clustered vectors; these 0.974 there, 0.983 at 400.
+#: ef_search 200 on the benchmark's clustered vectors; these 0.96-0.97 there.
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 # Filters keeping less than this share of the corpus are searched exactly (as in memory:
