@@ -47,7 +47,7 @@ def test_a_stalled_servers_job_is_taken_over_once(
     try:
         first._runner.heartbeat = False  # as if the process froze: no lease renewal
         name = first.create_embed(ALICE, EMBED_MODEL, _job()).name or ""
-        assert stalled.started.wait(10)
+        assert stalled.started.wait(30)
         # A second server opening now must not requeue the job: its lease is live.
         second = BatchService.open(tmp_path, files=files, models=healthy, database_url=postgres_url)
         try:
@@ -79,10 +79,17 @@ def test_a_slow_request_keeps_its_lease(
     slow, other = FakeModels(), FakeModels()
     slow.gate.clear()
     first = BatchService.open(tmp_path, files=files, models=slow, database_url=postgres_url)
-    second = BatchService.open(tmp_path, files=files, models=other, database_url=postgres_url)
     try:
         name = first.create_embed(ALICE, EMBED_MODEL, _job()).name or ""
-        assert slow.started.wait(10)
+        assert slow.started.wait(30)  # the first server runs it (the second opens only now)
+        second = BatchService.open(tmp_path, files=files, models=other, database_url=postgres_url)
+        _keep_slow(second, slow, other, name)
+    finally:
+        first.close()
+
+
+def _keep_slow(second: BatchService, slow: FakeModels, other: FakeModels, name: str) -> None:
+    try:
         for _ in range(12):  # four lease periods
             second._runner.wake()
             time.sleep(0.5)
@@ -95,4 +102,3 @@ def test_a_slow_request_keeps_its_lease(
         assert other.calls == [] and len(slow.calls) == 3
     finally:
         second.close()
-        first.close()
