@@ -2,7 +2,8 @@
 
     python examples/quickstart.py
 
-Runs ragkit's server inside this process (data under ./.ragkit/), ingests examples/docs/
+Runs ragkit's server inside this process (data in the embedded default's folder: see
+`ragkit status`), ingests examples/docs/
 (markdown files and a PDF) into a corpus, and answers a few questions, each with numbered
 citations to file, page and section. Run it again: unchanged files are not re-uploaded.
 The last question is not covered by the documents, so ragkit says so instead of guessing.

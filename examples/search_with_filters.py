@@ -2,7 +2,8 @@
 
     python examples/search_with_filters.py
 
-Ingests examples/docs/ on the embedded server (./.ragkit/), then searches with filters on
+Ingests examples/docs/ on the embedded server (its data folder: `ragkit status`), then
+searches with filters on
 document metadata (the front matter's ``tags``) and on chunk provenance (``source``,
 ``page_start``), and shows how a mistake in a filter is reported.
 """

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "chat": "interactive multi-turn questions about your documents",
     "access": "permissions: list, grant, revoke, or plan/apply an access file",
     "eval": "measure retrieval and answer quality on labelled questions",
+    "status": "data folder or server, corpora with their counts, embedder, versions",
     "migrate": "copy a SQLite data folder into PostgreSQL (resumable)",
 }
 
@@ -61,14 +62,28 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             _module(name).register(commands)
         else:
             commands.add_parser(name, help=summary)
+    if argv is None or chosen in COMMANDS:  # the summaries above are plain already
+        from ragkit.cli._plain import plain_help
+
+        plain_help(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``ragkit`` with ``argv`` (default: the process arguments); returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(arguments).parse_args(arguments)
-    result: int = args.handler(args, args.command_parser)
+    try:
+        try:
+            args = build_parser(arguments).parse_args(arguments)
+            result: int = args.handler(args, args.command_parser)
+        finally:
+            sys.stdout.flush()  # inside the try: --help's exit flushes too
+    except BrokenPipeError:
+        # The reader went away (``ragkit ... | head``): stop quietly, as Unix tools do.
+        from ragkit.cli._output import EXIT_BROKEN_PIPE, silence_stdout
+
+        silence_stdout()
+        return EXIT_BROKEN_PIPE
     return result
 
 

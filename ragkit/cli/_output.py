@@ -6,7 +6,13 @@ Conventions every command follows:
 - ``--json`` prints one JSON document (the API's own camelCase shape for resources);
   commands that stream results (``chat``) print one JSON object per line;
 - failures exit non-zero with one line on stderr, ``ragkit CMD: error: MESSAGE``, built from
-  the typed error (a filter error adds its two caret lines below, pointing at the mistake).
+  the typed error (a filter error adds its two caret lines below, pointing at the mistake;
+  :mod:`ragkit.cli._explain` words API errors for a command line);
+- tables fit the terminal (``COLUMNS``, else the terminal's width): the widest columns are
+  cut with an ellipsis; output to a pipe or file is not cut;
+- output cut short by a closed pipe (``ragkit ... | head``) ends quietly, exit status 141
+  (128 + SIGPIPE) as for other Unix tools;
+- Ctrl-C exits 130.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -40,6 +48,8 @@ Handler = Callable[[argparse.Namespace, argparse.ArgumentParser], int]
 #: Exit status of a command that failed (argparse uses 2 for usage errors).
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
+#: Exit status when stdout was closed under us (``| head``): 128 + SIGPIPE, as a shell shows.
+EXIT_BROKEN_PIPE = 141
 
 
 class CommandError(Exception):
@@ -84,32 +94,76 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+#: Columns are never cut below this many characters (or their header, if shorter).
+_MIN_COLUMN = 8
+_GAP = 2
+
+
+def table_width() -> int | None:
+    """Characters a table may use: ``$COLUMNS``, else the terminal's width; ``None`` (no
+    limit) when stdout is a pipe or a file, so ``grep`` sees whole cells."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def fit_widths(widths: Sequence[int], floors: Sequence[int], total: int) -> list[int]:
+    """Column widths summing to at most ``total`` (gaps excluded): the widest columns shrink
+    first, none below its floor."""
+    fitted = list(widths)
+    excess = sum(fitted) - total
+    while excess > 0:
+        cuttable = [i for i, (w, f) in enumerate(zip(fitted, floors, strict=True)) if w > f]
+        if not cuttable:
+            break
+        widest = max(cuttable, key=fitted.__getitem__)
+        next_widest = max((fitted[i] for i in cuttable if i != widest), default=0)
+        cut = min(excess, fitted[widest] - max(next_widest, floors[widest])) or 1
+        fitted[widest] -= cut
+        excess -= cut
+    return fitted
+
+
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """Print rows under headers, columns aligned (the last one is not padded)."""
+    """Print rows under headers, columns aligned (the last one is not padded), cut to fit
+    :func:`table_width`."""
     cells = [[_cell(v) for v in row] for row in rows]
     if not cells:
         print("(none)")
         return
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    room = table_width()
+    if room is not None:
+        floors = [min(w, max(len(h), _MIN_COLUMN)) for w, h in zip(widths, headers, strict=True)]
+        widths = fit_widths(widths, floors, room - _GAP * (len(widths) - 1))
+        cells = [[shorten(v, w) for v, w in zip(row, widths, strict=True)] for row in cells]
 
     def line(values: Sequence[str]) -> str:
         padded = [v.ljust(w) for v, w in zip(values[:-1], widths[:-1], strict=True)]
-        return "  ".join([*padded, values[-1]]).rstrip()
+        return (" " * _GAP).join([*padded, values[-1]]).rstrip()
 
     print(line(list(headers)))
     for row in cells:
         print(line(row))
 
 
-def _message(error: BaseException) -> str:
+def _message(error: BaseException, args: argparse.Namespace) -> str:
+    from ragkit.cli._explain import explain
+
+    explained = explain(error, args)
+    if explained is not None:
+        return explained
     if isinstance(error, APIError):
         return f"{error.message} ({error.status})"
     text = str(error) or type(error).__name__
     return text
 
 
-def _report(name: str, error: BaseException) -> int:
-    first, *rest = _message(error).splitlines() or [""]
+def report_error(name: str, error: BaseException, args: argparse.Namespace) -> int:
+    """Print ``ragkit NAME: error: ...`` for ``error`` on stderr; returns the exit status."""
+    first, *rest = _message(error, args).splitlines() or [""]
     print(f"ragkit {name}: error: {first}", file=sys.stderr)
     from ragkit.rag.filters import FilterError
 
@@ -130,9 +184,23 @@ def command(name: str) -> Callable[[Handler], Handler]:
             except KeyboardInterrupt:
                 print(file=sys.stderr)
                 return EXIT_INTERRUPTED
+            except BrokenPipeError:
+                raise  # main() ends quietly: the reader (| head) has all it wanted
             except (CommandError, RagkitError, ValueError, OSError, RuntimeError) as error:
-                return _report(name, error)
+                return report_error(name, error, args)
 
         return run
 
     return decorate
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null after a broken pipe, so the interpreter's final flush does
+    not print "Exception ignored ... BrokenPipeError"."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to flush
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)

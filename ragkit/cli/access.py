@@ -46,23 +46,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    corpus_help = "corpora/ID or ID"
+    grantee_help = "who: EMAIL, group:EMAIL or everyone"
+    file_help = "access file (TOML): the roles each corpus should grant"
     listing = actions.add_parser("list", help="the permissions on a corpus")
-    listing.add_argument("corpus")
+    listing.add_argument("corpus", help=corpus_help)
     grant = actions.add_parser("grant", help="give a user, group: or everyone a role")
-    grant.add_argument("corpus")
-    grant.add_argument("grantee", help="EMAIL, group:EMAIL or everyone")
+    grant.add_argument("corpus", help=corpus_help)
+    grant.add_argument("grantee", help=grantee_help)
     grant.add_argument("--role", type=_role, default="READER", help="default READER")
     change = actions.add_parser("change", help="change the role a grantee holds")
-    change.add_argument("corpus")
-    change.add_argument("grantee")
-    change.add_argument("role", type=_role)
+    change.add_argument("corpus", help=corpus_help)
+    change.add_argument("grantee", help=grantee_help)
+    change.add_argument("role", type=_role, help="the new role: READER, WRITER or OWNER")
     revoke = actions.add_parser("revoke", help="remove a grantee's permission")
-    revoke.add_argument("corpus")
-    revoke.add_argument("grantee")
+    revoke.add_argument("corpus", help=corpus_help)
+    revoke.add_argument("grantee", help=grantee_help)
     plan = actions.add_parser("plan", help="show what an access file would change")
-    plan.add_argument("file", type=Path)
+    plan.add_argument("file", type=Path, help=file_help)
     apply = actions.add_parser("apply", help="make the corpora match an access file")
-    apply.add_argument("file", type=Path)
+    apply.add_argument("file", type=Path, help=file_help)
     handlers = (
         (listing, _list), (grant, _grant), (change, _change), (revoke, _revoke),
         (plan, _plan), (apply, _apply),

@@ -159,7 +159,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 @command("ask")
 def _ask(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    with connect(args) as client:
+    with connect(args, writes=args.docs is not None) as client:
         corpus = resolve_corpus(client, args)
         answer = ask(client, corpus, args.question, **answer_options(args))
     if args.json:

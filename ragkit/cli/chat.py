@@ -107,7 +107,7 @@ def _chat(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _converse(args: argparse.Namespace, interactive: bool) -> int:
-    with connect(args) as client:
+    with connect(args, writes=args.docs is not None) as client:
         corpus = resolve_corpus(client, args)
         conversation = Conversation(client, corpus, **answer_options(args))
         if interactive:

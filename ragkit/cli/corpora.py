@@ -56,7 +56,7 @@ def _list(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _create(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if not (args.name or args.display_name):
         parser.error("give --name and/or --display-name")
-    with connect(args) as client:
+    with connect(args, writes=True) as client:
         corpus = client.corpora.create(name=args.name, display_name=args.display_name)
     if args.json:
         print_json(corpus)

@@ -7,7 +7,9 @@ ragkit ingest docs/a --root docs --corpus corpora/docs     # IDs as if docs/ wer
 ragkit ingest --pipeline pipelines/pdf-manuals.toml --corpus corpora/manuals --json
 
 Without --base-url (or RAGKIT_BASE_URL) ragkit's server runs inside the command on --data-dir
-(default ./.ragkit) with the minilm embedder and no quota on documents or chunks per corpus.
+(default: $RAGKIT_DATA_DIR, else ./.ragkit if the current folder has one, else the per-user
+folder, e.g. ~/.local/share/ragkit) with the minilm embedder and no quota on documents or
+chunks per corpus.
 
 Re-runs upload only what changed; a run killed at any point is finished by the next one.
 Moved files (same content, new path) are re-created at the new path, then the old document
@@ -18,10 +20,15 @@ parent of several PATHs), or --root DIR. With --root, runs over sub-folders of o
 the IDs one run over the whole tree gives, and syncing one sub-folder with --delete leaves its
 siblings' documents alone. Globs in a pipeline match paths relative to the root.
 
+Progress (chunks uploaded, rate, time left) is a bar on a terminal and a plain line every
+10 s in logs and CI ($RAGKIT_PROGRESS_INTERVAL seconds); -q turns it off. Ctrl-C stops after
+the requests in flight (a second Ctrl-C stops at once); run the same command again to resume.
+
 Exit status: 0 when the run completed, even if some files failed (they are listed, and in
---json under "failed"); 1 when the run stopped (server unreachable, credentials refused, quota
-exhausted...) or a path or pipeline is invalid; 2 for usage errors (a PATH outside --root
-included).
+--json under "failed"), unless --strict; 1 when the run stopped (server unreachable,
+credentials refused, quota exhausted...), a path or pipeline is invalid, a file named as a
+PATH has an unsupported type, or with --strict a file failed; 2 for usage errors (a PATH
+outside --root included); 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -31,20 +38,28 @@ import json
 import logging
 import os
 import sys
-import time
-from typing import TYPE_CHECKING, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ragkit.cli._args import non_negative, positive
 from ragkit.cli._connect import add_connection_arguments, connect
-from ragkit.cli._output import EXIT_FAILURE, CommandError, command, print_table
+from ragkit.cli._interrupt import Interrupted, stop_on_interrupt
+from ragkit.cli._output import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    CommandError,
+    command,
+    print_table,
+    report_error,
+)
 
 if TYPE_CHECKING:
-    from ragkit.ingest.sync import PlannedFile, ProgressUpdate
+    from ragkit.cli._progress import Progress
+    from ragkit.ingest.sync import IngestReport, PlannedFile
 
 __all__ = [
     "INGEST_MAX_OVERLOAD_WAIT",
     "INGEST_TIMEOUT",
-    "ProgressBar",
     "register",
 ]
 
@@ -102,6 +117,27 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--concurrency", type=positive, default=4, metavar="N", help="requests in flight (4)"
     )
     add_connection_arguments(ingest, default_timeout=INGEST_TIMEOUT)
+    ingest.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 when any file failed (the others are still ingested)",
+    )
+    ingest.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in the folders given, ingest only files whose path (relative to the root) "
+        "matches GLOB: '*.md', 'guides/**/*.html' (repeatable; added to the pipeline's)",
+    )
+    ingest.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in the folders given, skip files whose path matches GLOB (repeatable; added "
+        "to the pipeline's)",
+    )
     ingest.set_defaults(handler=_ingest, command_parser=ingest)
 
 
@@ -126,11 +162,15 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         max_tokens=base.max_tokens,
         context=base.context and not args.no_context,
     )
+    _check_types(paths)
     # pypdf logs every oddity of a damaged PDF; the report already says what failed and why.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    bar = None if args.json else ProgressBar.for_stream(sys.stderr)
-    with connect(args, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT) as client:
-        try:
+    progress = None if (args.json or args.quiet) else _progress()
+    try:
+        with (
+            stop_on_interrupt("ragkit ingest", "stopping after the current batch"),
+            connect(args, max_overload_wait=INGEST_MAX_OVERLOAD_WAIT, writes=True) as client,
+        ):
             report = ingest(
                 paths,
                 corpus=corpus,
@@ -140,27 +180,68 @@ def _ingest(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 dry_run=args.dry_run,
                 chunking=chunking,
                 concurrency=args.concurrency,
-                progress=bar.update if bar else None,
-                include=pipeline.include if pipeline else (),
-                exclude=pipeline.exclude if pipeline else (),
+                progress=progress.update if progress else None,
+                include=[*(pipeline.include if pipeline else ()), *args.include],
+                exclude=[*(pipeline.exclude if pipeline else ()), *args.exclude],
                 metadata=pipeline.metadata if pipeline else None,
             )
-        except IngestError as error:
-            if bar:
-                bar.close()
-            if args.json:
-                print(json.dumps({**error.report.to_dict(), "error": str(error)}))
-            print(f"ragkit ingest: error: {error}", file=sys.stderr)
-            return EXIT_FAILURE
-    if bar:
-        bar.close()
+    except Interrupted:
+        if progress:
+            progress.close()
+        print(f"ragkit ingest: stopped{_done(progress)}; run the same command again to resume",
+              file=sys.stderr, flush=True)  # fmt: skip
+        return EXIT_INTERRUPTED
+    except IngestError as error:
+        if progress:
+            progress.close()
+        if args.json:
+            print(json.dumps({**error.report.to_dict(), "error": str(error)}))
+        return report_error("ingest", error, args)
+    if progress:
+        progress.close()
+    return _finish(report, args)
+
+
+def _progress() -> Progress:
+    from ragkit.cli._progress import Progress
+
+    return Progress.for_stream(sys.stderr)
+
+
+def _done(progress: Progress | None) -> str:
+    latest = progress.latest if progress else None
+    if latest is None:
+        return ""
+    return f" with {latest.chunks_done} of ~{latest.chunks_expected} chunks uploaded"
+
+
+def _finish(report: IngestReport, args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json())
-        return 0
-    if report.dry_run:
-        _print_plan(report.plan)
-    print(report.summary())
+    else:
+        if report.dry_run:
+            _print_plan(report.plan)
+        print(report.summary())
+    if args.strict and report.failed:
+        print(
+            f"ragkit ingest: error: {len(report.failed)} file(s) failed (--strict)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     return 0
+
+
+def _check_types(paths: list[str]) -> None:
+    """A file named on the command line that ragkit cannot read is a mistake, not a skip."""
+    from ragkit.ingest.loaders import loader_for, supported_extensions
+
+    for path in map(Path, paths):
+        if path.is_file() and loader_for(path) is None:
+            kinds = ", ".join(sorted(supported_extensions()))
+            raise CommandError(
+                f"{path}: unsupported file type {path.suffix or '(no extension)'} "
+                f"(ragkit reads {kinds})"
+            )
 
 
 def _check_root(root: str, paths: list[str], parser: argparse.ArgumentParser) -> None:
@@ -193,49 +274,3 @@ def _print_plan(plan: list[PlannedFile]) -> None:
     ]
     headers = ["ACTION", "PATH", "DOCUMENT", "CHUNKS", "CREATE", "DELETE", "BATCHES", "PROBLEMS"]
     print_table(headers, rows)
-
-
-class ProgressBar:
-    """A one-line progress display on a terminal: files and chunks done.
-
-    Redraws at most ten times a second; :meth:`close` erases it. Use :meth:`for_stream`, which
-    gives ``None`` when the stream is not a terminal (logs and pipes get no control codes).
-    """
-
-    _WIDTH = 24
-    _INTERVAL = 0.1
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._last = 0.0
-        self._shown = False
-
-    @classmethod
-    def for_stream(cls, stream: TextIO) -> ProgressBar | None:
-        return cls(stream) if stream.isatty() else None
-
-    def update(self, progress: ProgressUpdate) -> None:
-        """Redraw from a :class:`~ragkit.ingest.sync.ProgressUpdate` (throttled)."""
-        now = time.monotonic()
-        files_done, files_total = progress.files_done, progress.files_total
-        chunks_done, chunks_total = progress.chunks_done, progress.chunks_total
-        finished = files_total > 0 and files_done >= files_total
-        if now - self._last < self._INTERVAL and not finished:
-            return
-        self._last = now
-        share = files_done / files_total if files_total else 1.0
-        filled = round(share * self._WIDTH)
-        line = (
-            f"\r[{'#' * filled}{'.' * (self._WIDTH - filled)}] files {files_done}/{files_total}"
-            f"  chunks {chunks_done}/{chunks_total}"
-        )
-        self._stream.write(line + "\x1b[K")
-        self._stream.flush()
-        self._shown = True
-
-    def close(self) -> None:
-        """Erase the bar."""
-        if self._shown:
-            self._stream.write("\r\x1b[K")
-            self._stream.flush()
-            self._shown = False

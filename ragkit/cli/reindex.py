@@ -1,6 +1,6 @@
 """``ragkit reindex``: re-embed a data folder with another embedder, then switch to it.
 
-ragkit reindex --embedder hash                      # the embedded default's ./.ragkit
+ragkit reindex --embedder hash                      # the embedded default's data folder
 ragkit reindex --data-dir ./data --embedder minilm  # a ragkit serve folder (stop it first)
 
 Every chunk is embedded again, batch by batch, beside the vectors in use, which stay valid
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from ragkit.cli._output import EXIT_INTERRUPTED, CommandError, command
-from ragkit.rag.local import DATA_DIR_ENV_VAR, DEFAULT_DATA_DIR, DEFAULT_EMBEDDER, EMBEDDER_ENV_VAR
+from ragkit.rag.local import DATA_DIR_HELP, DEFAULT_EMBEDDER, EMBEDDER_ENV_VAR, find_data_dir
 
 __all__ = ["register"]
 
@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--data-dir",
         type=Path,
         metavar="DIR",
-        help=f"the data folder (default: ${DATA_DIR_ENV_VAR}, else {DEFAULT_DATA_DIR})",
+        help=DATA_DIR_HELP,
     )
     reindex.add_argument(
         "--embedder",
@@ -79,7 +79,7 @@ def _reindex(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ragkit.server.store.pending_vectors import any_without_vector, count_pending
     from ragkit.server.store.settings import get_setting
 
-    data_dir = Path(args.data_dir or os.environ.get(DATA_DIR_ENV_VAR) or DEFAULT_DATA_DIR)
+    data_dir = find_data_dir(args.data_dir).path
     spec = args.embedder or os.environ.get(EMBEDDER_ENV_VAR) or DEFAULT_EMBEDDER
     embedder = load_embedder(spec)
     target = embedder_identity(embedder)

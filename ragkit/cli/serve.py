@@ -111,7 +111,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="largest file the Files API accepts, in bytes (default and maximum "
         "%(default)s, Google's 2 GB)",
     )
-    serve.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    serve.add_argument(
+        "--log-level", choices=LOG_LEVELS, default="info", help="log detail (default info)"
+    )
     serve.add_argument(
         "--reindex",
         action="store_true",

@@ -1,6 +1,6 @@
 """``ragkit ui``: the document Q&A web app over the embedded default's data folder.
 
-ragkit ui                                   # the folder `ragkit ingest` and `ragkit ask` use
+ragkit ui                                   # the folder 'ragkit ingest' and 'ragkit ask' use
 ragkit ui --data-dir ./notes --embedder hash --no-browser
 
 It starts ragkit's server in this process (single-user: no API key needed), prints the app's
@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from ragkit.cli._connect import DATA_DIR_ENV_VAR, DEFAULT_DATA_DIR, DEFAULT_EMBEDDER
+from ragkit.cli._connect import DATA_DIR_HELP, DEFAULT_EMBEDDER
 
 __all__ = ["register"]
 
@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--data-dir",
         type=Path,
         metavar="DIR",
-        help=f"data folder (default: ${DATA_DIR_ENV_VAR}, else {DEFAULT_DATA_DIR})",
+        help=DATA_DIR_HELP,
     )
     ui.add_argument(
         "--embedder",

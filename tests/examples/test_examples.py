@@ -1,8 +1,8 @@
 """Every program in examples/ runs, as a user would run it, and prints what it promises.
 
-Each runs in a fresh working directory (so ./.ragkit/ is new) with the hash embedder
-(RAGKIT_EMBEDDER=hash) to stay fast; one slow test runs the quickstart with MiniLM, the
-real default.
+Each runs in a fresh working directory, on a new data folder there (RAGKIT_DATA_DIR), with
+the hash embedder (RAGKIT_EMBEDDER=hash) to stay fast; one slow test runs the quickstart with
+MiniLM, the real default.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ EXPECTED: dict[str, list[str]] = {
 
 def _run(program: str, cwd: Path, *args: str, embedder: str = "hash") -> str:
     env = {**os.environ, "RAGKIT_EMBEDDER": embedder}
-    for name in ("RAGKIT_BASE_URL", "RAGKIT_DATA_DIR"):
-        env.pop(name, None)
+    env.pop("RAGKIT_BASE_URL", None)
+    env["RAGKIT_DATA_DIR"] = str(cwd / ".ragkit")
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / program), *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False,

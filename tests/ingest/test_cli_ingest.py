@@ -1,9 +1,8 @@
 """``ragkit ingest`` in-process: --json, the summary, --dry-run, the embedded default, exit
-codes and the progress bar."""
+codes (the progress display is tested in tests/cli/test_ingest_progress.py)."""
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -13,8 +12,7 @@ import pytest
 
 import ragkit
 from ragkit.cli import main
-from ragkit.cli.ingest import ProgressBar
-from ragkit.ingest.sync import ProgressUpdate, document_id
+from ragkit.ingest.sync import document_id
 from ragkit.server.embedded import EmbeddedServer
 from ragkit.server.service.quotas import Quotas
 
@@ -205,21 +203,3 @@ def test_usage_errors_exit_2(docs: Path) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["ingest", str(docs), "--corpus", "corpora/x", "--chunk-tokens", "zero"])
     assert exited.value.code == 2
-
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_draws_on_terminals_only() -> None:
-    assert ProgressBar.for_stream(io.StringIO()) is None
-    stream = _Terminal()
-    bar = ProgressBar.for_stream(stream)
-    assert bar is not None
-    bar.update(ProgressUpdate(files_done=1, files_total=4, chunks_done=10, chunks_total=40))
-    bar.update(ProgressUpdate(files_done=4, files_total=4, chunks_done=40, chunks_total=40))
-    drawn = stream.getvalue()
-    assert "files 1/4" in drawn and "chunks 40/40" in drawn and "[" + "#" * 24 + "]" in drawn
-    bar.close()
-    assert stream.getvalue().endswith("\r\x1b[K")

@@ -58,13 +58,25 @@ class ProgressUpdate:
     """Passed to the ``progress`` callback of :func:`~ragkit.ingest.ingest` after each step.
 
     ``chunks_total`` grows while files are being chunked; it is exact once every file has been
-    read.
+    read (``files_read == files_to_read``). :attr:`chunks_expected` estimates it before then.
     """
 
     files_done: int
     files_total: int
     chunks_done: int
     chunks_total: int
+    #: Files read and chunked so far, of the ``files_to_read`` that are new or changed.
+    files_read: int = 0
+    files_to_read: int = 0
+
+    @property
+    def chunks_expected(self) -> int:
+        """``chunks_total``, extrapolated to the files not read yet (as many chunks per file
+        as so far): what a progress bar should count to."""
+        if 0 < self.files_read < self.files_to_read:
+            estimate = round(self.chunks_total * self.files_to_read / self.files_read)
+            return max(self.chunks_total, estimate)
+        return self.chunks_total
 
 
 @dataclass

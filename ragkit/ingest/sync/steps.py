@@ -182,6 +182,8 @@ class SyncRun:
         self._files_done = 0
         self._chunks_done = 0
         self._chunks_total = 0
+        self._files_read = 0
+        self._files_to_read = 0
         self._completed: set[str] = set()
 
     def steps(self) -> Steps:
@@ -197,6 +199,7 @@ class SyncRun:
         )
         self._note_quota(plan, remote)
         work = [entry for entry in plan.entries if entry.action is not Action.UNCHANGED]
+        self._files_to_read = len(work)
         for entry in plan.entries:
             if entry.action is Action.UNCHANGED:
                 self._planned(entry, "unchanged")
@@ -261,6 +264,7 @@ class SyncRun:
         """The wave's documents; files that failed to load or break a limit are reported."""
         docs = []
         for entry, outcome in zip(wave, prepared, strict=True):
+            self._files_read += 1
             if isinstance(outcome, Exception):
                 # Any error while reading one file (even a loader bug) only fails that file.
                 reason = getattr(outcome, "reason", None) or f"{type(outcome).__name__}: {outcome}"
@@ -547,6 +551,8 @@ class SyncRun:
                     files_total=len(self.job.files),
                     chunks_done=self._chunks_done,
                     chunks_total=self._chunks_total,
+                    files_read=self._files_read,
+                    files_to_read=self._files_to_read,
                 )
             )
 
