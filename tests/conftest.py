@@ -1,5 +1,5 @@
-"""Session-wide fixtures: a real PostgreSQL for the tests that run on both backends, and
-test-wide safety: no test writes to the real per-user data folder.
+"""Session-wide fixtures: no test writes to the real per-user data folder, and a real
+PostgreSQL for the tests that run on both backends.
 
 Without ``--data-dir`` or ``RAGKIT_DATA_DIR`` the embedded default keeps its data in the
 per-user folder (``$XDG_DATA_HOME/ragkit``); pointing ``XDG_DATA_HOME`` at a temporary folder

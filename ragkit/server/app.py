@@ -150,9 +150,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
         load_embedder(config.embedder, threads=bulk_threads()),
         queue_depth=config.embed_queue_depth,
     )
-    if not config.reindex and config.database_url is None:
-        # (On PostgreSQL the same check runs when the service opens, at startup.)
-        check_embedder(config.data_dir, embedder)
+    if not config.reindex:
+        check_embedder(config.data_dir, embedder, database_url=config.database_url)
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder

@@ -123,9 +123,43 @@ def stored_embedder(data_dir: Path) -> str | None:
     return str(row[0])
 
 
-def check_embedder(data_dir: Path, embedder: Embedder) -> None:
-    """Raise :class:`EmbedderMismatchError` if ``data_dir`` holds vectors of another embedder."""
-    stored = stored_embedder(data_dir)
+def _stored_embedder_postgres(url: str) -> str | None:
+    """:func:`stored_embedder` of the PostgreSQL database at ``url`` (read only)."""
+    import psycopg
+
+    from ragkit.server.store.postgres import PgConnection, PostgresUnavailableError, redacted_url
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as raw:
+            conn = PgConnection(raw)
+            if conn.execute("SELECT to_regclass('ragkit.chunks')").fetchone()[0] is None:
+                return None  # not migrated yet
+            row = conn.execute(
+                "SELECT value FROM ragkit.settings WHERE key = ?", (EMBEDDER_SETTING,)
+            ).fetchone()
+            if (
+                row is None
+                or conn.execute("SELECT 1 FROM ragkit.chunks LIMIT 1").fetchone() is None
+            ):
+                return None
+            return str(row[0])
+    except psycopg.OperationalError as error:
+        raise PostgresUnavailableError(
+            f"cannot connect to the PostgreSQL database {redacted_url(url)}: {error}"
+        ) from None
+
+
+def check_embedder(data_dir: Path, embedder: Embedder, *, database_url: str | None = None) -> None:
+    """Raise :class:`EmbedderMismatchError` if ``data_dir`` (or the PostgreSQL database at
+    ``database_url``) holds vectors of another embedder.
+
+    Raises:
+        PostgresUnavailableError: (a ``ValueError``) ``database_url`` cannot be reached.
+    """
+    if database_url is None:
+        stored = stored_embedder(data_dir)
+    else:
+        stored = _stored_embedder_postgres(database_url)
     requested = embedder_identity(embedder)
     if stored is not None and stored != requested:
         raise EmbedderMismatchError(Path(data_dir), stored, requested)

@@ -8,7 +8,11 @@ the few statements whose SQL truly differs ask :func:`is_postgres` and say why:
 - id lists passed as one JSON parameter (``json_each`` / ``jsonb_array_elements_text``),
 - ids aggregated into one string (``group_concat`` / ``string_agg``),
 - embeddings (a little-endian ``float32`` BLOB / a pgvector ``vector``),
-- upserts of a ``SELECT`` (``INSERT OR REPLACE`` / ``ON CONFLICT``).
+- upserts of a ``SELECT`` (``INSERT OR REPLACE`` / ``ON CONFLICT``),
+- NULL-safe equality (``IS`` / ``IS NOT DISTINCT FROM``) and "no limit" (``-1`` / ``NULL``).
+
+The DDL differs more (types, collations, identities): each backend has its own migration
+series (:mod:`~ragkit.server.store.migrations`, :mod:`~ragkit.server.store.pg_migrations`).
 """
 
 from __future__ import annotations

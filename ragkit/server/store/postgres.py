@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -66,8 +67,9 @@ _POOL_TIMEOUT = 10.0
 _CONNECT_TIMEOUT = 10
 
 
-class PostgresUnavailableError(RuntimeError):
-    """PostgreSQL support is not installed, or the server is unreachable or unsuitable."""
+class PostgresUnavailableError(ValueError):
+    """PostgreSQL support is not installed, or the server is unreachable (a ``ValueError``,
+    like every configuration ``ragkit serve`` refuses before listening)."""
 
 
 def is_postgres_url(url: str) -> bool:
@@ -128,10 +130,14 @@ class _Cursor:
 
 
 class PgConnection:
-    """A psycopg connection speaking the stores' SQL (see :mod:`~ragkit.server.store.dialect`).
+    """A psycopg connection speaking the stores' SQL (see :mod:`~ragkit.server.store.dialect`):
+    ``?`` placeholders, rows as tuples (as ``sqlite3`` returns them), and errors as the
+    stores know them:
 
-    Text holding U+0000 cannot be stored in PostgreSQL (SQLite can): such a write is
-    refused with 400 INVALID_ARGUMENT instead of failing as a server error.
+    - a constraint violation raises ``sqlite3.IntegrityError``, as on SQLite;
+    - text holding U+0000, which PostgreSQL cannot store (SQLite can), is refused with 400
+      INVALID_ARGUMENT instead of failing as a server error;
+    - a lost connection answers 503 UNAVAILABLE with ``Retry-After`` (the pool replaces it).
     """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
@@ -167,6 +173,8 @@ def _translated_errors() -> Iterator[None]:
         ) from None
     except psycopg.OperationalError as error:  # the server went away, or restarts
         raise _unavailable(error) from error
+    except psycopg.IntegrityError as error:  # one exception type for the stores, as on SQLite
+        raise sqlite3.IntegrityError(str(error)) from error
 
 
 def _unavailable(error: Exception) -> ApiError:

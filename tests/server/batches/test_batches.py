@@ -250,40 +250,44 @@ async def test_list_filter_and_pages(served: Served) -> None:
     assert (await served.http.get("/v1beta/batches", params={"filter": "state=4"})).json() == {}
 
 
-async def test_jobs_survive_a_restart(tmp_path: Path) -> None:
+async def test_jobs_survive_a_restart(tmp_path: Path, database_url: str | None) -> None:
     data_dir = tmp_path / "data"
-    async with serve(data_dir, start_batches=False) as served:
+    async with serve(data_dir, start_batches=False, database_url=database_url) as served:
         created = await served.client.models.batch_generate_content(GEN, batch=_inline("kept"))
     models = FakeModels()
-    async with serve(data_dir, models=models) as served:
+    async with serve(data_dir, models=models, database_url=database_url) as served:
         finished = await _done(served, created.name or "")
         assert _state(finished) is BatchState.BATCH_STATE_SUCCEEDED
         assert models.calls == [("local@ragkit.local", GEN_MODEL, "kept")]
 
 
-async def test_a_job_interrupted_by_shutdown_runs_again(tmp_path: Path) -> None:
+async def test_a_job_interrupted_by_shutdown_runs_again(
+    tmp_path: Path, database_url: str | None
+) -> None:
     data_dir = tmp_path / "data"
     first = FakeModels()
     first.gate.clear()
-    async with serve(data_dir, models=first) as served:
+    async with serve(data_dir, models=first, database_url=database_url) as served:
         created = await served.client.models.batch_generate_content(GEN, batch=_inline("a", "b"))
         assert await asyncio.to_thread(first.started.wait, 5)
         first.gate.set()  # the request in flight completes; shutdown stops the job there
         served.batches._runner._stopping = True
     second = FakeModels()
-    async with serve(data_dir, models=second) as served:
+    async with serve(data_dir, models=second, database_url=database_url) as served:
         finished = await _done(served, created.name or "")
         assert _state(finished) is BatchState.BATCH_STATE_SUCCEEDED
         assert [text for _, _, text in second.calls] == ["a", "b"]
 
 
-async def test_a_job_pending_for_48_hours_expires(tmp_path: Path) -> None:
+async def test_a_job_pending_for_48_hours_expires(tmp_path: Path, database_url: str | None) -> None:
     clock = FakeClock()
     data_dir = tmp_path / "data"
-    async with serve(data_dir, clock=clock, start_batches=False) as served:
+    async with serve(
+        data_dir, clock=clock, start_batches=False, database_url=database_url
+    ) as served:
         created = await served.client.models.batch_generate_content(GEN, batch=_inline("old"))
     clock.advance(hours=48, seconds=1)
-    async with serve(data_dir, clock=clock) as served:
+    async with serve(data_dir, clock=clock, database_url=database_url) as served:
         finished = await _done(served, created.name or "")
         assert _state(finished) is BatchState.BATCH_STATE_EXPIRED
         assert finished.error is not None and finished.error.code == 4

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
 from ragkit.server.service import Quotas
+from ragkit.server.service.reindex import EmbedderMismatchError
+from ragkit.server.store.postgres import PostgresUnavailableError
 
 from .conftest import running
 
@@ -118,3 +121,27 @@ async def test_a_nul_character_is_refused_and_the_batch_stores_nothing(
         assert error["status"] == "INVALID_ARGUMENT"
         assert "U+0000" in error["message"]
         assert await _all_chunks(http, document) == []  # the first chunk was rolled back
+
+
+def test_an_unreachable_database_is_refused_before_listening(tmp_path: Path) -> None:
+    config = ServerConfig(
+        data_dir=tmp_path, embedder="hash", database_url="postgresql://u:pw@127.0.0.1:1/d"
+    )
+    with pytest.raises(PostgresUnavailableError, match="cannot connect") as caught:
+        create_app(config)
+    assert "pw" not in str(caught.value)
+
+
+async def test_another_embedders_data_is_refused_before_listening(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    first = ServerConfig(data_dir=tmp_path / "a", embedder="hash", database_url=postgres_url)
+    async with running(create_app(first)) as http:
+        corpus = (await http.post(f"{V}/corpora", json={"displayName": "E"})).json()
+        document = (
+            await http.post(f"{V}/{corpus['name']}/documents", json={"displayName": "d"})
+        ).json()["name"]
+        assert (await _batch(http, document, "x")).status_code == 200
+    other = ServerConfig(data_dir=tmp_path / "b", embedder="hash:64", database_url=postgres_url)
+    with pytest.raises(EmbedderMismatchError):
+        create_app(other)

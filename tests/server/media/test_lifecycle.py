@@ -55,10 +55,10 @@ async def test_files_expire_after_48_hours_and_are_purged(served: Served, clock:
     assert not blob.exists()
 
 
-async def test_files_belong_to_their_uploader(tmp_path: Path) -> None:
+async def test_files_belong_to_their_uploader(tmp_path: Path, database_url: str | None) -> None:
     auth = tmp_path / "auth.toml"
     auth.write_text(AUTH, encoding="utf-8")
-    async with serve(tmp_path / "data", auth_file=auth) as served:
+    async with serve(tmp_path / "data", auth_file=auth, database_url=database_url) as served:
         alice = {"x-goog-api-key": "alice-key"}
         bob = {"x-goog-api-key": "bob-key"}
         file = await _upload(served, b"alice's", **alice)
@@ -79,9 +79,11 @@ async def test_files_belong_to_their_uploader(tmp_path: Path) -> None:
         assert unauthenticated.status_code in (401, 403)
 
 
-async def test_files_and_sessions_survive_a_restart(tmp_path: Path) -> None:
+async def test_files_and_sessions_survive_a_restart(
+    tmp_path: Path, database_url: str | None
+) -> None:
     data_dir = tmp_path / "data"
-    async with serve(data_dir) as served:
+    async with serve(data_dir, database_url=database_url) as served:
         file = await _upload(served, b"durable")
         start = await served.http.post(
             "/upload/v1beta/files",
@@ -93,7 +95,7 @@ async def test_files_and_sessions_survive_a_restart(tmp_path: Path) -> None:
             headers={"X-Goog-Upload-Command": "upload", "X-Goog-Upload-Offset": "0"},
             content=b"ab",
         )
-    async with serve(data_dir) as served:
+    async with serve(data_dir, database_url=database_url) as served:
         assert (await served.http.get(f"/v1beta/{file['name']}:download?alt=media")).content == (
             b"durable"
         )

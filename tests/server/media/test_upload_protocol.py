@@ -161,8 +161,8 @@ async def test_metadata_only_create_download_forms_and_bad_names(served: Served)
     assert "may not exist" in _error(await http.delete(f"/v1beta/files/{'x' * 40}"), 403)
 
 
-async def test_size_limit_rejects_before_storing(tmp_path: Path) -> None:
-    async with serve(tmp_path / "data", max_file_bytes=8) as served:
+async def test_size_limit_rejects_before_storing(tmp_path: Path, database_url: str | None) -> None:
+    async with serve(tmp_path / "data", max_file_bytes=8, database_url=database_url) as served:
         http = served.http
         start = await http.post(
             UPLOAD,

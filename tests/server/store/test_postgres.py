@@ -3,6 +3,7 @@ processes, snapshot reads, the stores' SQL through the adapter, clear errors."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -157,5 +158,17 @@ def test_a_lost_connection_answers_503_and_the_pool_recovers(postgres_url: str) 
         assert caught.value.retry_after == 1
         with db.read() as conn:  # a fresh connection replaces the dead one
             assert get_setting(conn, "k") == "v"
+    finally:
+        db.close()
+
+
+def test_a_constraint_violation_is_sqlites_integrity_error(postgres_url: str) -> None:
+    db = _open(postgres_url)
+    try:
+        with pytest.raises(sqlite3.IntegrityError), db.write() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ("k", "v"))
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ("k", "w"))
+        with db.read() as conn:
+            assert get_setting(conn, "k") is None  # the whole transaction rolled back
     finally:
         db.close()
