@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "eval": "measure retrieval and answer quality on labelled questions",
     "status": "data folder or server, corpora with their counts, embedder, versions",
     "stores": "File Search stores: create, upload files, list documents, ask, delete",
+    "migrate": "copy a SQLite data folder into PostgreSQL (resumable)",
 }
 
 

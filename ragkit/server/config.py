@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Literal
 
 from ragkit import limits
-from ragkit.server.lexical_index import DEFAULT_RANKING, RANKINGS, Ranking
+from ragkit.server.lexical_index import (
+    DEFAULT_RANKING,
+    RANKINGS,
+    Ranking,
+    postgres_ranking_problem,
+)
 from ragkit.server.models.scheduler import DEFAULT_QUEUE_DEPTH
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
@@ -257,6 +262,10 @@ class ServerConfig:
                 "database_url must be a PostgreSQL URL (postgresql://user@host/dbname), got"
                 f" one starting {self.database_url.partition(':')[0]!r}."
             )
+        if self.database_url is not None:
+            problem = postgres_ranking_problem(self.ranking)
+            if problem is not None:
+                raise ValueError(problem)
 
     def _check_grpc(self) -> None:
         if self.grpc_port is not None and not 0 <= self.grpc_port <= 65_535:

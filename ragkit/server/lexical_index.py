@@ -46,9 +46,11 @@ __all__ = [
     "RANKINGS",
     "CorpusLexicalIndexes",
     "LexicalIndex",
+    "POSTGRES_RANKINGS",
     "Ranking",
     "allowed_set",
     "fuse",
+    "postgres_ranking_problem",
     "rank",
 ]
 
@@ -65,6 +67,23 @@ DEFAULT_RANKING: Ranking = "dense"
 HYBRID_DENSE_WEIGHT = 0.8
 #: Candidates taken from each ranking before fusing (at least the results asked for).
 FUSION_CANDIDATES = 100
+
+#: The rankings ``ragkit serve --database postgresql://...`` serves (in SQL, with pgvector).
+POSTGRES_RANKINGS: tuple[Ranking, ...] = ("dense",)
+
+
+def postgres_ranking_problem(ranking: Ranking) -> str | None:
+    """Why ``ranking`` cannot be served on PostgreSQL (``None``: it can). ``bm25`` and
+    ``hybrid`` need the in-process keyword index, which replicas could not keep in step;
+    they are refused rather than ranked differently."""
+    if ranking in POSTGRES_RANKINGS:
+        return None
+    return (
+        f"The {ranking!r} ranking needs the in-process keyword (BM25) index, which is not"
+        " available with --database postgresql://...: replicas could not keep it in step."
+        " Serve with --ranking dense on PostgreSQL, or use the SQLite data directory."
+    )
+
 
 _K1 = 1.2
 _B = 0.75

@@ -25,8 +25,9 @@ from ragkit import limits
 from ragkit.names import generate_id
 from ragkit.server.batches import store
 from ragkit.server.batches.inputs import EMBED, GENERATE, BatchKind, file_rows, inline_rows
+from ragkit.server.batches.leases import Leases, new_holder
 from ragkit.server.batches.models import BatchModels
-from ragkit.server.batches.runner import CANCELLED_ERROR, BatchRunner
+from ragkit.server.batches.runner import CANCELLED_ERROR, BatchRunner, reset_abandoned
 from ragkit.server.batches.store import BatchRecord
 from ragkit.server.batches.wire import FINAL_STATES, operation_out
 from ragkit.server.errors import invalid_argument, not_found
@@ -100,15 +101,8 @@ class BatchService:
             database_url=database_url,
             pg_migrations=store.BATCH_PG_MIGRATIONS,
         )
-        with db.write() as conn:
-            store.reset_running(
-                conn,
-                running=BatchState.BATCH_STATE_RUNNING.value,
-                pending=BatchState.BATCH_STATE_PENDING.value,
-                cancelled=BatchState.BATCH_STATE_CANCELLED.value,
-                error=CANCELLED_ERROR,
-                now=clock(),
-            )
+        # Only jobs whose server is gone (lease lapsed): other replicas may be running theirs.
+        reset_abandoned(db, Leases(new_holder()), clock)
         service = cls(db, pages, files=files, models=models, clock=clock)
         if start:
             service._runner.start()

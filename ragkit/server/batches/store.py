@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ragkit.server.batches.leases import LEASE_TABLE
 from ragkit.server.media.storage import SETTINGS_TABLE
 from ragkit.server.store.dialect import Connection
 from ragkit.server.store.migrations import Migration
@@ -79,10 +81,20 @@ def _pg001_batches(conn: Connection) -> None:
         conn.execute(postgres_ddl(statement))
 
 
+def _m002_batch_leases(conn: sqlite3.Connection) -> None:
+    """Leases on running jobs (:mod:`ragkit.server.batches.leases`)."""
+    conn.execute(LEASE_TABLE.replace("BIGINT", "INTEGER").replace("DOUBLE PRECISION", "REAL"))
+
+
+def _pg002_batch_leases(conn: Connection) -> None:
+    """Leases on running jobs (:mod:`ragkit.server.batches.leases`)."""
+    conn.execute(LEASE_TABLE)
+
+
 #: The migration series of ``batches.sqlite3``; append, never edit.
-BATCH_MIGRATIONS: tuple[Migration, ...] = (_m001_batches,)
+BATCH_MIGRATIONS: tuple[Migration, ...] = (_m001_batches, _m002_batch_leases)
 #: The migration series of its PostgreSQL schema; append, never edit.
-BATCH_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_batches,)
+BATCH_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_batches, _pg002_batch_leases)
 
 
 @dataclass(frozen=True)
@@ -272,17 +284,24 @@ def reset_running(
     cancelled: int,
     error: dict[str, Any],
     now: datetime,
+    only: Sequence[int] | None = None,
 ) -> None:
-    """After a restart: jobs left running go back to pending, except those whose cancel
-    was requested, which end cancelled with ``error``."""
+    """Jobs left running by a server that is gone go back to pending, except those whose
+    cancel was requested, which end cancelled with ``error``. ``only``: just these job
+    ids (those whose lease lapsed, see :mod:`ragkit.server.batches.leases`)."""
     stamp = format_time(now)
+    scope = ""
+    if only is not None:
+        if not only:
+            return
+        scope = f" AND id IN ({', '.join(str(int(i)) for i in only)})"
     conn.execute(
         "UPDATE batches SET state = ?, error = ?, update_time = ?, end_time = ?"
-        " WHERE state = ? AND cancel_requested = 1",
+        f" WHERE state = ? AND cancel_requested = 1{scope}",
         (cancelled, _dumps(error), stamp, stamp, running),
     )
     conn.execute(
-        "UPDATE batches SET state = ?, succeeded = 0, failed = 0 WHERE state = ?",
+        f"UPDATE batches SET state = ?, succeeded = 0, failed = 0 WHERE state = ?{scope}",
         (pending, running),
     )
 

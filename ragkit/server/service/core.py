@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from ragkit.server.lexical_index import DEFAULT_RANKING, CorpusLexicalIndexes, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder
-from ragkit.server.service.filters import CandidateCache
 from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.service.reindex import ReindexProgress
+from ragkit.server.service.search import ChunkSearch, MemorySearch, PgSearch, pg_admin
 from ragkit.server.service.vitals import WarmUpProgress
 from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
@@ -64,8 +64,8 @@ class ServiceCore:
         # Cleared while the warm-up runs: queries needing an unloaded index answer 503.
         self._warmed = threading.Event()
         self._warmed.set()
-        # Candidate ids of recent filtered queries, until the next commit.
-        self._candidates = CandidateCache()
+        # Where queries are ranked: in memory (SQLite) or in PostgreSQL with pgvector.
+        self._search = self._make_search(db)
         # Background re-embedding with another embedder (RetrieverService.start_reindex).
         self._reindex_to: Embedder | None = None
         self._reindexer: threading.Thread | None = None
@@ -74,6 +74,26 @@ class ServiceCore:
         # Progress of the start-up warm-up and of a re-embedding, for /metrics.
         self._warm_up: WarmUpProgress | None = None
         self._reindex_progress: ReindexProgress | None = None
+
+    def _make_search(self, db: Database) -> ChunkSearch:
+        if db.dialect == "postgres":
+            from ragkit.server.store.postgres import PostgresDatabase
+
+            assert isinstance(db, PostgresDatabase)
+            return PgSearch(
+                db,
+                ranking=self._ranking,
+                embedder=lambda: self._indexes.embedder,
+                admin=pg_admin(db.url, db.schema),
+                threshold=self._ann_threshold,
+            )
+        return MemorySearch(
+            db,
+            ranking=self._ranking,
+            indexes=lambda: self._indexes,
+            lexical=self._lexical,
+            warmed=self._warmed,
+        )
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""

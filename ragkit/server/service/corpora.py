@@ -91,3 +91,4 @@ class CorporaMixin(ServiceCore):
                 )
             rows.delete_corpus(conn, record.id)
             self._db.after_commit(lambda: self._indexes.drop(record.id))
+            self._db.after_commit(lambda: self._search.forget(record.id))

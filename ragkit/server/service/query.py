@@ -2,7 +2,8 @@
 
 The query is embedded (``kind="query"``); candidates are the ACTIVE chunks that pass the
 metadata filters, selected in SQL *before* ranking; the server's ranking (see
-:mod:`ragkit.server.lexical_index`: cosine similarity, BM25 or both) orders them exactly,
+:mod:`ragkit.server.lexical_index`: cosine similarity, BM25 or both; run in memory or in
+PostgreSQL, see :mod:`ragkit.server.service.search`) orders them exactly,
 :mod:`ragkit.server.title_boost` lifts chunks whose title names the query's subject, and
 the best ``results_count`` come back, best first.
 """
@@ -12,20 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from ragkit.limits import DEFAULT_RESULTS_COUNT, MAX_RESULTS_COUNT
 from ragkit.server.errors import invalid_argument
-from ragkit.server.lexical_index import rank
 from ragkit.server.principal import Principal
-from ragkit.server.readiness import NotReady
 from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
 from ragkit.server.service.filters import parse_filters
 from ragkit.server.service.validation import check_query, parse_name
 from ragkit.server.service.wire import chunk_out, document_out
-from ragkit.server.store.chunks import candidate_ids, chunk_openings, fetch_hits
+from ragkit.server.store.chunks import chunk_openings, fetch_hits
 from ragkit.server.store.metadata import FilterClause
 from ragkit.server.title_boost import TITLE_CANDIDATES, TITLE_CHARS, boost_titles
 from ragkit.types import (
@@ -111,19 +109,6 @@ class QueryMixin(ServiceCore):
                 document_id = None
         return self._rank(corpus.id, corpus.name, text, document_id, clauses, count)
 
-    def _check_ready(self, corpus_row: int, corpus_id: str) -> None:
-        """During the startup warm-up, refuse (503) a query whose index is not loaded yet
-        rather than hold it while the index loads."""
-        if self._warmed.is_set():
-            return
-        vectors = self._ranking == "bm25" or self._indexes.loaded(corpus_row)
-        keywords = self._ranking == "dense" or self._lexical.loaded(corpus_row)
-        if not (vectors and keywords):
-            raise NotReady(
-                f"The server is still loading the index of corpora/{corpus_id} after a restart; "
-                "retry shortly."
-            )
-
     def _rank(
         self,
         corpus_row: int,
@@ -133,35 +118,16 @@ class QueryMixin(ServiceCore):
         clauses: Sequence[FilterClause],
         count: int,
     ) -> list[RelevantChunk]:
-        self._check_ready(corpus_row, corpus_id)
-        allowed = None
-        if clauses or document_id is not None:
-            generation = self._db.commits  # read before the snapshot: see CandidateCache
-
-            def compute() -> npt.NDArray[np.int64]:
-                with self._db.read() as conn:
-                    return candidate_ids(
-                        conn, corpus_row, state=_ACTIVE, document_id=document_id, clauses=clauses
-                    )
-
-            allowed = self._candidates.get(
-                (corpus_row, document_id, tuple(clauses)), generation, compute
-            )
-            if allowed.size == 0:
-                return []
-        # One read: the vector indexes and the embedder that made them stay a pair even if
-        # a re-embedding switches embedders meanwhile (ragkit serve --reindex).
-        indexes = self._indexes
-        ranked = rank(
-            self._ranking,
+        ranked = self._search.rank(
+            corpus_row,
+            corpus_id,
             text,
             max(count, TITLE_CANDIDATES),
-            vectors=lambda: indexes.get(corpus_row),
-            # The embedder's own embed(): with the server's scheduler, the priority lane.
-            query_vector=lambda: indexes.embedder.embed([text], kind="query")[0],
-            lexical=lambda: self._lexical.get(corpus_row),
-            allowed=allowed,
+            document_id=document_id,
+            clauses=clauses,
         )
+        if not ranked:
+            return []
         with self._db.read() as conn:
             openings = chunk_openings(conn, [chunk_id for chunk_id, _ in ranked], TITLE_CHARS)
             best = boost_titles(text, ranked, openings, count)

