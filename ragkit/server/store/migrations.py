@@ -16,7 +16,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from ragkit.server.store.dialect import Connection
 from ragkit.server.store.repairs import repair_unrenderable_metadata
 from ragkit.server.store.text_keys import text_key
 
@@ -248,6 +250,15 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
     """Apply pending ``migrations`` on an autocommit connection; returns the names applied."""
+    return apply_migrations(conn, migrations, begin="BEGIN IMMEDIATE")
+
+
+def apply_migrations(
+    conn: Connection, migrations: Sequence[Callable[[Any], None]], *, begin: str
+) -> list[str]:
+    """Apply the ``migrations`` not yet recorded in ``_migrations``, each in its own
+    transaction opened with ``begin``, on an autocommit connection of either backend
+    (SQLite's :func:`migrate`, PostgreSQL's ``migrate_postgres``); returns the names applied."""
     conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
@@ -257,7 +268,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
         name = migration.__name__.lstrip("_")
         if name in done:
             continue
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(begin)
         try:
             migration(conn)
             conn.execute(

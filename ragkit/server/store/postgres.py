@@ -28,12 +28,12 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ragkit.server.errors import ApiError, invalid_argument
 from ragkit.server.store.connection import Database
 from ragkit.server.store.dialect import Connection
+from ragkit.server.store.migrations import apply_migrations
 from ragkit.types.status import Code
 
 if TYPE_CHECKING:
@@ -344,25 +344,4 @@ def migrate_postgres(conn: Connection, migrations: Sequence[PgMigration]) -> lis
     """Apply pending ``migrations`` on an autocommit connection whose ``search_path``
     starts with the schema; returns the names applied (as :func:`~ragkit.server.store.
     migrations.migrate` does on SQLite)."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
-    applied = []
-    for migration in migrations:
-        name = migration.__name__.lstrip("_")
-        if name in done:
-            continue
-        conn.execute("BEGIN")
-        try:
-            migration(conn)
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                (name, datetime.now(UTC).isoformat()),
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        applied.append(name)
-    return applied
+    return apply_migrations(conn, migrations, begin="BEGIN")
