@@ -67,8 +67,11 @@ def chunk_count(http: httpx.Client, document: str) -> int:
     return len(response.json().get("chunks", []))
 
 
-def post_and_hang_up(server: ServerProcess, path: str, body: dict[str, Any]) -> None:
-    """Send a whole request, then close the socket without reading the answer."""
+def post_and_hang_up(
+    server: ServerProcess, path: str, body: dict[str, Any], *, queued: str
+) -> None:
+    """Send a whole request, wait until the server logs ``queued`` (its embedding job is
+    queued), then close the socket without reading the answer."""
     payload = json.dumps(body).encode()
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -76,7 +79,7 @@ def post_and_hang_up(server: ServerProcess, path: str, body: dict[str, Any]) -> 
     ).encode()
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(head + payload)
-        time.sleep(0.15)  # the server has read it and queued its embedding
+        wait_for_log(server, queued, times=1)
 
 
 def wait_for_log(server: ServerProcess, text: str, *, times: int, timeout: float = 60) -> None:
@@ -101,6 +104,7 @@ def test_queued_work_of_a_disconnected_client_is_dropped(server: ServerProcess) 
                 server,
                 f"/v1beta/{gone}/chunks:batchCreate",
                 batch_body([f"nobody waits for chunk {i}" for i in range(5)]),
+                queued="queued an embedding job of 5 texts",
             )
             assert [w.result().status_code for w in writes] == [200, 200]
         assert chunk_count(http, gone) == 0, server.log[-3000:]
