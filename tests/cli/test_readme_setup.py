@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-ACTIVATE = "source .venv/bin/activate"
+# POSIX ``.``, not bash's ``source``: the command must also run under ``sh`` (dash).
+ACTIVATE = ". .venv/bin/activate"
 
 
 def _setup_command() -> str:
@@ -37,7 +38,7 @@ def test_activating_the_venv_finds_the_ragkit_command() -> None:
     venv = Path(sys.prefix)
     activate = venv / "bin" / "activate"
     done = subprocess.run(
-        ["bash", "-c", f'source "{activate}" && command -v ragkit'],
+        ["sh", "-c", f'. "{activate}" && command -v ragkit'],
         capture_output=True, text=True, check=False, timeout=30,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
