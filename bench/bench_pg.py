@@ -43,24 +43,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from bench_ann import DIMS, clustered, percentile
 
-DIMS = 384
 K = 10
 ACTIVE = 2
-
-
-def clustered(
-    rng: np.random.Generator, rows: int, centres: npt.NDArray[np.float32], noise: float
-) -> npt.NDArray[np.float32]:
-    picks = rng.integers(0, centres.shape[0], rows)
-    x = centres[picks] + noise * rng.standard_normal((rows, DIMS), dtype=np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 @contextmanager

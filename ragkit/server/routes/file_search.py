@@ -29,12 +29,12 @@ from ragkit.server.media import FileService
 from ragkit.server.media.multipart import read_multipart
 from ragkit.server.principal import Principal
 from ragkit.server.routes.uploads import (
-    CHUNK_GRANULARITY,
     _base_url,
     _commands,
     _int_header,
     _metadata_body,
     _upload_query,
+    session_started,
 )
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search import operation_out
@@ -334,16 +334,7 @@ class _Upload:
         session_id = await anyio.to_thread.run_sync(start)
         base = _base_url(self.request)
         path = self.request.url.path
-        url = f"{base}{path}?upload_id={session_id}&upload_protocol=resumable"
-        return Response(
-            status_code=200,
-            headers={
-                "x-goog-upload-status": "active",
-                "x-goog-upload-url": url,
-                "x-goog-upload-control-url": url,
-                "x-goog-upload-chunk-granularity": str(CHUNK_GRANULARITY),
-            },
-        )
+        return session_started(f"{base}{path}?upload_id={session_id}&upload_protocol=resumable")
 
     async def _session(self, session_id: str) -> Response:
         commands = _commands(self.request)

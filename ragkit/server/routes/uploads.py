@@ -198,7 +198,11 @@ async def _start(request: Request, files: FileService, who: Principal) -> Respon
         )
     )
     url = f"{_base_url(request)}/upload/v1beta/files?upload_id={progress.session_id}"
-    url += "&upload_protocol=resumable"
+    return session_started(url + "&upload_protocol=resumable")
+
+
+def session_started(url: str) -> Response:
+    """The answer to a resumable upload's ``start`` command: where to send the bytes."""
     return Response(
         status_code=200,
         headers={
