@@ -60,17 +60,16 @@ def test_migrate_resumes_after_an_interruption_and_answers_the_same(
 
     # A real kill -9 in the middle of the chunks table: committed batches stay, the one in
     # flight is rolled back with its progress record.
+    # The copy pauses 20 ms after each one-row batch, so that it is still running when the
+    # kill lands: on a quiet machine an unpaused copy of 120 rows ends between two polls.
+    slow_copy = (
+        "import sys, time; from pathlib import Path; "
+        "from ragkit.server.store.copy_to_postgres import copy_data_dir; "
+        "copy_data_dir(Path(sys.argv[1]), sys.argv[2], batch_rows=1, "
+        "progress=lambda _: time.sleep(0.02))"
+    )
     killed = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ragkit",
-            "migrate",
-            str(tmp_path),
-            postgres_url,
-            "--batch-rows",
-            "1",
-        ],
+        [sys.executable, "-c", slow_copy, str(tmp_path), postgres_url],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
