@@ -40,6 +40,11 @@ def strip_end(text: str, end: int, floor: int) -> int:
 
 def skip_space(text: str, pos: int, end: int) -> int:
     """Move ``pos`` right past whitespace, not beyond ``end``."""
+    if pos + 1 < end:  # most gaps are one character: skip the regex call
+        if not text[pos].isspace():
+            return pos
+        if not text[pos + 1].isspace():
+            return pos + 1
     found = _NON_SPACE.search(text, pos, end)
     return found.start() if found is not None else max(pos, end)
 

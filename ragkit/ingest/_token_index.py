@@ -18,12 +18,8 @@ so only the slice's edges (before its first and after its last sync point) are r
 
 from __future__ import annotations
 
-import array
 import bisect
-import itertools
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -40,9 +36,6 @@ _SYNC = re.compile(rf"(?<=[^\W_]){_AFTER_ALNUM}| (?=\S)")
 # The same, for a reversed copy of the text: the first match is the last sync point.
 _REVERSED_SYNC = re.compile(rf"{_AFTER_ALNUM}(?=[^\W_])|(?<=\S) ")
 _TAIL_WINDOW = 48
-# Texts of at least two such slices are encoded in parallel (threads start in ~50 us; a
-# slice takes ~10 ms to encode).
-_PARALLEL_SLICE_CHARS = 1 << 15
 _PIECE_CACHE_SIZE = 1 << 16
 _MAX_CACHED_PIECE = 48
 
@@ -65,26 +58,29 @@ class TokenIndex:
         self._pieces = _piece_cache(encoding)
         self._tokens = _encode(encoding, text[start : self.end])
         self.n_tokens = len(self._tokens)
-        self._token_starts: array.array[int] | None = None
+        self._token_starts: memoryview | None = None
+        self._head = self._tail = (-1, -1, 0, 0)
 
-    def _starts(self) -> array.array[int]:
+    def _starts(self) -> memoryview:
         """Offset of each token's first (possibly partial) character, in ``text``."""
         if self._token_starts is None:
-            lengths = _byte_lengths(self.encoding)[self._tokens]
-            byte_starts = np.cumsum(lengths) - lengths
+            lengths = np.take(_byte_lengths(self.encoding), self._tokens)
+            starts = np.empty(self.n_tokens, dtype=np.int64)
+            if self.n_tokens:
+                starts[0] = 0
+                np.cumsum(lengths[:-1], dtype=np.int64, out=starts[1:])
             span = self.text[self.start : self.end]
-            if span.isascii():
-                char_starts = byte_starts
-            else:
+            if not span.isascii():
                 raw = np.frombuffer(span.encode("utf-8"), dtype=np.uint8)
                 # Characters begun up to each byte; a token starting inside a multi-byte
                 # character maps to that character.
                 begun = np.cumsum((raw & 0xC0) != 0x80)
-                char_starts = begun[byte_starts] - 1
-            # bisect on an array.array is as fast as numpy's scalar searchsorted, and building
-            # it is a copy where a list would cost a Python int per token.
-            offsets = (char_starts + self.start).astype(np.int64, copy=False)
-            self._token_starts = array.array("q", offsets.tobytes())
+                starts = np.take(begun, starts) - 1
+            if self.start:
+                starts += self.start
+            # bisect on a memoryview is as fast as on a list and, unlike numpy's scalar
+            # searchsorted or building a list, costs nothing per token.
+            self._token_starts = starts.data
         return self._token_starts
 
     def token_at(self, pos: int) -> int:
@@ -125,18 +121,44 @@ class TokenIndex:
             return self.n_tokens
         if text[end - 1].isspace():
             return self._measure(text[start:end])
+        # A chunker asks about one start against several ends and one end against several
+        # starts: each edge is measured once and kept until the next edge of its side.
+        head = self._head
+        if head[0] != start or not 0 <= head[1] < end:
+            head = self._head = self._opening(start, end)
+            if head[1] < 0:
+                return self._measure(text[start:end])
+        _, first, first_token, opening = head
+        tail = self._tail
+        if tail[0] != end or tail[1] < first:
+            tail = self._tail = self._closing(first, end)
+        return opening + tail[2] - first_token + tail[3]
+
+    def _opening(self, start: int, end: int) -> tuple[int, int, int, int]:
+        """``(start, first sync point, its token, tokens of text[start:first])``; the sync
+        point is -1 when ``(start, end)`` has none."""
         first = self._first_sync(start, end)
         if first < 0:
-            return self._measure(text[start:end])
-        last = self._last_sync(first, end)
+            return start, -1, 0, 0
+        opening = self.text[start:first]
         starts = self._token_starts or self._starts()
-        pieces = self._pieces
-        opening, closing = text[start:first], text[last:end]
         return (
-            (pieces.get(opening) or self._measure(opening))
-            + bisect.bisect_left(starts, last)
-            - bisect.bisect_left(starts, first)
-            + (pieces.get(closing) or self._measure(closing))
+            start,
+            first,
+            bisect.bisect_left(starts, first),
+            self._pieces.get(opening) or self._measure(opening),
+        )
+
+    def _closing(self, first: int, end: int) -> tuple[int, int, int, int]:
+        """``(end, last sync point, its token, tokens of text[last:end])``."""
+        last = self._last_sync(first, end)
+        closing = self.text[last:end]
+        starts = self._token_starts or self._starts()
+        return (
+            end,
+            last,
+            bisect.bisect_left(starts, last),
+            self._pieces.get(closing) or self._measure(closing),
         )
 
     def _measure(self, piece: str) -> int:
@@ -181,53 +203,16 @@ class TokenIndex:
 
 
 def _encode(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:
-    """``encode_ordinary(text)`` as an array; a long text is encoded in slices on a thread
-    per core (tiktoken releases the GIL), cut at sync points so the tokens are identical."""
-    workers = min(_cores(), len(text) // _PARALLEL_SLICE_CHARS)
-    if workers < 2:
-        return _encode_one(encoding, text)
-    cuts = [0]
-    for i in range(1, workers):
-        cut = _sync_after(text, max(cuts[-1], len(text) * i // workers))
-        if cut < 0:
-            break
-        cuts.append(cut)
-    cuts.append(len(text))
-    slices = [text[a:b] for a, b in itertools.pairwise(cuts) if a < b]
-    if len(slices) < 2:
-        return _encode_one(encoding, text)
-    parts = list(_pool().map(lambda piece: _encode_one(encoding, piece), slices))
-    return np.concatenate(parts)
+    """``encode_ordinary(text)`` as an array, on the calling thread.
 
-
-def _encode_one(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:
+    tiktoken releases the GIL, so a long text could be encoded in slices on several threads;
+    that was tried and costs about 40 % more CPU (the regex caches of tiktoken's compiled
+    pattern are pooled per thread, and every search from a thread other than the first
+    takes the pool's slow path), and ``ragkit ingest`` already chunks documents in parallel.
+    """
     # encode_to_numpy with no special tokens allowed or disallowed is encode_ordinary without
     # the Python list.
     return encoding.encode_to_numpy(text, allowed_special=set(), disallowed_special=())
-
-
-def _sync_after(text: str, pos: int) -> int:
-    """A sync point where a space starts a piece, at or after ``pos`` (-1: none).
-
-    Only the "space before a non-space" kind is used: a piece boundary in any encoding.
-    """
-    while True:
-        space = text.find(" ", max(pos, 1))
-        if space < 0 or space + 1 >= len(text):
-            return -1
-        if not text[space + 1].isspace():
-            return space
-        pos = space + 1
-
-
-@cache
-def _cores() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-
-
-@cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=_cores(), thread_name_prefix="ragkit-encode")
 
 
 @cache

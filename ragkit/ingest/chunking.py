@@ -40,7 +40,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ragkit.ingest._breaks import (
     find_end,
@@ -55,6 +55,9 @@ from ragkit.ingest.errors import ChunkingConfigError, ChunkingError
 from ragkit.limits import MAX_TOKENS_PER_CHUNK
 from ragkit.provenance import SECTION_SEPARATOR
 from ragkit.tokenizers import get_encoding
+
+if TYPE_CHECKING:
+    import tiktoken
 
 __all__ = [
     "HARD_MAX_CHUNK_TOKENS",
@@ -210,26 +213,24 @@ def chunk_text(text: str, config: ChunkingConfig | None = None) -> list[TextChun
 class _Contexts:
     """The context lines of one document's chunks and their token cost, per heading trail."""
 
-    def __init__(self, title: str, config: ChunkingConfig) -> None:
+    def __init__(self, title: str, config: ChunkingConfig, encoding: tiktoken.Encoding) -> None:
         self._title = " ".join(title.split())
         self._enabled = config.context
         self._limit = int(config.chunk_tokens * _CONTEXT_SHARE)
-        self._encoding = get_encoding("cl100k_base")
+        self._encoding = encoding
         self._lines: dict[tuple[str, ...], tuple[str, int]] = {}
 
-    def line(self, heading_path: tuple[str, ...]) -> str:
-        """The context line for a chunk under ``heading_path`` (``""`` for none)."""
-        return self._get(heading_path)[0]
-
-    def cost(self, heading_path: tuple[str, ...]) -> int:
-        """Tokens the context line and its separator add to a chunk under ``heading_path``."""
-        return self._get(heading_path)[1]
-
-    def _get(self, heading_path: tuple[str, ...]) -> tuple[str, int]:
+    def get(self, heading_path: tuple[str, ...]) -> tuple[str, int]:
+        """The context line for a chunk under ``heading_path`` (``""`` for none) and the
+        tokens it adds to the chunk with its separator."""
         found = self._lines.get(heading_path)
         if found is None:
             found = self._lines[heading_path] = self._build(heading_path)
         return found
+
+    def cost(self, heading_path: tuple[str, ...]) -> int:
+        """Tokens the context line and its separator add to a chunk under ``heading_path``."""
+        return self.get(heading_path)[1]
 
     def _build(self, heading_path: tuple[str, ...]) -> tuple[str, int]:
         if not self._enabled:
@@ -251,8 +252,9 @@ def _chunk_sections(
 ) -> list[TextChunk]:
     if not sections:
         return []
-    index = TokenIndex(text, get_encoding("cl100k_base"), sections[0].start, sections[-1].end)
-    contexts = _Contexts(title, config)
+    encoding = get_encoding("cl100k_base")
+    index = TokenIndex(text, encoding, sections[0].start, sections[-1].end)
+    contexts = _Contexts(title, config, encoding)
     chunks: list[TextChunk] = []
     for group in _group_sections(sections, index, config, contexts):
         group_starts = [section.start for section in group]
@@ -459,11 +461,12 @@ def _make_chunk(
         pages = [p for s in covered for p in (s.page_start, s.page_end) if p is not None]
         page_start, page_end = (min(pages), max(pages)) if pages else (None, None)
     body = text[start:end]
-    context = contexts.line(heading_path)
-    if context and body.startswith(context):
-        context = ""  # the chunk opens with that very line already
+    context, cost = contexts.get(heading_path)
     if context:
-        tokens += contexts.cost(heading_path)
+        if body.startswith(context):
+            context = ""  # the chunk opens with that very line already
+        else:
+            tokens += cost
     return TextChunk(body, number, tokens, heading_path, page_start, page_end, start, end, context)
 
 
