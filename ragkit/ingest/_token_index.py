@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -64,11 +64,14 @@ class TokenIndex:
     def _starts(self) -> memoryview:
         """Offset of each token's first (possibly partial) character, in ``text``."""
         if self._token_starts is None:
-            lengths = np.take(_byte_lengths(self.encoding), self._tokens)
-            starts = np.empty(self.n_tokens, dtype=np.int64)
+            lengths = _byte_lengths(self.encoding).take(self._tokens)
+            # int32 halves the memory traffic of the two passes; offsets stay below 2**31
+            # for any text under 512 M characters (4 UTF-8 bytes each at most).
+            dtype = np.int32 if len(self.text) < 1 << 29 else np.int64
+            starts: npt.NDArray[np.signedinteger[Any]] = np.empty(self.n_tokens, dtype=dtype)
             if self.n_tokens:
                 starts[0] = 0
-                np.cumsum(lengths[:-1], dtype=np.int64, out=starts[1:])
+                lengths[:-1].cumsum(out=starts[1:])
             span = self.text[self.start : self.end]
             if not span.isascii():
                 raw = np.frombuffer(span.encode("utf-8"), dtype=np.uint8)
@@ -222,8 +225,8 @@ def _piece_cache(encoding: tiktoken.Encoding) -> dict[str, int]:
 
 
 @cache
-def _byte_lengths(encoding: tiktoken.Encoding) -> npt.NDArray[np.int64]:
-    lengths = np.zeros(encoding.max_token_value + 1, dtype=np.int64)
+def _byte_lengths(encoding: tiktoken.Encoding) -> npt.NDArray[np.int32]:
+    lengths = np.zeros(encoding.max_token_value + 1, dtype=np.int32)
     for token in range(encoding.max_token_value + 1):
         try:
             lengths[token] = len(encoding.decode_single_token_bytes(token))

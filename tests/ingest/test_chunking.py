@@ -354,3 +354,44 @@ def test_no_runt_at_the_end_when_an_even_split_avoids_it() -> None:
             assert [c.token_count for c in even] == [t for *_, t in greedy]
     # Best effort: sentence boundaries do not always allow an even split.
     assert runts >= 5 and fixed >= 0.75 * runts, (runts, fixed)
+
+
+def test_slice_counts_stay_exact_when_starts_and_ends_repeat() -> None:
+    """The index keeps the last measured start and end edge; interleaved queries sharing one
+    side (as the chunker makes them) must still count exactly, on a span not at offset 0."""
+    rng = random.Random(11)
+    encoding = get_encoding("cl100k_base")
+    text = "  " + prose(4, 3) + "\n\nnaïve 😀 日本語の文。 (x) 3.14 'quoted' end.  "
+    lo, hi = 2, len(text) - 2
+    index = TokenIndex(text, encoding, lo, hi)
+    stops = [i + 1 for i in range(lo, hi) if text[i] in ".)'"]  # ends like a chunk's
+    points = sorted({*rng.sample(range(lo, hi + 1), 60), *stops})
+    for _ in range(60):
+        # One start against several ends, then one end against several starts, shuffled.
+        start, end = sorted(rng.sample(points, 2))
+        pairs = [(start, e) for e in rng.sample(points, 8) if e > start]
+        pairs += [(s, end) for s in rng.sample(points, 8) if s < end]
+        pairs += [(s, end) for s in range(max(lo, end - 12), end)]  # inside its last words
+        for a, b in pairs:
+            assert index.count(a, b) == len(encoding.encode_ordinary(text[a:b])), (a, b)
+    for token in range(index.n_tokens):
+        char = index.token_char(token)
+        assert lo <= char < hi and index.token_at(char) >= token
+        assert index.token_char(index.token_at(char)) == char
+
+
+def test_overlap_crosses_paragraphs_and_stays_within_budget() -> None:
+    """Short paragraphs: the overlap may reach back across a paragraph break."""
+    text = "\n\n".join(f"Point {i} is brief. It has two sentences." for i in range(80))
+    config = ChunkingConfig(chunk_tokens=60, overlap_tokens=25)
+    chunks = chunk_text(text, config)
+    check_invariants(text, chunks, config)
+    crossing = [
+        b
+        for a, b in itertools.pairwise(chunks)
+        if b.start < a.end and "\n\n" in text[b.start : a.end]
+    ]
+    assert crossing, "some overlap spans a paragraph break"
+    for a, b in itertools.pairwise(chunks):
+        if b.start < a.end:
+            assert count_tokens(text[b.start : a.end]) <= 25
