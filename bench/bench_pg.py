@@ -127,16 +127,21 @@ def session5_filtered(
     from ragkit.server.pgvector_search import DEFAULT_EF_SEARCH, vector_literal
     from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 
-    owners = (
-        "SELECT chunk_id FROM chunk_metadata WHERE corpus_id = 1"
-        f" AND key = '{key}' AND kind = 3 AND num = 1"
+    # Its SQL exactly: the filter's values as parameters, as the server sent them.
+    owners = "SELECT chunk_id FROM chunk_metadata WHERE corpus_id = 1 AND key = ? AND kind = ?"
+    scope = (
+        f"c.corpus_id = 1 AND c.state = {ACTIVE} AND vector_dims(c.vector) = {DIMS}"
+        f" AND coalesce(c.id IN (({owners} AND num = ?)), false)"
     )
-    scope = f"c.corpus_id = 1 AND c.state = {ACTIVE} AND coalesce(c.id IN ({owners}), false)"
+    values = [key, 3, 1.0]
     literal = vector_literal(query)
     needed = max(DEFAULT_ANN_THRESHOLD, size // 4)
     with read() as conn:
         (passing,) = conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE {scope} LIMIT {needed}) AS p"
+            f"SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE c.corpus_id = 1"
+            f" AND c.state = {ACTIVE} AND coalesce(c.id IN (({owners} AND num = ?)), false)"
+            f" LIMIT {needed}) AS passing",
+            values,
         ).fetchone()
         if passing >= needed:
             conn.execute(f"SET LOCAL hnsw.ef_search = {DEFAULT_EF_SEARCH}")
@@ -147,13 +152,13 @@ def session5_filtered(
                 f" ORDER BY distance LIMIT {K}) SELECT id, -distance FROM hits"
                 " ORDER BY distance, id"
             )
-            rows = conn.execute(sql, [literal]).fetchall()
+            rows = conn.execute(sql, [literal, *values]).fetchall()
         else:
             sql = (
                 "SELECT c.id, -(c.vector <#> ?::vector) FROM chunks c"
                 f" WHERE {scope} ORDER BY c.vector <#> ?::vector, c.id LIMIT {K}"
             )
-            rows = conn.execute(sql, [literal, literal]).fetchall()
+            rows = conn.execute(sql, [literal, *values, literal]).fetchall()
     return [(int(i), float(score)) for i, score in rows]
 
 

@@ -67,14 +67,17 @@ __all__ = [
 
 logger = logging.getLogger("ragkit.server")
 
-#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.975-0.983 against exact search on
-#: clustered 384-d vectors at 100,000 chunks, 12x faster (bench/RESULTS.md, "PostgreSQL").
+#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.997 against exact search on
+#: clustered 384-d vectors at 100,000 chunks (300 queries; 0.991 at 200), about 10x
+#: faster than exact (bench/RESULTS.md, "PostgreSQL"). The margin is for larger corpora,
+#: whose recall at a given ``ef_search`` is lower.
 DEFAULT_EF_SEARCH = 400
-#: Graph parameters of the per-corpus HNSW indexes: the in-memory graph's
-#: (:mod:`ragkit.server.ann`). pgvector's defaults (16, 64) reached only 0.92 recall@10 at
-#: ef_search 200 on the benchmark's clustered vectors; these 0.96-0.97 there.
+#: Graph parameters of the per-corpus HNSW indexes. pgvector's defaults (16, 64) reached
+#: only 0.92 recall@10 at ef_search 200 on the benchmark's clustered vectors, and
+#: (32, 80) 0.976-0.980 at 400 (0.985 at 800): the graph, not the search, was the limit.
+#: ``ef_construction = 160`` costs about 1.5x the build time of 80.
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_CONSTRUCTION = 160
 # Filters keeping less than this share of the corpus are searched exactly: the walk
 # would visit about k / share rows (and probe the metadata of each) before k pass, where
 # the exact search reads only the passing rows through the metadata indexes.
