@@ -280,9 +280,7 @@ async def test_file_search_tool_grounds_the_answer(client: httpx.AsyncClient) ->
     assert titles == {"guide.md"}
 
 
-async def test_quotas_failed_documents_and_access(
-    tmp_path: Path, database_url: str | None
-) -> None:
+async def test_quotas_failed_documents_and_access(tmp_path: Path, database_url: str | None) -> None:
     quotas = Quotas(max_file_search_stores=1, max_chunks_per_corpus=1)
     async with two_users(tmp_path, quotas=quotas, database_url=database_url) as (alice, bob):
         store = await create_store(alice, displayName="Alice's")
