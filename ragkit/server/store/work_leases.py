@@ -155,8 +155,11 @@ class WorkLeases:
         """Stop renewing; with ``release`` (a clean stop) drop every lease of this server,
         so its unfinished work may resume at once elsewhere or at the next start."""
         self._stop.set()
-        if self._keeper is not None:
-            self._keeper.join()
+        with self._lock:
+            keeper = self._keeper
+        if keeper is None:
+            return  # never took a lease: nothing to drop
+        keeper.join()
         if release:
             try:
                 with self.db.write() as conn:
