@@ -82,6 +82,19 @@ HNSW_EF_CONSTRUCTION = 160
 # would visit about k / share rows (and probe the metadata of each) before k pass, where
 # the exact search reads only the passing rows through the metadata indexes.
 _INDEX_FILTER_SHARE = 0.05
+# An exact search with a wide filter checks each row against a hashed set of the passing
+# ids; PostgreSQL hashes that set only if it fits in work_mem (times hash_mem_multiplier),
+# and otherwise rescans the whole set for every row: at 1M chunks with a 50% filter one
+# query ran for over 30 minutes on the default 4 MB. So the query's work_mem is raised to
+# hold a set of every chunk in the corpus (about this many bytes per id), up to the cap.
+_HASHED_ID_BYTES = 64
+_MAX_FILTER_WORK_MEM = 256 << 20
+# An HNSW build runs many times faster when the whole graph fits in
+# maintenance_work_mem (pgvector otherwise falls back to inserting on disk): the build
+# gets about this much per chunk beyond its vector, up to the cap. Operators' own higher
+# settings are kept.
+_GRAPH_BYTES_PER_ROW = HNSW_M * 2 * 8 + 128
+_MAX_BUILD_MEMORY = 4 << 30
 _STRING, _LIST, _NUMBER = 1, 2, 3
 
 
@@ -89,6 +102,25 @@ class Cursorish(Protocol):
     """What the search needs of a connection (:class:`~ragkit.server.store.dialect.Connection`)."""
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+
+def _raise_setting(
+    conn: Cursorish, setting: str, corpus_id: int, bytes_per_row: int, cap: int, *, local: bool
+) -> None:
+    """Raise ``setting`` (a memory size) to ``bytes_per_row`` per chunk of the corpus, at
+    most ``cap``, for the current transaction (``local``) or the session (an autocommit
+    connection, where ``SET LOCAL`` would do nothing); never lowers it."""
+    row = conn.execute(
+        f"SELECT chunk_count, pg_size_bytes(current_setting('{setting}')) FROM corpora"
+        " WHERE id = ?",
+        (int(corpus_id),),
+    ).fetchone()
+    if row is None:
+        return
+    wanted = min(int(row[0]) * bytes_per_row, cap)
+    if wanted > int(row[1]):
+        scope = "LOCAL " if local else ""
+        conn.execute(f"SET {scope}{setting} = '{wanted >> 10}kB'")
 
 
 #: Opens a transaction and yields its connection (``?`` placeholders).
@@ -359,6 +391,10 @@ class PgVectorSearch:
         where: str,
         params: list[Any],
     ) -> list[tuple[int, float]]:
+        if params:
+            _raise_setting(
+                conn, "work_mem", corpus_id, _HASHED_ID_BYTES, _MAX_FILTER_WORK_MEM, local=True
+            )
         sql = (
             "SELECT c.id, -(c.vector <#> ?::vector) AS score FROM chunks c"
             f" WHERE {self._scope(corpus_id, dims)}{where}"
@@ -477,6 +513,10 @@ class PgVectorSearch:
             try:
                 if self.index_ready(conn, corpus_id, dims):
                     return False
+                per_row = int(dims) * 4 + _GRAPH_BYTES_PER_ROW
+                _raise_setting(
+                    conn, "maintenance_work_mem", corpus_id, per_row, _MAX_BUILD_MEMORY, local=False
+                )
                 started = time.perf_counter()
                 conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
                 conn.execute(

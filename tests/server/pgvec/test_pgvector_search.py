@@ -295,3 +295,55 @@ def test_filtered_hnsw_checks_rows_during_the_walk_and_still_fills_results(store
     narrow = [FilterClause("chunk", "n", (ConditionSpec("=", 2.0),))]
     assert len(search.search(1, rows[0]["vector"], 10, document_id=3, clauses=narrow)) == 10
     assert not any("WITH hits" in sql for sql, _ in log)
+
+
+def test_an_exact_search_with_a_wide_filter_hashes_the_passing_ids(stores: Any) -> None:
+    """PostgreSQL hashes a filter's passing ids only if the set fits in work_mem; past
+    that it rescans the set for every row (a 50% filter at 1M chunks ran for half an
+    hour). The exact search sizes work_mem to the corpus so the set is always hashed."""
+    _, uri, _ = stores
+    rows = 20_000
+    with psycopg.connect(uri, autocommit=True) as pg:
+        pg.execute("INSERT INTO corpora VALUES (3, %s, 1)", (rows,))
+        pg.execute(
+            "INSERT INTO chunks (id, corpus_id, document_id, state, vector)"
+            " SELECT 10000 + g, 3, 99, %s, ('[' || array_to_string(array_fill(g %% 7, ARRAY[%s]),"
+            " ',') || ']')::vector FROM generate_series(1, %s) AS g",
+            (ACTIVE, DIMS, rows),
+        )
+        pg.execute(
+            "INSERT INTO chunk_metadata (corpus_id, chunk_id, key, kind, num)"
+            " SELECT 3, 10000 + g, 'half', 3, g %% 2 FROM generate_series(1, %s) AS g",
+            (rows,),
+        )
+        pg.execute("ANALYZE chunks; ANALYZE chunk_metadata")
+    log: list[Any] = []
+
+    # The server's work_mem at its minimum: 20,000 chunks are then as far past it as
+    # 1M chunks are past the default 4 MB.
+    @contextmanager
+    def read() -> Iterator[Qmark]:
+        with psycopg.connect(uri) as conn, conn.transaction():
+            conn.execute("SET LOCAL work_mem = '64kB'")
+            yield Qmark(conn, log)
+
+    search = PgVectorSearch(read, read, active_state=ACTIVE, threshold=0)
+    half = [FilterClause("chunk", "half", (ConditionSpec("=", 1.0),))]
+    query = np.ones(DIMS, dtype=np.float32)
+    assert len(search.search(3, query, 10, clauses=half)) == 10
+    (exact_sql, params) = next((sql, p) for sql, p in log if "ORDER BY c.vector" in sql)
+    raised = [sql for sql, _ in log if sql.startswith("SET LOCAL work_mem")]
+    assert raised, "the search did not size work_mem for the filter"
+
+    def plan(*settings: str) -> str:
+        with psycopg.connect(uri) as conn, conn.transaction():
+            for setting in settings:
+                conn.execute(setting)
+            return " ".join(
+                line for (line,) in conn.execute("EXPLAIN " + exact_sql.replace("?", "%s"), params)
+            )
+
+    # The smallest work_mem cannot hold 10,000 ids: the plan rescans them per row...
+    assert "hashed SubPlan" not in plan("SET LOCAL work_mem = '64kB'")
+    # ...and with the search's own setting the set is hashed, whatever the server's is.
+    assert "hashed SubPlan" in plan("SET LOCAL work_mem = '64kB'", raised[0])
