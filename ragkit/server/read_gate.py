@@ -15,7 +15,8 @@ Two refinements:
   are long. An answer queues as if it had arrived :data:`ANSWER_HANDICAP` requests later
   than it did, so a few queries go ahead of it, but no stream of queries can hold it back
   longer than that (it keeps its place once the queries that arrived after it are
-  served). Queries are therefore not queued behind answers' CPU work.
+  served). And answers hold at most all slots but one at once: with two or more slots, a
+  query never waits for an answer's CPU work to end, only for the queries ahead of it.
 * **Stepping out.** A request that waits for something else while admitted (its embedding
   on the model's priority lane, see :mod:`ragkit.server.models.scheduler`) hands its slot
   back for the wait (:func:`stepped_out`) and takes the next free slot before any request
@@ -70,6 +71,7 @@ def default_read_slots() -> int:
 class _Ticket:
     place: int
     arrival: int
+    kind: ReadKind = field(compare=False, default="query")
     wake: threading.Event = field(compare=False, default_factory=threading.Event)
 
 
@@ -91,6 +93,7 @@ class ReadGate:
         self._handicap = answer_handicap
         self._arrivals = itertools.count()
         self._waiting: list[_Ticket] = []
+        self._answers = 0  # slots held by answers
         self._held = threading.local()
 
     @property
@@ -114,56 +117,68 @@ class ReadGate:
     @contextmanager
     def admitted(self, kind: ReadKind = "query") -> Iterator[None]:
         """Hold a slot for the block (re-entrant: an admitted thread passes straight in)."""
-        if getattr(self._held, "place", None) is not None:
+        if getattr(self._held, "ticket", None) is not None:
             yield
             return
         arrival = next(self._arrivals)
         # Queries take even places, answers odd ones: an answer queues right behind the
         # request that arrives ``handicap`` after it, and two places never tie.
         place = 2 * arrival + (2 * self._handicap + 1 if kind == "answer" else 0)
-        self._acquire(_Ticket(place, arrival))
-        self._held.place = place
+        ticket = _Ticket(place, arrival, kind)
+        self._acquire(ticket)
+        self._held.ticket = ticket
         try:
             yield
         finally:
-            self._held.place = None
-            self._release()
+            self._held.ticket = None
+            self._release(ticket)
 
     @contextmanager
     def stepped_out(self) -> Iterator[None]:
         """Give this thread's slot back for the block (a wait on other work) and take one
         again after it, ahead of the requests that arrived later. No-op when not admitted."""
-        place = getattr(self._held, "place", None)
-        if place is None:
+        ticket: _Ticket | None = getattr(self._held, "ticket", None)
+        if ticket is None:
             yield
             return
-        self._held.place = None
-        self._release()
+        self._held.ticket = None
+        self._release(ticket)
         try:
             yield
         finally:
-            self._acquire(_Ticket(place, -1))  # keeps its place; before equals on return
-            self._held.place = place
+            # Keeps its place (and goes before an equal place) when it comes back.
+            again = _Ticket(ticket.place, -1, ticket.kind)
+            self._acquire(again)
+            self._held.ticket = again
 
     def _acquire(self, ticket: _Ticket) -> None:
         with self._lock:
-            if self._free > 0 and not self._waiting:
-                self._free -= 1
-                return
             heapq.heappush(self._waiting, ticket)
             self._hand_over()
         ticket.wake.wait()
 
-    def _release(self) -> None:
+    def _release(self, ticket: _Ticket) -> None:
         with self._lock:
             self._free += 1
+            if ticket.kind == "answer":
+                self._answers -= 1
             self._hand_over()
 
     def _hand_over(self) -> None:
-        # Caller holds self._lock: free slots go to the best-placed waiters.
+        # Caller holds self._lock: free slots go to the best-placed waiters that may take
+        # one (an answer only while answers hold fewer than all slots but one).
+        answer_slots = max(1, self._slots - 1)
+        skipped: list[_Ticket] = []
         while self._free > 0 and self._waiting:
+            ticket = heapq.heappop(self._waiting)
+            if ticket.kind == "answer" and self._answers >= answer_slots:
+                skipped.append(ticket)
+                continue
             self._free -= 1
-            heapq.heappop(self._waiting).wake.set()
+            self._answers += ticket.kind == "answer"
+            ticket.wake.set()
+        for ticket in skipped:
+            heapq.heappush(self._waiting, ticket)
 
 
 _gate = ReadGate(default_read_slots())

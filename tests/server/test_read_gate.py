@@ -153,3 +153,20 @@ def test_resizing_admits_waiters_at_once() -> None:
         holder.thread.join(5)
     with pytest.raises(ValueError):
         ReadGate(0)
+
+
+def test_answers_leave_one_slot_to_queries() -> None:
+    gate = ReadGate(2, answer_handicap=0)
+    first = Holder(gate, "answer")
+    assert first.inside.wait(5)
+    second = Holder(gate, "answer")  # a slot is free, but not for a second answer
+    wait_until(lambda: gate.waiting() == 1)
+    query = Holder(gate, "query")  # arrived later, admitted at once
+    assert query.inside.wait(5)
+    assert not second.inside.is_set()
+    first.release.set()  # the answers' slot is free again
+    assert second.inside.wait(5)
+    for holder in (first, second, query):
+        holder.release.set()
+        holder.thread.join(5)
+    assert gate.waiting() == 0
