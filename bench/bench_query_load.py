@@ -127,7 +127,8 @@ def start_server(
     )
     command = [
         *launcher, "serve", "--data-dir", str(data_dir),
-        "--embedder", "hash", "--port", str(port), "--log-level", "warning", *extra,
+        "--embedder", "hash", "--port", str(port), "--log-level", "warning", "--no-grpc",
+        *extra,
     ]  # fmt: skip
     server = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
