@@ -64,9 +64,9 @@ _EXACT_FILTER_SHARE = 0.25
 _REBUILD_DEAD_FRACTION = 0.25
 # Rows copied from the exact index per step while building (one block holds 65,536).
 _BUILD_STEP = 8192
-# Unindexed rows the drain inserts into the graph per step: a write waits for at most one
-# step (tens of milliseconds at 200,000 rows).
-DRAIN_STEP = 128
+# Unindexed rows the drain inserts into the graph per step. Writers never wait for a step;
+# graph searches do (faiss cannot search while it inserts): ~10-20 ms at 200,000 rows.
+DRAIN_STEP = 32
 
 _Op = tuple[str, IdArray, FloatArray | None]
 
@@ -97,9 +97,11 @@ class TieredIndex(VectorIndex):
         self._pending: list[_Op] | None = None
         self._ann_lock = threading.Lock()
         self._builder: threading.Thread | None = None
-        # Written ids not yet in the graph (in write order), and the same ids as a sorted
-        # array that searches read without a lock (replaced whole, never changed).
-        self._unindexed: dict[int, None] = {}
+        # Written ids not yet in the graph (in write order) with the number of their write,
+        # and the same ids as a sorted array that searches read without a lock (replaced
+        # whole, never changed).
+        self._unindexed: dict[int, int] = {}
+        self._writes = itertools.count()
         self._unindexed_ids: IdArray = np.empty(0, dtype=np.int64)
         self._drainer: threading.Thread | None = None
 
@@ -145,7 +147,7 @@ class TieredIndex(VectorIndex):
                 # An updated row's old vector leaves the graph now; the drain inserts the
                 # new one, and searches meanwhile find it among the unindexed rows.
                 self._ann.remove(id_array)
-                self._unindexed.update(dict.fromkeys(id_array.tolist()))
+                self._unindexed.update(dict.fromkeys(id_array.tolist(), next(self._writes)))
                 self._publish_unindexed()
                 self._maybe_drain()
             if self._pending is not None:
@@ -185,23 +187,37 @@ class TieredIndex(VectorIndex):
         if not np.isfinite(q).all():
             raise ValueError("query must be finite")
         if allowed is None:
-            return self._with_unindexed(ann.search(q, k), q, k, unindexed)
+            return self._merged(ann, q, k, None, unindexed)
         allowed_ids = np.asarray(allowed, dtype=np.int64).reshape(-1)
         if allowed_ids.size < max(self.threshold, len(self) * _EXACT_FILTER_SHARE):
             return super().search(q, k, allowed=allowed_ids)
         if unindexed.size:
             unindexed = np.intersect1d(unindexed, allowed_ids)
-        return self._with_unindexed(ann.search(q, k, allowed=allowed_ids), q, k, unindexed)
+        return self._merged(ann, q, k, allowed_ids, unindexed)
 
-    def _with_unindexed(
-        self, found: list[tuple[int, float]], q: FloatArray, k: int, unindexed: IdArray
+    def _merged(
+        self, ann: HnswIndex, q: FloatArray, k: int, allowed: IdArray | None, unindexed: IdArray
     ) -> list[tuple[int, float]]:
-        """The graph's hits merged with an exact search over the unindexed rows."""
-        if not unindexed.size:
-            return found
-        best = dict(found)
-        best.update(super().search(q, k, allowed=unindexed))
-        return sorted(best.items(), key=lambda pair: (-pair[1], pair[0]))[:k]
+        """The graph's best rows that are current (present, and not waiting for the drain:
+        the graph may hold an older vector of those) merged with an exact search over the
+        unindexed rows."""
+        want = k
+        while True:
+            hits = ann.search(q, want, allowed=allowed)
+            ids = np.fromiter((chunk_id for chunk_id, _ in hits), np.int64, len(hits))
+            fresh = ~np.isin(ids, unindexed) if unindexed.size else np.ones(ids.size, np.bool_)
+            kept = [
+                hit
+                for hit, ok in zip(hits, fresh.tolist(), strict=True)
+                if ok and hit[0] in self._slots
+            ]
+            if len(kept) >= k or len(hits) < want or want >= 8 * k:
+                break
+            want *= 2  # rows dropped: look further down the graph's ranking
+        if unindexed.size:
+            kept += super().search(q, k, allowed=unindexed)
+            kept.sort(key=lambda pair: (-pair[1], pair[0]))
+        return kept[:k]
 
     def _publish_unindexed(self) -> None:
         # Caller holds self._ann_lock.
@@ -216,24 +232,37 @@ class TieredIndex(VectorIndex):
             self._drainer.start()
 
     def _drain(self) -> None:
-        """Insert unindexed rows into the graph a step at a time, until none is left."""
+        """Insert unindexed rows into the graph a step at a time, until none is left.
+
+        The insert runs outside ``_ann_lock``, so writes never wait for it; a row removed
+        or rewritten meanwhile is taken out of the graph again afterwards (searches skip
+        graph hits that are absent from the exact index or still unindexed)."""
         while True:
             with self._ann_lock:
                 ann = self._ann
                 if ann is None or not self._unindexed:
                     self._drainer = None
                     return
-                step = np.fromiter(itertools.islice(self._unindexed, DRAIN_STEP), np.int64)
-                try:
-                    # Their current vectors; rows removed meanwhile are gone from both.
-                    ids, vectors = self._vectors_of(step)
-                    ann.add(ids, vectors)
-                except Exception:  # searches still find them among the unindexed rows
-                    logger.exception("inserting rows into the HNSW graph failed")
+                step = dict(itertools.islice(self._unindexed.items(), DRAIN_STEP))
+                # Their current vectors; rows removed meanwhile are skipped.
+                ids, vectors = self._vectors_of(np.fromiter(step, np.int64, len(step)))
+            try:
+                ann.add(ids, vectors)
+            except Exception:  # searches still find them among the unindexed rows
+                logger.exception("inserting rows into the HNSW graph failed")
+                with self._ann_lock:
                     self._drainer = None
-                    return
-                for chunk_id in step.tolist():
-                    del self._unindexed[chunk_id]
+                return
+            with self._ann_lock:
+                stale = []
+                for chunk_id, write in step.items():
+                    now = self._unindexed.get(chunk_id)
+                    if now == write:
+                        del self._unindexed[chunk_id]  # in the graph, as written
+                    elif now is not None or chunk_id not in self._slots:
+                        stale.append(chunk_id)  # rewritten or removed during the insert
+                if stale and self._ann is ann:
+                    ann.remove(stale)
                 self._publish_unindexed()
 
     def _maybe_build(self) -> None:
