@@ -81,6 +81,7 @@ def test_no_more_than_slots_hold_at_once() -> None:
     gate = ReadGate(2)
     inside, most = 0, 0
     lock = threading.Lock()
+    both = threading.Event()
 
     def work() -> None:
         nonlocal inside, most
@@ -88,6 +89,9 @@ def test_no_more_than_slots_hold_at_once() -> None:
             with lock:
                 inside += 1
                 most = max(most, inside)
+                if inside == 2:
+                    both.set()
+            assert both.wait(5)  # two get in together (then each slot serves the rest)
             time.sleep(0.01)
             with lock:
                 inside -= 1
