@@ -49,6 +49,10 @@ import numpy.typing as npt
 from bench_ann import DIMS, clustered, percentile
 
 K = 10
+# Session 5's filtered SQL is not timed above this size: on the default work_mem its set of
+# passing ids is no longer hashed and every row rescans it (one query took over 30 minutes
+# at 1M chunks with the 50% filter).
+_S5_LIMIT = 200_000
 ACTIVE = 2
 
 
@@ -255,6 +259,8 @@ def run_search(
             label = f"hnsw {share}"
             found = timed(label, lambda q=q, c=clauses: graph.search(1, q, K, clauses=c))
             recall(label, passing, found)
+            if size > _S5_LIMIT:
+                continue
             label = f"hnsw {share} (s5)"
             found = timed(label, lambda q=q, s=share: session5_filtered(read, size, q, keys[s]))
             recall(label, passing, found)
