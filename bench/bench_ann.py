@@ -56,7 +56,7 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(size: int, queries: int, clusters: int, noise: float, seed: int) -> None:
+def run(size: int, queries: int, clusters: int, noise: float, seed: int, sweep: list[int]) -> None:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((clusters, DIMS), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
@@ -84,6 +84,20 @@ def run(size: int, queries: int, clusters: int, noise: float, seed: int) -> None
         "tiered 10%": lambda i: tiered.search(qs[i], K, allowed=allowed),
         "hnsw 10%": lambda i: graph.search(qs[i], K, allowed=allowed),
     }
+    default_ef = graph.ef_search
+
+    def at_ef(ef: int) -> Callable[[int], list[tuple[int, float]]]:
+        def search(i: int) -> list[tuple[int, float]]:
+            graph.ef_search = ef
+            try:
+                return graph.search(qs[i], K)
+            finally:
+                graph.ef_search = default_ef
+
+        return search
+
+    for ef in sweep:
+        runs[f"hnsw ef={ef}"] = at_ef(ef)
     truth = {"": "exact", "10%": "exact 10%"}
     times: dict[str, list[float]] = {name: [] for name in runs}
     answers: dict[str, list[set[int]]] = {name: [] for name in runs}
@@ -101,7 +115,7 @@ def run(size: int, queries: int, clusters: int, noise: float, seed: int) -> None
         f"{built:.1f} s; {queries} queries, k={K}"
     )
     exact_p50 = statistics.median(times["exact"])
-    print(f"{'search':<12}{'p50 ms':>9}{'p99 ms':>9}{'recall@10':>11}{'vs exact p50':>14}")
+    print(f"{'search':<14}{'p50 ms':>9}{'p99 ms':>9}{'recall@10':>11}{'vs exact p50':>14}")
     for name in runs:
         reference = truth["10%" if "10%" in name else ""]
         recall = statistics.mean(
@@ -109,7 +123,7 @@ def run(size: int, queries: int, clusters: int, noise: float, seed: int) -> None
         )
         p50 = statistics.median(times[name])
         print(
-            f"{name:<12}{p50 * 1e3:>9.2f}{percentile(times[name], 0.99) * 1e3:>9.2f}"
+            f"{name:<14}{p50 * 1e3:>9.2f}{percentile(times[name], 0.99) * 1e3:>9.2f}"
             f"{recall:>11.3f}{exact_p50 / p50:>13.1f}x"
         )
     allowed_set = set(allowed.tolist())
@@ -124,9 +138,16 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=1000)
     parser.add_argument("--noise", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--ef",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also time the graph alone at these ef_search values (one build, many settings)",
+    )
     args = parser.parse_args()
     for size in args.sizes:
-        run(size, args.queries, args.clusters, args.noise, args.seed)
+        run(size, args.queries, args.clusters, args.noise, args.seed, args.ef)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,13 +64,28 @@ def free_port() -> int:
         return port
 
 
+# Runs ragkit from another source tree (a checkout of an older commit), ahead of this
+# environment's editable install of the working tree.
+_FROM_SOURCE = (
+    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+    "type(f).__module__]; sys.path.insert(0, sys.argv.pop(1)); from ragkit.cli import main; "
+    "sys.exit(main(sys.argv[1:]))"
+)
+
+
 @contextmanager
-def ragkit_serve(data_dir: Path, embedder: str, extra: list[str]) -> Iterator[tuple[str, int]]:
-    """A ``ragkit serve`` subprocess; yields its URL and process id."""
+def ragkit_serve(
+    data_dir: Path, embedder: str, extra: list[str], source: Path | None = None
+) -> Iterator[tuple[str, int]]:
+    """A ``ragkit serve`` subprocess (of ``source``'s code if given); yields its URL and
+    process id."""
     port = free_port()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    log = (data_dir.parent / "serve.log").open("wb")
-    command = [sys.executable, "-m", "ragkit", "serve", "--data-dir", str(data_dir)]
+    log = (data_dir.parent / f"serve-{data_dir.name}.log").open("wb")
+    launcher = [sys.executable, "-m", "ragkit"]
+    if source is not None:
+        launcher = [sys.executable, "-c", _FROM_SOURCE, str(source)]
+    command = [*launcher, "serve", "--data-dir", str(data_dir)]
     command += ["--port", str(port), "--embedder", embedder, "--log-level", "warning", *extra]
     command += ["--max-chunks-per-corpus", "0", "--max-corpora", "0", "--no-grpc"]
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
@@ -294,43 +309,71 @@ def print_targets(rounds: list[dict[tuple[str, int], Window]]) -> None:
         )
 
 
-async def bench(args: argparse.Namespace, url: str) -> list[dict[tuple[str, int], Window]]:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
+@dataclass
+class Target:
+    """One server under test: its corpus to read and its documents to write into."""
+
+    name: str
+    http: httpx.AsyncClient
+    corpus: str = ""
+    writers: list[str] = field(default_factory=list)
+
+
+async def prepare(args: argparse.Namespace, target: Target, questions: list[str]) -> None:
+    started = time.perf_counter()
+    target.corpus = await setup(target.http, args.chunks, args.words)
+    print(f"{target.name}: loaded {args.chunks} chunks in {time.perf_counter() - started:.1f} s")
+    ingest_corpus = (await call(target.http, "corpora", {"displayName": "ingest"})).json()["name"]
+    for i in range(args.writers):
+        body = {"displayName": f"w{i}"}
+        document = (await call(target.http, f"{ingest_corpus}/documents", body)).json()
+        target.writers.append(document["name"])
+    if args.prewarm > 0:  # a served corpus has warm caches; don't time the first minute
         started = time.perf_counter()
-        corpus = await setup(http, args.chunks, args.words)
-        print(f"loaded {args.chunks} chunks in {time.perf_counter() - started:.1f} s", flush=True)
-        questions = make_chunks(300, 9, seed=99)
-        ingest_corpus = (await call(http, "corpora", {"displayName": "ingest"})).json()["name"]
-        writers = [
-            (await call(http, f"{ingest_corpus}/documents", {"displayName": f"w{i}"})).json()[
-                "name"
-            ]
-            for i in range(args.writers)
-        ]
-        if args.prewarm > 0:  # a served corpus has warm caches; don't time the first minute
-            started = time.perf_counter()
-            await run_level(
-                http, corpus, questions, 4, [], args.prewarm, 0.0, args.repeat_questions
-            )
-            print(f"warmed up for {time.perf_counter() - started:.0f} s at c=4", flush=True)
-        rounds: list[dict[tuple[str, int], Window]] = []
+        await run_level(
+            target.http, target.corpus, questions, 4, [], args.prewarm, 0.0, args.repeat_questions
+        )
+        print(f"{target.name}: warmed up for {time.perf_counter() - started:.0f} s at c=4")
+
+
+async def bench(
+    args: argparse.Namespace, urls: dict[str, str]
+) -> dict[str, list[dict[tuple[str, int], Window]]]:
+    """Every server's rounds; the servers' windows alternate, level by level."""
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    clients = [httpx.AsyncClient(base_url=url, timeout=300, limits=limits) for url in urls.values()]
+    targets = [Target(name, http) for name, http in zip(urls, clients, strict=True)]
+    questions = make_chunks(300, 9, seed=99)
+    try:
+        for target in targets:
+            await prepare(args, target, questions)
+        rounds: dict[str, list[dict[tuple[str, int], Window]]] = {t.name: [] for t in targets}
         for round_number in range(1, args.rounds + 1):
-            results: dict[tuple[str, int], Window] = {}
+            results: dict[str, dict[tuple[str, int], Window]] = {t.name: {} for t in targets}
             for mode in ("alone", "ingesting"):
                 for level in args.levels:
-                    window = await run_level(
-                        http, corpus, questions, level, writers if mode == "ingesting" else [],
-                        args.seconds, args.warmup, args.repeat_questions,
-                    )  # fmt: skip
-                    results[(mode, level)] = window
-                    reads = window.rate(QUERY) + window.rate(ANSWER)
-                    print(
-                        f"  round {round_number} {mode} c={level}: {reads:.1f} reads/s", flush=True
-                    )
-                    await asyncio.sleep(1.0)  # let dropped work drain before the next window
-            rounds.append(results)
+                    for target in targets:
+                        window = await run_level(
+                            target.http, target.corpus, questions, level,
+                            target.writers if mode == "ingesting" else [],
+                            args.seconds, args.warmup, args.repeat_questions,
+                        )  # fmt: skip
+                        results[target.name][(mode, level)] = window
+                        reads = window.rate(QUERY) + window.rate(ANSWER)
+                        writes = window.rate(WRITE) * 100
+                        print(
+                            f"  round {round_number} {target.name} {mode} c={level}: "
+                            f"{reads:.1f} reads/s"
+                            + (f", {writes:.0f} chunks/s ingested" if writes else ""),
+                            flush=True,
+                        )
+                        await asyncio.sleep(1.0)  # let dropped work drain before the next
+            for target in targets:
+                rounds[target.name].append(results[target.name])
         return rounds
+    finally:
+        for http in clients:
+            await http.aclose()
 
 
 def pooled(rounds: list[dict[tuple[str, int], Window]]) -> dict[tuple[str, int], Window]:
@@ -374,25 +417,42 @@ def main() -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="keep the server's data here and reuse its loaded corpus"
     )
+    parser.add_argument(
+        "--baseline-source",
+        type=Path,
+        help="also run a server of this source tree (e.g. /work/main) on its own data folder "
+        "(--data-dir + '-baseline'), its windows alternating with this tree's",
+    )
     args = parser.parse_args()
 
     before = load_average()
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp, ExitStack() as stack:
         data = args.data_dir or Path(tmp) / "data"
-        with ragkit_serve(data, args.embedder, args.serve_arg) as (url, pid):
-            rounds = asyncio.run(bench(args, url))
-            peak = peak_rss_mb(pid)
+        servers: dict[str, tuple[str, int]] = {}
+        if args.baseline_source is not None:
+            name = f"baseline {args.baseline_source}"
+            copy = data.with_name(data.name + "-baseline")
+            servers[name] = stack.enter_context(
+                ragkit_serve(copy, args.embedder, args.serve_arg, args.baseline_source)
+            )
+        servers["this tree"] = stack.enter_context(
+            ragkit_serve(data, args.embedder, args.serve_arg)
+        )
+        rounds = asyncio.run(bench(args, {name: url for name, (url, _) in servers.items()}))
+        peaks = {name: peak_rss_mb(pid) for name, (_, pid) in servers.items()}
     after = load_average()
-    print()
-    print(
-        f"bench_load: embedder {args.embedder}, {args.chunks} chunks, {args.seconds:.0f} s "
-        f"windows, {args.writers} ingesting clients (batchCreate x100), {os.cpu_count()} CPUs, "
-        f"{'repeated' if args.repeat_questions else 'unique'} questions"
-    )
-    print_table(pooled(rounds))
-    print()
-    print_targets(rounds)
-    print(f"server peak RSS: {peak:.0f} MB")
+    for name, server_rounds in rounds.items():
+        print()
+        print(
+            f"{name}: embedder {args.embedder}, {args.chunks} chunks, {args.seconds:.0f} s "
+            f"windows x {args.rounds} rounds, {args.writers} ingesting clients (batchCreate "
+            f"x100), {os.cpu_count()} CPUs, "
+            f"{'repeated' if args.repeat_questions else 'unique'} questions"
+        )
+        print_table(pooled(server_rounds))
+        print()
+        print_targets(server_rounds)
+        print(f"server peak RSS: {peaks[name]:.0f} MB")
     print(f"load before: {before}")
     print(f"load after:  {after}")
 

@@ -14,8 +14,15 @@ no lower than at c=4, and p99 at c=16 <= 4x p50 at c=4.
 The load generator shares the machine's cores with the server; its own cost is a few
 hundred microseconds per request (httpx over keep-alive connections).
 
+With ``--baseline-source DIR`` a second server runs DIR's code on a copy of the data, and
+the two servers' windows alternate (level by level), so both see the same moments of a
+shared machine; ``--rounds N`` repeats every window and prints the targets pooled and as
+the median of the rounds' own ratios.
+
     .venv/bin/python bench/bench_query_load.py --data /tmp/ragkit-load-100k
     .venv/bin/python bench/bench_query_load.py --data /tmp/d --chunks 10000 --seconds 5
+    .venv/bin/python bench/bench_query_load.py --data /tmp/d --chunks 20000 --seconds 8 \\
+        --rounds 3 --baseline-source /work/main
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -119,7 +127,8 @@ def start_server(
     )
     command = [
         *launcher, "serve", "--data-dir", str(data_dir),
-        "--embedder", "hash", "--port", str(port), "--log-level", "warning", *extra,
+        "--embedder", "hash", "--port", str(port), "--log-level", "warning", "--no-grpc",
+        *extra,
     ]  # fmt: skip
     server = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
@@ -182,44 +191,82 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def measure(args: argparse.Namespace, source: Path | None, extra: list[str]) -> None:
-    """Start a server (from ``source``, or this tree) and print its table per filter."""
-    port = free_port()
-    server = start_server(args.data, port, extra, source)
-    base = f"http://127.0.0.1:{port}"
-    time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
-    name = f"baseline {source}" if source else "this tree"
-    try:
+Row = tuple[float, float, float]  # requests/s, p50, p99 (seconds)
+
+
+def summarise(latencies: list[float], seconds: float) -> Row:
+    return len(latencies) / seconds, statistics.median(latencies), percentile(latencies, 0.99)
+
+
+def ratios(rows: dict[int, Row]) -> tuple[float, float] | None:
+    """Issue 18's two ratios: throughput c=16 / c=4, p99 c=16 / p50 c=4."""
+    if 4 not in rows or 16 not in rows:
+        return None
+    return rows[16][0] / rows[4][0], rows[16][2] / rows[4][1]
+
+
+def measure(args: argparse.Namespace, servers: dict[str, tuple[str, int]]) -> None:
+    """Time every server's windows interleaved (level by level, server by server), for
+    ``--rounds`` rounds, and print each server's table per filter: pooled over the rounds,
+    with the targets pooled and as the median of the rounds' own ratios."""
+    # (server, filtered, level) -> one list of latencies and one CPU figure per round
+    samples: dict[tuple[str, bool, int], list[list[float]]] = {}
+    cpu: dict[tuple[str, bool, int], list[float]] = {}
+    for round_number in range(1, args.rounds + 1):
         for filtered in (False, True):
-            asyncio.run(load(base, 4, 2.0, filtered))  # warm-up
-            rows: dict[int, tuple[float, float, float]] = {}
-            cpu: dict[int, float] = {}
+            for base, _ in servers.values():
+                asyncio.run(load(base, 4, 2.0, filtered))  # warm-up
             for level in args.levels:
-                used = cpu_seconds(server.pid)
-                latencies = asyncio.run(load(base, level, args.seconds, filtered))
-                cpu[level] = (cpu_seconds(server.pid) - used) / len(latencies)
-                rows[level] = (
-                    len(latencies) / args.seconds,
-                    statistics.median(latencies),
-                    percentile(latencies, 0.99),
-                )
+                for name, (base, pid) in servers.items():
+                    used = cpu_seconds(pid)
+                    latencies = asyncio.run(load(base, level, args.seconds, filtered))
+                    key = (name, filtered, level)
+                    samples.setdefault(key, []).append(latencies)
+                    cpu.setdefault(key, []).append((cpu_seconds(pid) - used) / len(latencies))
+        print(f"round {round_number} done; {load_average()}", flush=True)
+    for name in servers:
+        for filtered in (False, True):
             label = "10% filter" if filtered else "unfiltered"
-            print(f"\n{name}: {args.chunks:,} chunks, {label}, {args.seconds:.0f} s per level")
+            pooled = {
+                level: summarise(
+                    [x for run in samples[(name, filtered, level)] for x in run],
+                    args.seconds * args.rounds,
+                )
+                for level in args.levels
+            }
+            print(
+                f"\n{name}: {args.chunks:,} chunks, {label}, {args.seconds:.0f} s per level"
+                f" x {args.rounds} rounds (pooled)"
+            )
             print(f"{'c':>4}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'server cpu ms/req':>19}")
-            for level, (rate, p50, p99) in rows.items():
-                print(
-                    f"{level:>4}{rate:>9.1f}{p50 * 1e3:>9.1f}{p99 * 1e3:>9.1f}"
-                    f"{cpu[level] * 1e3:>19.2f}"
-                )
-            if 4 in rows and 16 in rows:
-                print(
-                    f"throughput c=16 / c=4: {rows[16][0] / rows[4][0]:.2f} (target >= 1); "
-                    f"p99 c=16 / p50 c=4: {rows[16][2] / rows[4][1]:.2f} (target <= 4)",
-                    flush=True,
-                )
-    finally:
-        server.terminate()
-        server.wait(30)
+            for level, (rate, p50, p99) in pooled.items():
+                per_request = statistics.median(cpu[(name, filtered, level)])
+                times = f"{rate:>9.1f}{p50 * 1e3:>9.1f}{p99 * 1e3:>9.1f}"
+                print(f"{level:>4}{times}{per_request * 1e3:>19.2f}")
+            whole = ratios(pooled)
+            if whole is None:
+                continue
+            each = [
+                ratios({level: summarise(samples[(name, filtered, level)][r], args.seconds)
+                        for level in args.levels})
+                for r in range(args.rounds)
+            ]  # fmt: skip
+            rounds_t = [e[0] for e in each if e]
+            rounds_p = [e[1] for e in each if e]
+            print(
+                f"throughput c=16 / c=4: pooled {whole[0]:.2f}, median of rounds "
+                f"{statistics.median(rounds_t):.2f} ({', '.join(f'{v:.2f}' for v in rounds_t)})"
+                f" (target >= 1)\n"
+                f"p99 c=16 / p50 c=4: pooled {whole[1]:.2f}, median of rounds "
+                f"{statistics.median(rounds_p):.2f} ({', '.join(f'{v:.2f}' for v in rounds_p)})"
+                f" (target <= 4)",
+                flush=True,
+            )
+
+
+def load_average() -> str:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return "load average " + " ".join(f.read().split()[:3])
 
 
 def main() -> None:
@@ -241,17 +288,40 @@ def main() -> None:
         help="seconds to wait after /readyz, for the HNSW graph to build",
     )
     parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat every window this often (pooled)"
+    )
+    parser.add_argument(
         "--baseline-source",
         type=Path,
-        help="also measure a server run from this source tree first (e.g. `git archive` of "
-        "an older commit), in the same run",
+        help="also measure a server run from this source tree (e.g. `git archive` of an "
+        "older commit) on a copy of the data, its windows interleaved with this tree's",
     )
     args = parser.parse_args()
     populate(args.data, args.chunks)
     extra = [] if args.ann_threshold is None else ["--ann-threshold", str(args.ann_threshold)]
-    if args.baseline_source is not None:
-        measure(args, args.baseline_source, [])
-    measure(args, None, extra)
+    print(load_average(), flush=True)
+    started: dict[str, subprocess.Popen[bytes]] = {}
+    servers: dict[str, tuple[str, int]] = {}
+    try:
+        if args.baseline_source is not None:
+            # Its own copy of the data: two servers never share a folder.
+            copy = args.data.with_name(args.data.name + "-baseline")
+            if not copy.exists():
+                shutil.copytree(args.data, copy)
+            name = f"baseline {args.baseline_source}"
+            port = free_port()
+            started[name] = start_server(copy, port, extra, args.baseline_source)
+            servers[name] = (f"http://127.0.0.1:{port}", started[name].pid)
+        port = free_port()
+        started["this tree"] = start_server(args.data, port, extra)
+        servers["this tree"] = (f"http://127.0.0.1:{port}", started["this tree"].pid)
+        time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
+        measure(args, servers)
+    finally:
+        for server in started.values():
+            server.terminate()
+            server.wait(30)
+    print(load_average())
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@
 the first citation, token F1 against the reference answers, answerable AUROC and ECE, and
 how many answers were confident, p >= 0.8, and how many of those were wrong: an
 unanswerable question, or a first citation outside the relevant passages),
-from the same passages generateAnswer would see, since ``corpora:query`` and
-``generateAnswer``'s semantic retriever share one retrieval. ``--show N`` prints N answers
-(with ``--sample`` a fixed sha256 sample) for reading and labelling.
+from the same passages generateAnswer would see: ``corpora:query`` on a server with the
+ranking generateAnswer uses (since section 5 of bench/RESULTS.md it ranks ``hybrid`` where
+the server ranks ``dense`` on SQLite: dump with ``--ranking hybrid`` for today's answers).
+``--show N`` prints N answers (with ``--sample`` a fixed sha256 sample) for reading and
+labelling.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class CachedEmbedder:
 
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
+        self.name = inner.name
         self.dimensions = inner.dimensions
         self.batch_size = inner.batch_size
         self.path = path
@@ -76,7 +79,8 @@ def _dump_path(args: argparse.Namespace) -> Path:
         if (args.embedder, args.ranking) == ("minilm", "dense")
         else (f"-{args.embedder}-{args.ranking}")
     )
-    return args.cache / "loops" / f"{name}{retrieval}-{args.split}.json"
+    depth = "" if args.k == MAX_CHUNKS else f"-k{args.k}"
+    return args.cache / "loops" / f"{name}{retrieval}{depth}-{args.split}.json"
 
 
 def _dump(args: argparse.Namespace) -> int:
@@ -87,7 +91,7 @@ def _dump(args: argparse.Namespace) -> int:
     with run_eval._server(args) as server, ragkit.Client(base_url=server.base_url) as client:
         for q in questions:
             response = client.corpora.query(
-                run_eval._corpus(args), q.question, results_count=MAX_CHUNKS
+                run_eval._corpus(args), q.question, results_count=args.k
             )
             passages = []
             for hit in response.relevant_chunks or []:
@@ -141,6 +145,7 @@ def _run(args: argparse.Namespace) -> int:
     confident_wrong = 0
     confident = 0
     for row in rows:
+        row["passages"] = row["passages"][: args.max_chunks]
         passages = [Passage(p["name"], p["text"], p["score"]) for p in row["passages"]]
         answer = answerer.answer(row["question"], passages, style=args.style)
         probabilities.append(answer.answerable_probability)
@@ -196,6 +201,12 @@ def main() -> int:
     common.add_argument("--with-questions", action="store_true")
     common.add_argument("--split", choices=("tune", "heldout"), required=True)
     common.add_argument("--ranking", choices=("dense", "bm25", "hybrid"), default="dense")
+    common.add_argument(
+        "--k",
+        type=int,
+        default=MAX_CHUNKS,
+        help="chunks retrieved per question (the dump keeps them all; run answers from all)",
+    )
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dump", help="store the retrieval of a split", parents=[common])
@@ -203,6 +214,12 @@ def main() -> int:
         "run", help="run the answerer over a stored retrieval", parents=[common]
     )
     run.add_argument("--style", default="ABSTRACTIVE")
+    run.add_argument(
+        "--max-chunks",
+        type=int,
+        default=MAX_CHUNKS,
+        help="answer from the first N passages of the dump (generateAnswer's default 5)",
+    )
     run.add_argument(
         "--answer-embedder",
         default="minilm",

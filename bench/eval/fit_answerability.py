@@ -63,6 +63,7 @@ def _rows(spec: str, cache: Path) -> list[dict[str, object]]:
         chunk_tokens=200,
         no_context=False,
         with_questions=questions,
+        k=answer_loop.MAX_CHUNKS,
     )
     rows: list[dict[str, object]] = json.loads(answer_loop._dump_path(args).read_text("utf-8"))
     return rows

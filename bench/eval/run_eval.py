@@ -30,18 +30,25 @@ from ragkit.eval.report import by_group, format_groups
 from ragkit.ingest import ChunkingConfig, ingest
 from ragkit.server import lexical_index
 from ragkit.server.embedded import EmbeddedServer
+from ragkit.server.service.quotas import Quotas
 
 REPO = Path(__file__).resolve().parents[2]
 SETS = REPO / "bench" / "eval" / "sets"
 CACHE = Path(os.environ.get("RAGKIT_EVAL_CACHE", Path.home() / ".cache" / "ragkit-eval"))
 
 
+#: Corpora one cache's data directory may hold: every set with and without its variants
+#: (Google's 5 per project would refuse the sixth).
+MAX_CORPORA = 32
+
+
 def _server(args: argparse.Namespace) -> EmbeddedServer:
     data = args.cache / "data" / args.embedder
+    quotas = Quotas(max_corpora=MAX_CORPORA)
     ranking = getattr(args, "ranking", None)
     if ranking is None:
-        return EmbeddedServer(data, embedder=args.embedder)
-    return EmbeddedServer(data, embedder=args.embedder, ranking=ranking)
+        return EmbeddedServer(data, embedder=args.embedder, quotas=quotas)
+    return EmbeddedServer(data, embedder=args.embedder, ranking=ranking, quotas=quotas)
 
 
 def _raw_chunks(args: argparse.Namespace) -> Path:

@@ -236,6 +236,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "$RAGKIT_DATABASE_URL; needs pip install 'ragkit[postgres]'); file blobs stay in "
         "--data-dir",
     )
+    serve.add_argument(
+        "--read-slots",
+        type=non_negative,
+        default=0,
+        metavar="N",
+        help="queries and answers whose CPU work runs at once; the rest wait in arrival "
+        "order, queries before answers (default 0: one per usable CPU)",
+    )
     serve.set_defaults(handler=_run_serve, command_parser=serve)
 
 
@@ -337,6 +345,7 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
             log_format=args.log_format,
             database_url=args.database,
+            read_slots=args.read_slots,
         )
         app = create_app(config)
     except (AuthFileError, ValueError) as exc:

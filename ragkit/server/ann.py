@@ -144,8 +144,11 @@ class HnswIndex:
 
     def remove(self, ids: Sequence[int] | IdArray) -> None:
         """Tombstone rows by id; unknown ids are ignored."""
+        wanted = [int(i) for i in ids]
+        if not any(i in self._label_of for i in wanted):
+            return  # new rows (the common case on insert): no need to stop searches
         with self._lock.writing():
-            self._tombstone([int(i) for i in ids])
+            self._tombstone(wanted)
 
     def search(
         self,

@@ -46,6 +46,7 @@ from ragkit.server.media import FileService
 from ragkit.server.metrics import ServerMetrics
 from ragkit.server.models.embedding import Embedder, load_embedder
 from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
+from ragkit.server.read_gate import configure_read_gate
 from ragkit.server.routes import api_router
 from ragkit.server.routes.models import GENERATION_STATE
 from ragkit.server.service import RetrieverService
@@ -203,6 +204,8 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
     )
     if not config.reindex:
         check_embedder(config.data_dir, embedder, database_url=config.database_url)
+    # Per process, like the GIL and the cores it shares out (ragkit.server.read_gate).
+    configure_read_gate(config.read_slots)
     catalog = build_catalog(embedder, upstream=config.upstream, batch_methods=True)
     state = ServerState(
         config=config, authenticator=authenticator, catalog=catalog, embedder=embedder

@@ -205,6 +205,9 @@ class ServerConfig:
             database (with pgvector; ``pip install 'ragkit[postgres]'``) instead of SQLite
             files in ``data_dir`` (which still holds file blobs and TLS material). See
             :mod:`ragkit.server.store.postgres`.
+        read_slots: Queries and answers whose CPU work may run at once; the others wait
+            in arrival order, queries before answers (:mod:`ragkit.server.read_gate`).
+            ``0``: one per usable CPU.
     """
 
     data_dir: Path
@@ -233,6 +236,7 @@ class ServerConfig:
     answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
     log_format: str = "text"
     database_url: str | None = None
+    read_slots: int = 0
 
     def __post_init__(self) -> None:
         # Accept plain strings from callers; store Paths so everything downstream agrees.
@@ -251,6 +255,8 @@ class ServerConfig:
             )
         if self.embed_queue_depth < 1:
             raise ValueError(f"embed_queue_depth must be >= 1, got {self.embed_queue_depth}.")
+        if self.read_slots < 0:
+            raise ValueError(f"read_slots must be >= 0, got {self.read_slots}.")
         if self.log_format not in ("text", "json"):
             raise ValueError(f"log_format must be text or json, got {self.log_format!r}.")
         self._check_grpc()

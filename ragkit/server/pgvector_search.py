@@ -11,13 +11,19 @@ id, as in memory.
 Which search a query gets (:meth:`PgVectorSearch.search`):
 
 - a corpus holding fewer than ``threshold`` ACTIVE chunks (default
-  :data:`~ragkit.server.tiered_index.DEFAULT_ANN_THRESHOLD`, the in-memory tier's), or a
-  filter leaving fewer than ``threshold`` rows or under a quarter of the corpus: exact
-  search, ``ORDER BY vector <#> q`` over the rows that pass;
-- otherwise, once the corpus's HNSW index exists: the index, with pgvector's iterative
-  scan (``hnsw.iterative_scan = relaxed_order``) so a filtered query keeps walking the
-  graph until ``k`` rows pass, re-sorted exactly by score. ``hnsw.ef_search`` is
-  :data:`DEFAULT_EF_SEARCH` (recall@10 against exact: ``bench/bench_pg.py``).
+  :data:`~ragkit.server.tiered_index.DEFAULT_ANN_THRESHOLD`, the in-memory tier's), or
+  whose HNSW index is not built yet: exact search, ``ORDER BY vector <#> q`` over the
+  rows that pass;
+- otherwise, without a filter: the HNSW index, ``hnsw.ef_search`` =
+  :data:`DEFAULT_EF_SEARCH` (recall@10 against exact: ``bench/bench_pg.py``);
+- with a filter estimated to keep at least 5% of the corpus (each clause's matching
+  metadata rows counted up to what that needs, in the metadata indexes): the index, with
+  pgvector's iterative scan (``hnsw.iterative_scan = relaxed_order``) checking each row
+  it hands over against the filter (:func:`row_filter_sql`: one probe of the metadata
+  owner index per row) and walking on until ``k`` rows pass, re-sorted exactly. If fewer
+  than ``k`` pass within the walk's budget, the exact search answers instead, so a query
+  returns ``resultsCount`` hits whenever that many rows pass;
+- with a narrower filter: exact search driven by the metadata indexes.
 
 The HNSW index is one partial expression index per corpus and dimension
 (``chunks_hnsw_<corpus>_<dims>``, ``USING hnsw ((vector::vector(dims)) vector_ip_ops)
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -54,22 +61,40 @@ __all__ = [
     "PgVectorSearch",
     "filter_sql",
     "hnsw_index_name",
+    "row_filter_sql",
     "vector_literal",
 ]
 
 logger = logging.getLogger("ragkit.server")
 
-#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.975-0.983 against exact search on
-#: clustered 384-d vectors at 100,000 chunks, 12x faster (bench/RESULTS.md, "PostgreSQL").
+#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.997 against exact search on
+#: clustered 384-d vectors at 100,000 chunks (300 queries; 0.991 at 200), about 10x
+#: faster than exact (bench/RESULTS.md, "PostgreSQL"). The margin is for larger corpora,
+#: whose recall at a given ``ef_search`` is lower.
 DEFAULT_EF_SEARCH = 400
-#: Graph parameters of the per-corpus HNSW indexes: the in-memory graph's
-#: (:mod:`ragkit.server.ann`). pgvector's defaults (16, 64) reached only 0.92 recall@10 at
-#: ef_search 200 on the benchmark's clustered vectors; these 0.96-0.97 there.
+#: Graph parameters of the per-corpus HNSW indexes. pgvector's defaults (16, 64) reached
+#: only 0.92 recall@10 at ef_search 200 on the benchmark's clustered vectors, and
+#: (32, 80) 0.976-0.980 at 400 (0.985 at 800): the graph, not the search, was the limit.
+#: ``ef_construction = 160`` costs about 1.5x the build time of 80.
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-# Filters keeping less than this share of the corpus are searched exactly (as in memory:
-# a selective filter scans few rows, and the graph walk would mostly skip).
-_EXACT_FILTER_SHARE = 0.25
+HNSW_EF_CONSTRUCTION = 160
+# Filters keeping less than this share of the corpus are searched exactly: the walk
+# would visit about k / share rows (and probe the metadata of each) before k pass, where
+# the exact search reads only the passing rows through the metadata indexes.
+_INDEX_FILTER_SHARE = 0.05
+# An exact search with a wide filter checks each row against a hashed set of the passing
+# ids; PostgreSQL hashes that set only if it fits in work_mem (times hash_mem_multiplier),
+# and otherwise rescans the whole set for every row: at 1M chunks with a 50% filter one
+# query ran for over 30 minutes on the default 4 MB. So the query's work_mem is raised to
+# hold a set of every chunk in the corpus (about this many bytes per id), up to the cap.
+_HASHED_ID_BYTES = 64
+_MAX_FILTER_WORK_MEM = 256 << 20
+# An HNSW build runs many times faster when the whole graph fits in
+# maintenance_work_mem (pgvector otherwise falls back to inserting on disk): the build
+# gets about this much per chunk beyond its vector, up to the cap. Operators' own higher
+# settings are kept.
+_GRAPH_BYTES_PER_ROW = HNSW_M * 2 * 8 + 128
+_MAX_BUILD_MEMORY = 4 << 30
 _STRING, _LIST, _NUMBER = 1, 2, 3
 
 
@@ -77,6 +102,25 @@ class Cursorish(Protocol):
     """What the search needs of a connection (:class:`~ragkit.server.store.dialect.Connection`)."""
 
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+
+def _raise_setting(
+    conn: Cursorish, setting: str, corpus_id: int, bytes_per_row: int, cap: int, *, local: bool
+) -> None:
+    """Raise ``setting`` (a memory size) to ``bytes_per_row`` per chunk of the corpus, at
+    most ``cap``, for the current transaction (``local``) or the session (an autocommit
+    connection, where ``SET LOCAL`` would do nothing); never lowers it."""
+    row = conn.execute(
+        f"SELECT chunk_count, pg_size_bytes(current_setting('{setting}')) FROM corpora"
+        " WHERE id = ?",
+        (int(corpus_id),),
+    ).fetchone()
+    if row is None:
+        return
+    wanted = min(int(row[0]) * bytes_per_row, cap)
+    if wanted > int(row[1]):
+        scope = "LOCAL " if local else ""
+        conn.execute(f"SET {scope}{setting} = '{wanted >> 10}kB'")
 
 
 #: Opens a transaction and yields its connection (``?`` placeholders).
@@ -95,7 +139,13 @@ def hnsw_index_name(corpus_id: int, dimensions: int) -> str:
 
 
 def _condition_sql(
-    table: str, owner: str, corpus_id: int, key: str, condition: ConditionSpec
+    table: str,
+    owner: str,
+    corpus_id: int,
+    key: str,
+    condition: ConditionSpec,
+    *,
+    estimate: bool = False,
 ) -> tuple[str, list[Any]]:
     scope = (
         f"SELECT {owner} FROM {table} WHERE corpus_id = {int(corpus_id)} AND key = ? AND kind = ?"
@@ -103,6 +153,8 @@ def _condition_sql(
     op, value = condition.op, condition.value
     if op == "includes":
         return f"{scope} AND str = ?", [key, _LIST, value]
+    if op == "excludes" and estimate:  # the owners of the list: an upper bound
+        return f"{scope} AND str IS NULL", [key, _LIST]
     if op == "excludes":
         return (
             f"{scope} AND str IS NULL EXCEPT {scope} AND str = ?",
@@ -113,12 +165,20 @@ def _condition_sql(
     return f"{scope} AND num {op} ?", [key, _NUMBER, float(value)]
 
 
-def _owners_sql(level: str, corpus_id: int, clause: FilterClause) -> tuple[str, list[Any]]:
+def _owners_sql(
+    level: str, corpus_id: int, clause: FilterClause, *, estimate: bool = False
+) -> tuple[str, list[Any]]:
+    """The ids of the chunks or documents (per ``level``) matching ``clause``; with
+    ``estimate``, a superset that streams (``UNION ALL``, lists' owners for ``excludes``),
+    to be counted up to a cap."""
     table, owner = (
         ("chunk_metadata", "chunk_id") if level == "chunk" else ("document_metadata", "document_id")
     )
-    parts = [_condition_sql(table, owner, corpus_id, clause.key, c) for c in clause.conditions]
-    sql = " UNION ".join(f"({part})" for part, _ in parts)
+    parts = [
+        _condition_sql(table, owner, corpus_id, clause.key, c, estimate=estimate)
+        for c in clause.conditions
+    ]
+    sql = (" UNION ALL " if estimate else " UNION ").join(f"({part})" for part, _ in parts)
     return sql, [p for _, params in parts for p in params]
 
 
@@ -128,16 +188,18 @@ def filter_sql(
     *,
     document_id: int | None = None,
     alias: str = "c",
+    join: bool = False,
 ) -> tuple[str, list[Any]]:
     """SQL predicates (ANDed, each starting with `` AND ``) restricting the chunks
     ``alias`` of corpus ``corpus_id`` to those matching every clause (and in
-    ``document_id``, if given), with their ``?`` parameters in order.
+    ``document_id``, if given), with their ``?`` parameters in order: the forms for an
+    exact search over the passing rows (:func:`row_filter_sql` is the HNSW walk's).
 
-    Each predicate is wrapped in ``coalesce(..., false)`` so the planner keeps it as a
-    per-row check against a hashed subquery rather than a semi-join: a join would make an
-    HNSW index scan hand over every row of the walk before filtering (1.3 s at 100,000
-    chunks with half passing), where a per-row check lets the iterative scan stop as soon
-    as ``k`` rows pass."""
+    By default each predicate is wrapped in ``coalesce(..., false)`` so the planner keeps
+    it as a per-row check against a hashed set of the passing ids: right for a wide
+    filter, whose rows are best read through the corpus index. With ``join``, a plain
+    ``IN``, which the planner may drive from the metadata indexes: right for a narrow
+    filter (a 2% filter at 100,000 chunks: 44 ms, against 1.3 s for a 50% one)."""
     sql: list[str] = []
     params: list[Any] = []
     if document_id is not None:
@@ -145,19 +207,75 @@ def filter_sql(
     for clause in clauses:
         if clause.level == "chunk":
             owners, values = _owners_sql("chunk", corpus_id, clause)
-            sql.append(f" AND coalesce({alias}.id IN ({owners}), false)")
-            params.extend(values)
+            test = f"{alias}.id IN ({owners})"
         elif clause.level == "document":
             owners, values = _owners_sql("document", corpus_id, clause)
-            sql.append(f" AND coalesce({alias}.document_id IN ({owners}), false)")
-            params.extend(values)
+            test = f"{alias}.document_id IN ({owners})"
         else:
             own, own_values = _owners_sql("chunk", corpus_id, clause)
             docs, doc_values = _owners_sql("document", corpus_id, clause)
-            sql.append(
-                f" AND coalesce({alias}.id IN ({own}) OR {alias}.document_id IN ({docs}), false)"
-            )
-            params.extend([*own_values, *doc_values])
+            test = f"{alias}.id IN ({own}) OR {alias}.document_id IN ({docs})"
+            values = [*own_values, *doc_values]
+        sql.append(f" AND ({test})" if join else f" AND coalesce({test}, false)")
+        params.extend(values)
+    return "".join(sql), params
+
+
+def _row_condition_sql(
+    table: str, owner_column: str, owner: str, key: str, condition: ConditionSpec
+) -> tuple[str, list[Any]]:
+    def found(test: str) -> str:
+        # A scalar subquery with LIMIT 1: never hashed nor turned into a join, so it is
+        # one probe of the owner index per row the HNSW walk hands over.
+        return (
+            f"(SELECT true FROM {table} m WHERE m.{owner_column} = {owner}"
+            f" AND m.key = ? AND m.kind = ? AND {test} LIMIT 1)"
+        )
+
+    op, value = condition.op, condition.value
+    if op == "includes":
+        return f"{found('m.str = ?')} IS NOT NULL", [key, _LIST, value]
+    if op == "excludes":
+        return (
+            f"({found('m.str IS NULL')} IS NOT NULL AND {found('m.str = ?')} IS NULL)",
+            [key, _LIST, key, _LIST, value],
+        )
+    if isinstance(value, str):
+        return f"{found(f'm.str {op} ?')} IS NOT NULL", [key, _STRING, value]
+    return f"{found(f'm.num {op} ?')} IS NOT NULL", [key, _NUMBER, float(value)]
+
+
+def _row_clause_sql(level: str, alias: str, clause: FilterClause) -> tuple[str, list[Any]]:
+    table, owner_column, owner = (
+        ("chunk_metadata", "chunk_id", f"{alias}.id")
+        if level == "chunk"
+        else ("document_metadata", "document_id", f"{alias}.document_id")
+    )
+    parts = [
+        _row_condition_sql(table, owner_column, owner, clause.key, c) for c in clause.conditions
+    ]
+    return " OR ".join(part for part, _ in parts), [p for _, params in parts for p in params]
+
+
+def row_filter_sql(
+    clauses: Sequence[FilterClause], *, document_id: int | None = None, alias: str = "c"
+) -> tuple[str, list[Any]]:
+    """The predicates of :func:`filter_sql` evaluated row by row: each condition is a
+    probe of the metadata table's owner index for the row at hand.
+
+    This is the form for an HNSW index scan: pgvector's iterative scan checks each row it
+    hands over and stops once ``k`` pass, so a wide filter costs a few probes per hit
+    instead of materialising every passing id first (a hashed set of 50,000 ids took
+    ~110 ms at 100,000 chunks, where the unfiltered walk takes ~15 ms)."""
+    sql: list[str] = []
+    params: list[Any] = []
+    if document_id is not None:
+        sql.append(f" AND {alias}.document_id = {int(document_id)}")
+    for clause in clauses:
+        levels = ("chunk", "document") if clause.level == "either" else (clause.level,)
+        parts = [_row_clause_sql(level, alias, clause) for level in levels]
+        sql.append(" AND (" + " OR ".join(part for part, _ in parts) + ")")
+        params.extend(p for _, values in parts for p in values)
     return "".join(sql), params
 
 
@@ -209,71 +327,147 @@ class PgVectorSearch:
         if k <= 0:
             return []
         dims = int(np.asarray(query).size)
-        where, params = filter_sql(corpus_id, clauses, document_id=document_id)
+        listed: list[Any] = []
+        ids = ""
         if restrict is not None:
-            where += (
+            ids = (
                 " AND c.id IN"
                 " (SELECT value::bigint FROM jsonb_array_elements_text(?::jsonb) AS value)"
             )
-            params.append(json.dumps([int(i) for i in restrict]))
-        scope = (
-            f"c.corpus_id = {int(corpus_id)} AND c.state = {int(self._active)}"
-            f" AND vector_dims(c.vector) = {dims}{where}"
-        )
+            listed = [json.dumps([int(i) for i in restrict])]
         literal = vector_literal(query)
         with self._connect() as conn:
-            if self._use_index(conn, corpus_id, dims, where, params, restrict):
-                conn.execute(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}")
-                conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                # relaxed_order may hand rows back slightly out of order: re-sort exactly.
-                sql = (
-                    "WITH hits AS MATERIALIZED (SELECT c.id,"
-                    f" c.vector::vector({dims}) <#> ?::vector({dims}) AS distance"
-                    f" FROM chunks c WHERE {scope} ORDER BY distance LIMIT {int(k)})"
-                    " SELECT id, -distance FROM hits ORDER BY distance, id"
-                )
-                rows = conn.execute(sql, [literal, *params]).fetchall()
-            else:
-                sql = (
-                    "SELECT c.id, -(c.vector <#> ?::vector) AS score FROM chunks c"
-                    f" WHERE {scope} ORDER BY c.vector <#> ?::vector, c.id LIMIT {int(k)}"
-                )
-                rows = conn.execute(sql, [literal, *params, literal]).fetchall()
-        return [(int(chunk_id), float(score)) for chunk_id, score in rows]
+            route = self._route(conn, corpus_id, dims, clauses, document_id, restrict)
+            if route == "index":
+                where, params = row_filter_sql(clauses, document_id=document_id)
+                rows = self._walk(conn, corpus_id, dims, literal, k, where + ids, params + listed)
+                if len(rows) == k:
+                    return rows
+                # Fewer than k rows passed within the walk's budget (hnsw.max_scan_tuples):
+                # fewer pass than the estimate said. The exact search settles it.
+            where, params = filter_sql(
+                corpus_id, clauses, document_id=document_id, join=route == "narrow"
+            )
+            return self._exact(conn, corpus_id, dims, literal, k, where + ids, params + listed)
 
-    def _use_index(
+    def _scope(self, corpus_id: int, dims: int) -> str:
+        return (
+            f"c.corpus_id = {int(corpus_id)} AND c.state = {int(self._active)}"
+            f" AND vector_dims(c.vector) = {dims}"
+        )
+
+    def _walk(
         self,
         conn: Cursorish,
         corpus_id: int,
         dims: int,
+        literal: str,
+        k: int,
         where: str,
         params: list[Any],
+    ) -> list[tuple[int, float]]:
+        """The HNSW index scan, filtered row by row (iterative: it walks on until ``k``
+        rows pass), re-sorted exactly."""
+        conn.execute(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}")
+        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # relaxed_order may hand rows back slightly out of order: re-sort exactly.
+        sql = (
+            "WITH hits AS MATERIALIZED (SELECT c.id,"
+            f" c.vector::vector({dims}) <#> ?::vector({dims}) AS distance"
+            f" FROM chunks c WHERE {self._scope(corpus_id, dims)}{where}"
+            f" ORDER BY distance LIMIT {int(k)})"
+            " SELECT id, -distance FROM hits ORDER BY distance, id"
+        )
+        rows = conn.execute(sql, [literal, *params]).fetchall()
+        return [(int(chunk_id), float(score)) for chunk_id, score in rows]
+
+    def _exact(
+        self,
+        conn: Cursorish,
+        corpus_id: int,
+        dims: int,
+        literal: str,
+        k: int,
+        where: str,
+        params: list[Any],
+    ) -> list[tuple[int, float]]:
+        if params:
+            _raise_setting(
+                conn, "work_mem", corpus_id, _HASHED_ID_BYTES, _MAX_FILTER_WORK_MEM, local=True
+            )
+        sql = (
+            "SELECT c.id, -(c.vector <#> ?::vector) AS score FROM chunks c"
+            f" WHERE {self._scope(corpus_id, dims)}{where}"
+            f" ORDER BY c.vector <#> ?::vector, c.id LIMIT {int(k)}"
+        )
+        rows = conn.execute(sql, [literal, *params, literal]).fetchall()
+        return [(int(chunk_id), float(score)) for chunk_id, score in rows]
+
+    def _route(
+        self,
+        conn: Cursorish,
+        corpus_id: int,
+        dims: int,
+        clauses: Sequence[FilterClause],
+        document_id: int | None,
         restrict: Sequence[int] | None,
-    ) -> bool:
-        """Whether this query goes through the corpus's HNSW index (see the module doc)."""
+    ) -> str:
+        """``"index"`` (the HNSW walk), ``"exact"``, or ``"narrow"`` (exact, driven by a
+        filter estimated to keep few rows); see the module doc."""
         if self.threshold <= 0 or (restrict is not None and len(restrict) < self.threshold):
-            return False
-        # The stored count (every state): cheap, and the choice needs no exact figure.
+            return "exact"
+        # The stored counts (every state): cheap, and the choice needs no exact figure.
         row = conn.execute(
-            "SELECT chunk_count FROM corpora WHERE id = ?", (int(corpus_id),)
+            "SELECT chunk_count, document_count FROM corpora WHERE id = ?", (int(corpus_id),)
         ).fetchone()
-        total = int(row[0]) if row else 0
+        total, documents = (int(row[0]), int(row[1])) if row else (0, 0)
         if total < self.threshold:
-            return False
+            return "exact"
         if not self.index_ready(conn, corpus_id, dims):
             self._build_in_background(corpus_id, dims)
-            return False
-        if not where:
-            return True
-        # Counting stops at the rows the choice needs, so it costs at most a quarter of
-        # the corpus (an exact search over the passing rows would read them all anyway).
-        needed = max(self.threshold, int(_EXACT_FILTER_SHARE * total))
-        (passing,) = conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE c.corpus_id = {int(corpus_id)}"
-            f" AND c.state = {int(self._active)}{where} LIMIT {needed}) AS passing",
-            params,
-        ).fetchone()
-        return bool(passing >= needed)
+            return "exact"
+        if not clauses and document_id is None:
+            return "index"
+        wide = self._filter_is_wide(conn, corpus_id, total, documents, clauses, document_id)
+        return "index" if wide else "narrow"
+
+    @staticmethod
+    def _filter_is_wide(
+        conn: Cursorish,
+        corpus_id: int,
+        total: int,
+        documents: int,
+        clauses: Sequence[FilterClause],
+        document_id: int | None,
+    ) -> bool:
+        """Whether the filter likely keeps :data:`_INDEX_FILTER_SHARE` of the corpus or
+        more: each clause's owners counted in the metadata indexes, up to the share it
+        needs (a few milliseconds, where counting every passing chunk cost as much as the
+        search), the clauses taken as independent. A wrong guess costs time, never hits:
+        a walk finding fewer than k rows falls back to the exact search."""
+        # Independent factors: their product reaches the share only if each reaches this.
+        needed = _INDEX_FILTER_SHARE ** (1 / (len(clauses) + (document_id is not None)))
+
+        def reaches(owners: str, params: list[Any], out_of: int) -> float:
+            cap = max(1, math.ceil(needed * out_of))
+            (found,) = conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM ({owners}) AS o LIMIT {cap}) AS o", params
+            ).fetchone()
+            return float(found) / max(out_of, 1)
+
+        if document_id is not None:
+            owned = f"SELECT id FROM chunks WHERE document_id = {int(document_id)}"
+            if reaches(owned, [], total) < needed:
+                return False
+        for clause in clauses:
+            share = 0.0
+            for level, out_of in (("chunk", total), ("document", documents)):
+                if clause.level in (level, "either"):
+                    owners, params = _owners_sql(level, corpus_id, clause, estimate=True)
+                    share += reaches(owners, params, out_of)
+            if share < needed:
+                return False
+        return True
 
     def index_ready(self, conn: Cursorish, corpus_id: int, dims: int) -> bool:
         """Whether the corpus's HNSW index exists (in the connection's schema) and is valid
@@ -319,6 +513,10 @@ class PgVectorSearch:
             try:
                 if self.index_ready(conn, corpus_id, dims):
                     return False
+                per_row = int(dims) * 4 + _GRAPH_BYTES_PER_ROW
+                _raise_setting(
+                    conn, "maintenance_work_mem", corpus_id, per_row, _MAX_BUILD_MEMORY, local=False
+                )
                 started = time.perf_counter()
                 conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
                 conn.execute(

@@ -16,6 +16,7 @@ from ragkit.server.models.embedding import HashEmbedder
 from ragkit.server.models.scheduler import (
     BULK_SLICE,
     MAX_PASSED_OVER,
+    PRIORITY_SLICE,
     EmbeddingScheduler,
     _Request,
 )
@@ -95,7 +96,9 @@ def test_concurrent_queries_share_one_model_call(lanes) -> None:  # type: ignore
     query.gate.clear()
     first, _ = in_thread(lambda: scheduler.embed(["first"], kind="query"))
     assert query.entered.acquire(timeout=5)  # the first call is running...
-    waiting = [in_thread(scheduler.embed, [f"query {i}"]) for i in range(10)]
+    waiting = [
+        in_thread(lambda i=i: scheduler.embed([f"query {i}"], kind="query")) for i in range(10)
+    ]
     deadline = threading.Event()
     while len(scheduler._queries) < 10 and not deadline.wait(0.01):
         pass
@@ -112,15 +115,33 @@ def test_search_queries_go_before_answer_sentences(lanes) -> None:  # type: igno
     first, _ = in_thread(lambda: scheduler.embed(["first"], kind="query"))
     assert query.entered.acquire(timeout=5)
     sentences, _ = in_thread(lambda: scheduler.embed(texts(16, "sentence"), kind="document"))
-    while len(scheduler._queries) < 1:
+    while len(scheduler._queries) < 2:  # two slices
         threading.Event().wait(0.01)
     search, _ = in_thread(lambda: scheduler.embed(["late query"], kind="query"))
-    while len(scheduler._queries) < 2:
+    while len(scheduler._queries) < 3:
         threading.Event().wait(0.01)
     query.gate.set()
     for thread in (first, sentences, search):
         thread.join(5)
-    assert query.calls == [1, 1, 16]  # the later query did not wait for the 16 sentences
+    # The later query did not wait for the 16 sentences.
+    assert query.calls == [1, 1, PRIORITY_SLICE, PRIORITY_SLICE]
+
+
+def test_a_query_waits_for_one_slice_of_an_answers_sentences(lanes) -> None:  # type: ignore[no-untyped-def]
+    scheduler, query, _ = lanes
+    query.gate.clear()
+    many = texts(3 * PRIORITY_SLICE, "sentence")
+    sentences, out = in_thread(lambda: scheduler.embed(many, kind="document"))
+    assert query.entered.acquire(timeout=5)  # the first slice is running...
+    search, _ = in_thread(lambda: scheduler.embed(["late query"], kind="query"))
+    while len(scheduler._queries) < 3:  # ...two slices and the query wait
+        threading.Event().wait(0.01)
+    query.gate.set()
+    for thread in (sentences, search):
+        thread.join(5)
+    assert query.calls == [PRIORITY_SLICE, 1, PRIORITY_SLICE, PRIORITY_SLICE]
+    # The slices come back whole and in order.
+    assert np.array_equal(out[0], HashEmbedder(dimensions=16).embed(many, kind="document"))
 
 
 def test_queries_do_not_wait_for_bulk_work(lanes) -> None:  # type: ignore[no-untyped-def]

@@ -118,3 +118,83 @@ def test_tiered_drops_graph_when_corpus_shrinks() -> None:
     index.remove(ids[:1600].tolist())
     assert not index.ann_ready
     assert len(index) == 900
+
+
+class PausedDrain(TieredIndex):
+    """A TieredIndex whose drain thread waits for ``go`` before inserting anything."""
+
+    def __init__(self, dimensions: int, *, threshold: int) -> None:
+        super().__init__(dimensions, threshold=threshold)
+        self.go = threading.Event()
+
+    def _drain(self) -> None:
+        assert self.go.wait(30)
+        super()._drain()
+
+
+def _live_graph(rows: int) -> tuple[PausedDrain, npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    x = _unit(rows + 400, seed=4)
+    ids = np.arange(1, rows + 401, dtype=np.int64)
+    index = PausedDrain(DIMS, threshold=2000)
+    index.add(ids[:rows], x[:rows])
+    assert index.wait_for_graph(60)
+    return index, ids, x
+
+
+def test_a_written_row_is_found_by_the_next_query_before_the_drain_inserts_it() -> None:
+    index, ids, x = _live_graph(2500)
+    new = slice(2500, 2900)
+    index.add(ids[new], x[new])  # returns at once: the graph insert is the drain's job
+    assert index.unindexed == 400
+    for n in (2500, 2650, 2899):  # each new row is its own best match, graph or not
+        assert _ids(index.search(x[n], 1)) == [int(ids[n])]
+    allowed = ids[::1][:2800]  # a large filter (searched in the graph) sees them too
+    assert _ids(index.search(x[2700], 1, allowed=allowed)) == [int(ids[2700])]
+    index.go.set()
+    assert index.wait_for_drain(60)
+    assert index.unindexed == 0
+    graph = index._ann
+    assert graph is not None and graph.ids().tolist() == index.ids().tolist()
+    assert _ids(graph.search(x[2650], 1)) == [int(ids[2650])]  # now from the graph itself
+
+
+def test_a_removed_or_updated_row_is_never_served_before_during_or_after_the_drain() -> None:
+    index, ids, x = _live_graph(2500)
+    index.add(ids[2500:2900], x[2500:2900])
+    gone = [int(ids[10]), int(ids[2600])]  # one in the graph, one waiting for the drain
+    index.remove(gone)
+    index.add(ids[20:21], x[2899:2900])  # row 21 takes row 2900's vector
+
+    def check() -> None:
+        for chunk_id, vector in ((gone[0], x[10]), (gone[1], x[2600])):
+            assert chunk_id not in _ids(index.search(vector, 20))
+        assert _ids(index.search(x[20], 1)) != [21]  # its old vector is not served
+        assert set(_ids(index.search(x[2899], 2))) == {21, 2900}
+
+    check()
+    index.go.set()
+    drained = threading.Event()
+    thread = threading.Thread(target=lambda: (index.wait_for_drain(60), drained.set()))
+    thread.start()
+    while not drained.is_set():  # and while the drain runs
+        check()
+    thread.join()
+    check()
+    graph = index._ann
+    assert graph is not None and graph.ids().tolist() == index.ids().tolist()
+
+
+def test_reads_racing_writes_and_the_drain_see_every_acknowledged_row() -> None:
+    x = _unit(4000, seed=5)
+    ids = np.arange(1, 4001, dtype=np.int64)
+    index = TieredIndex(DIMS, threshold=2000)
+    index.add(ids[:2500], x[:2500])
+    assert index.wait_for_graph(60)
+    for start in range(2500, 4000, 50):  # each write, then a query for its rows at once
+        index.add(ids[start : start + 50], x[start : start + 50])
+        assert _ids(index.search(x[start + 49], 1)) == [int(ids[start + 49])]
+        index.remove([int(ids[start])])
+        assert int(ids[start]) not in _ids(index.search(x[start], 10))
+    assert index.wait_for_drain(60)
+    graph = index._ann
+    assert graph is not None and graph.ids().tolist() == index.ids().tolist()

@@ -13,29 +13,22 @@ run one job at the same time.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
-import uuid
 from typing import Any
 
 from ragkit.server.store.dialect import Connection
+from ragkit.server.store.work_leases import WORK_LEASE_SECONDS, new_holder
 
 __all__ = ["LEASE_SECONDS", "Leases", "new_holder"]
 
-#: A lease lasts this long past its last renewal.
-LEASE_SECONDS = 30.0
+#: A lease lasts this long past its last renewal (the work leases' too).
+LEASE_SECONDS = WORK_LEASE_SECONDS
 
 LEASE_TABLE = """CREATE TABLE batch_leases (
     batch_id BIGINT PRIMARY KEY REFERENCES batches(id) ON DELETE CASCADE,
     holder TEXT NOT NULL,
     expires DOUBLE PRECISION NOT NULL
 )"""
-
-
-def new_holder() -> str:
-    """A name for this server process: host, pid and a random part (pids are reused)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Leases:

@@ -30,6 +30,7 @@ from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.store import Database
 from ragkit.server.store.dialect import Connection
+from ragkit.server.store.work_leases import WorkLeases, new_holder
 from ragkit.types import FileSource, FileState
 
 __all__ = ["DEFAULT_MIME_TYPE", "INLINE_TEXT_BYTES", "FilesCore", "SessionGate"]
@@ -78,6 +79,11 @@ class SessionGate:
             done.set()
 
 
+def extraction_lease(file_id: str) -> str:
+    """The work lease of extracting file ``file_id``'s text."""
+    return f"extract:{file_id}"
+
+
 class FilesCore:
     """Database, blobs, clock, size limit, quotas and the extraction queue."""
 
@@ -89,6 +95,7 @@ class FilesCore:
         clock: Clock,
         max_file_bytes: int,
         quotas: Quotas | None = None,
+        lease_seconds: float | None = None,
     ) -> None:
         self._db = db
         self._pages = pages
@@ -99,6 +106,8 @@ class FilesCore:
         self._worker: threading.Thread | None = None
         self._gate = SessionGate()
         self.quotas = quotas or Quotas()
+        # Which server extracts a PROCESSING file: the one holding its lease.
+        self._leases = WorkLeases(db, new_holder(), seconds=lease_seconds)
 
     def check_size(self, size: int) -> None:
         """Raises ApiError INVALID_ARGUMENT if ``size`` bytes exceed the per-file limit."""
@@ -217,5 +226,6 @@ class FilesCore:
         )
         record = store.insert_file(conn, record, text)
         if state is FileState.PROCESSING:
+            self._leases.take(conn, extraction_lease(file_id))
             self._db.after_commit(lambda: self._queue.put(file_id))
         return record

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import AsyncIterable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from ragkit.server.errors import (
 )
 from ragkit.server.media import store
 from ragkit.server.media.blobs import BlobStore, StagedBlob
+from ragkit.server.media.core import extraction_lease
 from ragkit.server.media.extract import ExtractionError, extract_file_text
 from ragkit.server.media.spool import BodyTooLarge, spool
 from ragkit.server.media.storage import Clock, open_database, system_clock
@@ -73,11 +75,15 @@ class FileService(UploadsMixin):
         max_file_bytes: int = limits.MAX_FILE_BYTES,
         quotas: Quotas | None = None,
         database_url: str | None = None,
+        lease_seconds: float | None = None,
     ) -> FileService:
         """Open the store in ``data_dir``, clean up after a crash, start the worker.
 
         ``quotas`` bounds each user's file storage and open upload sessions. With
-        ``database_url`` the rows live in PostgreSQL (the blobs stay in ``data_dir``).
+        ``database_url`` the rows live in PostgreSQL (the blobs stay in ``data_dir``,
+        which every server on the database must share). Each PROCESSING file is
+        extracted by the one server holding its lease; a file whose server died is
+        picked up by another once the lease (``lease_seconds``, default 30) lapses.
         """
         db, pages = open_database(
             Path(data_dir),
@@ -87,7 +93,7 @@ class FileService(UploadsMixin):
             pg_migrations=store.FILE_PG_MIGRATIONS,
         )
         blobs = BlobStore(Path(data_dir) / "files")
-        service = cls(db, pages, blobs, clock, max_file_bytes, quotas)
+        service = cls(db, pages, blobs, clock, max_file_bytes, quotas, lease_seconds)
         service._recover()
         service._worker = threading.Thread(
             target=service._extract_loop, name="ragkit-files", daemon=True
@@ -100,21 +106,30 @@ class FileService(UploadsMixin):
         with self._db.read() as conn:
             names = store.all_file_names(conn)
             sessions = store.all_session_ids(conn)
-            pending = store.processing_files(conn, FileState.PROCESSING.value)
         # Blobs without a row were written by a request that never committed.
         for orphan in self._blobs.names() - names:
             self._blobs.delete(orphan)
         for orphan in self._blobs.session_ids() - sessions:
             self._blobs.discard(orphan)
         self._blobs.remove_staged()
+        self._queue_unleased()
+
+    def _queue_unleased(self) -> None:
+        """Queue the PROCESSING files no server holds a live lease on (left by a stop, or
+        by a server that died)."""
+        with self._db.read() as conn:
+            pending = store.processing_files(conn, FileState.PROCESSING.value)
+            leased = self._leases.held_anywhere(conn)
         for record in pending:
-            self._queue.put(record.name)
+            if extraction_lease(record.name) not in leased:
+                self._queue.put(record.name)
 
     def close(self) -> None:
-        """Stop the worker and close the database."""
+        """Stop the worker, drop this server's leases and close the database."""
         self._queue.put(None)
         if self._worker is not None:
             self._worker.join()
+        self._leases.close()
         self._db.close()
 
     # -- reading -------------------------------------------------------------------------
@@ -352,11 +367,16 @@ class FileService(UploadsMixin):
     # -- extraction worker ---------------------------------------------------------------
 
     def _extract_loop(self) -> None:
+        purged = time.monotonic()
         while True:
             try:
-                file_id = self._queue.get(timeout=_PURGE_INTERVAL_SECONDS)
+                # Waking once per lease period also adopts files whose server died.
+                file_id = self._queue.get(timeout=self._leases.seconds)
             except queue.Empty:
-                self._safely(self.purge_expired)
+                if time.monotonic() - purged >= _PURGE_INTERVAL_SECONDS:
+                    purged = time.monotonic()
+                    self._safely(self.purge_expired)
+                self._safely(self._queue_unleased)
                 continue
             if file_id is None:
                 return
@@ -372,10 +392,14 @@ class FileService(UploadsMixin):
             logger.exception("files worker: job failed")
 
     def _extract(self, file_id: str) -> None:
-        with self._db.read() as conn:
+        lease = extraction_lease(file_id)
+        with self._db.write() as conn:
             record = store.find_file(conn, file_id, self._clock())
-        if record is None or record.state != FileState.PROCESSING.value:
-            return
+            if record is None or record.state != FileState.PROCESSING.value:
+                self._leases.release(conn, lease)
+                return
+            if not self._leases.take(conn, lease):
+                return  # another server is extracting it
         state, text, error = FileState.ACTIVE, None, None
         try:
             text = extract_file_text(record.mime_type, self._blobs.path(file_id))
@@ -389,3 +413,4 @@ class FileService(UploadsMixin):
                 store.set_state(
                     conn, record.id, state.value, error=error, text=text, now=self._clock()
                 )
+            self._leases.release(conn, lease)

@@ -101,10 +101,29 @@ def _pg001_files(conn: Connection) -> None:
         conn.execute(postgres_ddl(statement))
 
 
+def _m003_pgfix_file_leases(conn: sqlite3.Connection) -> None:
+    """Leases on text extraction, so one server of many on a database extracts each file
+    (:mod:`ragkit.server.store.work_leases`)."""
+    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
+
+    conn.execute(WORK_LEASE_TABLE)
+
+
+def _pg002_pgfix_file_leases(conn: Connection) -> None:
+    """As SQLite's ``_m003_pgfix_file_leases``."""
+    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
+
+    conn.execute(postgres_ddl(WORK_LEASE_TABLE))
+
+
 #: The migration series of ``files.sqlite3``; append, never edit.
-FILE_MIGRATIONS: tuple[Migration, ...] = (_m001_files, _m002_sessions_by_owner)
+FILE_MIGRATIONS: tuple[Migration, ...] = (
+    _m001_files,
+    _m002_sessions_by_owner,
+    _m003_pgfix_file_leases,
+)
 #: The migration series of its PostgreSQL schema; append, never edit.
-FILE_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_files,)
+FILE_PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_files, _pg002_pgfix_file_leases)
 
 
 @dataclass(frozen=True)

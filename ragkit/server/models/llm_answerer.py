@@ -53,6 +53,7 @@ from ragkit.server.generation.google import GoogleUpstream
 from ragkit.server.generation.openai import OpenAIUpstream
 from ragkit.server.models.answerer import Answer, Answerer, AnswerSpan, AnswerStyleName, Passage
 from ragkit.server.models.embedding import Embedder
+from ragkit.server.read_gate import stepped_out
 from ragkit.types import GenerateContentResponse
 from ragkit.types.status import Code
 
@@ -280,7 +281,8 @@ class LLMAnswerer(Answerer):
             raise ApiError(Code.UNAVAILABLE, "the answer model's client is closed")
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
-            return future.result(timeout=self.timeout)
+            with stepped_out():  # a read slot serves another request while the model writes
+                return future.result(timeout=self.timeout)
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise TimeoutError(f"no reply within {self.timeout:g} s") from None

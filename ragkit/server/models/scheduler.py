@@ -7,8 +7,11 @@ model:
 * the **priority lane** (:meth:`EmbeddingScheduler.embed`) serves queries, answers and
   ``embedContent``. Requests that arrive while a call is running are *micro-batched*: the next
   model call embeds all of them at once, so 16 concurrent queries cost one call, not 16.
-  Search queries go before other work of the lane (an answer's sentences). Nothing on this
-  lane ever waits behind ingestion.
+  Search queries go before other work of the lane (an answer's sentences), which runs in
+  slices of :data:`PRIORITY_SLICE` texts, so a query arriving meanwhile waits for at most
+  one slice, not a whole answer's sentences. Nothing on this lane ever waits behind
+  ingestion. A caller admitted by :mod:`ragkit.server.read_gate` hands its slot back while
+  it waits for the lane.
 * the **bulk lane** (:meth:`EmbeddingScheduler.embed_bulk`) serves chunk writes and index
   repair. At most ``queue_depth`` jobs are admitted (running or waiting, FIFO); one more is
   refused at once with 429 RESOURCE_EXHAUSTED and a ``Retry-After`` estimated from the
@@ -55,12 +58,14 @@ import numpy.typing as npt
 from ragkit.server.cancellation import Cancellation, current_cancellation
 from ragkit.server.errors import ApiError
 from ragkit.server.models.embedding import Embedder, EmbedKind
+from ragkit.server.read_gate import stepped_out
 from ragkit.types.status import Code
 
 __all__ = [
     "BULK_SLICE",
     "DEFAULT_QUEUE_DEPTH",
     "MAX_PASSED_OVER",
+    "PRIORITY_SLICE",
     "QUERY_CACHE_SIZE",
     "EmbeddingScheduler",
     "SchedulerLoad",
@@ -74,6 +79,9 @@ logger = logging.getLogger("ragkit.server")
 DEFAULT_QUEUE_DEPTH = 8
 #: Most texts one priority-lane model call embeds; later arrivals wait for the next call.
 MAX_QUERY_BATCH = 64
+#: Most texts of other priority work (an answer's sentences, ``embedContent``) per model
+#: call: a search query that arrives meanwhile waits for at most one such slice.
+PRIORITY_SLICE = 8
 #: Model calls for search queries that other priority work (an answer's sentences) may wait
 #: through before it goes first.
 MAX_PASSED_OVER = 2
@@ -273,13 +281,19 @@ class EmbeddingScheduler:
                     self.stats.query_cached_texts += len(keys)
                     return np.stack(found)  # type: ignore[arg-type]
         self._ensure_started()
-        request = _Request(list(texts), kind)
+        # Search queries are one short text each; other work goes in slices (see
+        # _take_queries), so that a query never waits for a whole answer's sentences.
+        step = len(texts) if kind == "query" else PRIORITY_SLICE
+        requests = [_Request(list(texts[i : i + step]), kind) for i in range(0, len(texts), step)]
         with self._lock:
             self._check_open()
-            self._queries.append(request)
+            self._queries.extend(requests)
             self._lock.notify_all()
-        request.done.wait()
-        vectors = self._outcome(request)
+        with stepped_out():  # the read slot serves another request during the model calls
+            for request in requests:
+                request.done.wait()
+        parts = [self._outcome(request) for request in requests]
+        vectors = parts[0] if len(parts) == 1 else np.concatenate(parts)
         if keys:
             with self._cache_lock:
                 for key, vector in zip(keys, vectors, strict=True):
@@ -316,11 +330,12 @@ class EmbeddingScheduler:
         if queries and others and self._passed_over >= MAX_PASSED_OVER:
             kind = "document"
         self._passed_over = self._passed_over + 1 if kind == "query" and others else 0
+        limit = MAX_QUERY_BATCH if kind == "query" else PRIORITY_SLICE
         taken: list[_Request] = []
         kept: deque[_Request] = deque()
         size = 0
         for request in self._queries:
-            fits = not taken or size + len(request.texts) <= MAX_QUERY_BATCH
+            fits = not taken or size + len(request.texts) <= limit
             if request.kind == kind and fits:
                 taken.append(request)
                 size += len(request.texts)

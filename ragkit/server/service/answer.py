@@ -26,6 +26,7 @@ from ragkit.server.api_version import api_version
 from ragkit.server.errors import invalid_argument, not_found
 from ragkit.server.models.answerer import AnswerStyleName, Passage
 from ragkit.server.principal import Principal
+from ragkit.server.read_gate import read_gate
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.query import QueryMixin
 from ragkit.server.service.validation import (
@@ -195,15 +196,19 @@ class AnswerMixin(QueryMixin, ServiceCore):
         _check_model(model)
         question, style, temperature = _check_request(request)
         turns = [(c.role or "user", _text(c)) for c in (request.contents or [])[:-1]]
-        standalone = self._answerer.resolve(question, turns) if turns else question
-        if request.inline_passages is not None:
-            passages, sources = _inline(request.inline_passages)
-        else:
-            assert request.semantic_retriever is not None
-            passages, sources = self._retrieved(
-                who, request.semantic_retriever, asked=(question, standalone)
+        # Behind the search queries that arrive meanwhile (see ragkit.server.read_gate).
+        with read_gate().admitted("answer"):
+            standalone = self._answerer.resolve(question, turns) if turns else question
+            if request.inline_passages is not None:
+                passages, sources = _inline(request.inline_passages)
+            else:
+                assert request.semantic_retriever is not None
+                passages, sources = self._retrieved(
+                    who, request.semantic_retriever, asked=(question, standalone)
+                )
+            answer = self._answerer.answer(
+                standalone, passages, style=style, temperature=temperature
             )
-        answer = self._answerer.answer(standalone, passages, style=style, temperature=temperature)
         attributions = [
             GroundingAttribution(
                 source_id=sources[span.passage_index], content=Content(parts=[Part(text=span.text)])

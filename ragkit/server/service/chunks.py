@@ -207,16 +207,17 @@ class ChunksMixin(ServiceCore):
         conn: Connection, document: DocumentRecord, plans: Sequence[_Create]
     ) -> list[str]:
         used = {p.requested for p in plans if p.requested}
-        names: list[str] = []
-        for plan in plans:
-            name = plan.requested
-            while name is None:
-                candidate = random_chunk_id()
-                if candidate not in used and not rows.find_chunks(conn, document.id, [candidate]):
-                    name = candidate
-            used.add(name)
-            names.append(name)
-        return names
+        names: list[str | None] = [p.requested for p in plans]
+        # Draw a name for every unnamed chunk, then check them all in one query; redraw
+        # only the (vanishingly rare) collisions.
+        while missing := [i for i, name in enumerate(names) if name is None]:
+            drawn = {i: random_chunk_id() for i in missing}
+            taken = rows.find_chunks(conn, document.id, drawn.values())
+            for i, candidate in drawn.items():
+                if candidate not in used and candidate not in taken:
+                    names[i] = candidate
+                    used.add(candidate)
+        return [name for name in names if name is not None]
 
     # --- read -------------------------------------------------------------------------
 

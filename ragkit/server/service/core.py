@@ -16,6 +16,7 @@ from ragkit.server.service.search import ChunkSearch, MemorySearch, PgSearch, pg
 from ragkit.server.service.vitals import WarmUpProgress
 from ragkit.server.store import Database
 from ragkit.server.store.folder_lock import FolderLock
+from ragkit.server.store.work_leases import WorkLeases, new_holder
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
 from ragkit.types import ChunkState
 
@@ -74,6 +75,8 @@ class ServiceCore:
         # Progress of the start-up warm-up and of a re-embedding, for /metrics.
         self._warm_up: WarmUpProgress | None = None
         self._reindex_progress: ReindexProgress | None = None
+        # Which server of many on one database re-embeds, or runs a File Search import.
+        self._work_leases = WorkLeases(db, new_holder())
 
     def _make_search(self, db: Database) -> ChunkSearch:
         if db.dialect == "postgres":

@@ -309,8 +309,20 @@ class FileSearchStoresMixin(ServiceCore):
         """Operations to run (at startup: those a stop interrupted); finished ones past
         their lifetime are forgotten on the way."""
         self.purge_file_search_operations()
+        return self.unleased_file_search_operations()
+
+    def unleased_file_search_operations(self) -> list[rows.OperationRecord]:
+        """Unfinished operations no server holds a live lease on: interrupted by a stop,
+        or by a server that died (its lease lapsed)."""
         with self._db.read() as conn:
-            return rows.pending_operations(conn)
+            leased = self._work_leases.held_anywhere(conn)
+            pending = rows.pending_operations(conn)
+        return [op for op in pending if _operation_lease(op.name) not in leased]
+
+    def claim_file_search_operation(self, op: rows.OperationRecord) -> bool:
+        """Lease ``op`` for this server; False if another server is running it."""
+        with self._db.write() as conn:
+            return self._work_leases.take(conn, _operation_lease(op.name))
 
     def purge_file_search_operations(self) -> int:
         """Forget finished operations older than ``FILE_SEARCH_OPERATION_TTL_SECONDS``
@@ -352,6 +364,7 @@ class FileSearchStoresMixin(ServiceCore):
         """Mark ``op`` done with ``{"error": ...}`` or ``{"response": ...}``."""
         with self._db.write() as conn:
             rows.finish_operation(conn, op.id, result)
+            self._work_leases.release(conn, _operation_lease(op.name))
 
     def file_search_store_documents(
         self, who: Principal, store: str
@@ -365,6 +378,11 @@ class FileSearchStoresMixin(ServiceCore):
         with self._db.read() as conn:
             record = open_store(conn, who, store_id, Role.READER)
             return record, rows.document_states(conn, record.id)
+
+
+def _operation_lease(name: str) -> str:
+    """The work lease of running File Search operation ``name``."""
+    return f"operation:{name}"
 
 
 def _document_out(

@@ -38,6 +38,7 @@ from ragkit.server.service.file_search import STORES
 from ragkit.server.service.retriever import RetrieverService
 from ragkit.server.service.validation import check_metadata, parse_name
 from ragkit.server.store.file_search import DocumentFacts, OperationRecord
+from ragkit.server.store.work_leases import WORK_LEASE_SECONDS
 from ragkit.types import (
     BatchCreateChunksRequest,
     Chunk,
@@ -139,17 +140,26 @@ class FileSearchOperations:
         ops.close()
     """
 
-    def __init__(self, service: RetrieverService, files: FileService) -> None:
+    def __init__(
+        self, service: RetrieverService, files: FileService, *, poll_seconds: float | None = None
+    ) -> None:
         self._service = service
         self._files = files
+        self._poll_seconds = WORK_LEASE_SECONDS if poll_seconds is None else poll_seconds
         self._queue: queue.Queue[OperationRecord | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
 
     @classmethod
-    def open(cls, service: RetrieverService, files: FileService) -> FileSearchOperations:
-        """Start the worker and queue the operations a previous run left unfinished."""
-        ops = cls(service, files)
+    def open(
+        cls, service: RetrieverService, files: FileService, *, poll_seconds: float | None = None
+    ) -> FileSearchOperations:
+        """Start the worker and queue the operations a previous run left unfinished.
+
+        Every ``poll_seconds`` (default: a lease period) of idleness the worker also
+        adopts the operations whose server died (see
+        :meth:`RetrieverService.unleased_file_search_operations`)."""
+        ops = cls(service, files, poll_seconds=poll_seconds)
         pending = service.pending_file_search_operations()
         for record in pending if isinstance(pending, list) else []:
             ops.submit(record)
@@ -169,11 +179,16 @@ class FileSearchOperations:
             self._worker.join()
 
     def _loop(self) -> None:
+        purged = time.monotonic()
         while True:
             try:
-                record = self._queue.get(timeout=_PURGE_INTERVAL_SECONDS)
+                # Waking once per lease period also adopts operations whose server died.
+                record = self._queue.get(timeout=self._poll_seconds)
             except queue.Empty:
-                self._purge()
+                if time.monotonic() - purged >= _PURGE_INTERVAL_SECONDS:
+                    purged = time.monotonic()
+                    self._purge()
+                self._adopt_unleased()
                 continue
             if record is None or self._stopping.is_set():
                 return
@@ -182,6 +197,14 @@ class FileSearchOperations:
             except Exception:
                 # The worker outlives one bad operation; it resumes at the next start.
                 logger.exception("file search worker: operation %s failed", record.name)
+
+    def _adopt_unleased(self) -> None:
+        try:
+            for record in self._service.unleased_file_search_operations():
+                if record.file_name is not None:
+                    self._queue.put(record)
+        except Exception:
+            logger.exception("file search worker: looking for abandoned operations failed")
 
     def _purge(self) -> None:
         try:
@@ -193,6 +216,8 @@ class FileSearchOperations:
         current = self._service.file_search_operation(record.name)
         if current is None or current.done or current.file_name is None:
             return  # deleted with its store, or already finished
+        if not self._service.claim_file_search_operation(current):
+            return  # another server is running it
         if current.document_name is not None:
             # A previous run was interrupted: start over from a clean slate.
             with suppress(ApiError):

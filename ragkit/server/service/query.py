@@ -17,6 +17,7 @@ import numpy as np
 from ragkit.limits import DEFAULT_RESULTS_COUNT, MAX_RESULTS_COUNT
 from ragkit.server.errors import invalid_argument
 from ragkit.server.principal import Principal
+from ragkit.server.read_gate import read_gate
 from ragkit.server.service.access import authorize
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
@@ -62,26 +63,28 @@ class QueryMixin(ServiceCore):
         self, who: Principal, name: str, request: QueryCorpusRequest
     ) -> QueryCorpusResponse:
         """Search ``corpora/{c}`` (READER); filters may use document and chunk keys."""
-        hits = self._retrieve(
-            who,
-            name,
-            request.query,
-            request.metadata_filters,
-            resolve_results_count(request.results_count),
-        )
+        with read_gate().admitted("query"):
+            hits = self._retrieve(
+                who,
+                name,
+                request.query,
+                request.metadata_filters,
+                resolve_results_count(request.results_count),
+            )
         return QueryCorpusResponse(relevant_chunks=hits)
 
     def query_document(
         self, who: Principal, name: str, request: QueryDocumentRequest
     ) -> QueryDocumentResponse:
         """Search ``corpora/{c}/documents/{d}`` (READER); filters use chunk keys only."""
-        hits = self._retrieve(
-            who,
-            name,
-            request.query,
-            request.metadata_filters,
-            resolve_results_count(request.results_count),
-        )
+        with read_gate().admitted("query"):
+            hits = self._retrieve(
+                who,
+                name,
+                request.query,
+                request.metadata_filters,
+                resolve_results_count(request.results_count),
+            )
         return QueryDocumentResponse(relevant_chunks=hits)
 
     def _retrieve(

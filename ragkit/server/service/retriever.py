@@ -49,6 +49,8 @@ _SECRET_KEY = "page_token_secret"
 _DEFAULT_QUOTAS = Quotas()
 # Seconds between two progress lines of a re-embedding in the log.
 _PROGRESS_EVERY = 5.0
+# The work lease of re-embedding the store (one server of many at a time).
+_REINDEX_LEASE = "reindex"
 
 
 class RetrieverService(
@@ -88,6 +90,7 @@ class RetrieverService(
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         reindex: bool = False,
         database_url: str | None = None,
+        lease_seconds: float | None = None,
     ) -> RetrieverService:
         """Open (creating if needed) the store in ``data_dir``.
 
@@ -104,6 +107,11 @@ class RetrieverService(
         With ``database_url`` (``postgresql://...``) the store is that PostgreSQL
         database instead of the SQLite file in ``data_dir``
         (:mod:`ragkit.server.store.postgres`).
+
+        Of several servers on one database, one at a time re-embeds (the others switch
+        when it is done) or runs a given File Search import, each holding a lease that
+        lapses ``lease_seconds`` (default 30) after its server stops renewing it; then
+        another server takes the work over.
 
         Raises:
             EmbedderMismatchError: the store's embedder is not ``embedder`` (without
@@ -155,6 +163,8 @@ class RetrieverService(
         if serving is not embedder:
             service._reindex_to = embedder
         service._folder_lock = lock
+        if lease_seconds is not None:
+            service._work_leases.seconds = lease_seconds
         return service
 
     def start_warming(self) -> None:
@@ -228,6 +238,45 @@ class RetrieverService(
         return True
 
     def _reindex(self, target: Embedder) -> None:
+        if not self._take_reindex_lease(target):
+            return
+        try:
+            self._reindex_holding_lease(target)
+        finally:
+            try:
+                with self._db.write() as conn:
+                    self._work_leases.release(conn, _REINDEX_LEASE)
+            except Exception:  # it lapses on its own
+                logger.exception("dropping the re-embedding lease failed")
+
+    def _take_reindex_lease(self, target: Embedder) -> bool:
+        """Wait until this server holds the re-embedding lease (True), or another server
+        finished the re-embedding (False: this one now serves the new vectors too), or
+        the service closes (False)."""
+        identity = embedder_identity(target)
+        waiting = False
+        while not self._stop_warming.is_set():
+            with self._db.write() as conn:
+                if get_setting(conn, EMBEDDER_SETTING) == identity:
+                    logger.info(
+                        "another server re-embedded the store with %s; serving it",
+                        describe_embedder(identity),
+                    )
+                    self._db.after_commit(lambda: self._use(target))
+                    return False
+                if self._work_leases.take(conn, _REINDEX_LEASE):
+                    return True
+            if not waiting:
+                waiting = True
+                logger.info(
+                    "another server is re-embedding the store with %s; this one switches"
+                    " when it is done, or takes over if that server stops",
+                    describe_embedder(identity),
+                )
+            self._stop_warming.wait(self._work_leases.seconds / 3)
+        return False
+
+    def _reindex_holding_lease(self, target: Embedder) -> None:
         last = 0.0
 
         def progress(state: ReindexProgress) -> None:
@@ -301,6 +350,7 @@ class RetrieverService(
             if worker is not None:
                 worker.join()
         self._answerer.close()
+        self._work_leases.close()
         self._db.close()
         if self._folder_lock is not None:
             self._folder_lock.release()

@@ -94,6 +94,11 @@ def _record(row: Sequence[Any]) -> ChunkRecord:
     )
 
 
+# Rows per INSERT statement: one round trip each on PostgreSQL (10 parameters a row,
+# well inside SQLite's 32,766 and PostgreSQL's 65,535).
+_INSERT_ROWS = 500
+
+
 def insert_chunks(
     conn: Connection,
     document: DocumentRecord,
@@ -102,14 +107,16 @@ def insert_chunks(
     state: int,
     now: datetime,
 ) -> list[ChunkRecord]:
+    """Insert ``chunks`` (names unique in the document) with their metadata; returns their
+    records in the order given. Multi-row statements: a batch of 100 chunks is a handful
+    of round trips on PostgreSQL, not one per chunk."""
     stamp = format_time(now)
-    records = []
-    for chunk in chunks:
-        row = conn.execute(
-            "INSERT INTO chunks (corpus_id, document_id, name, text, text_key, custom_metadata,"
-            " state, create_time, update_time, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            f" RETURNING {_COLUMNS}",
-            (
+    records: list[ChunkRecord] = []
+    for start in range(0, len(chunks), _INSERT_ROWS):
+        part = chunks[start : start + _INSERT_ROWS]
+        params: list[Any] = []
+        for chunk in part:
+            params += (
                 document.corpus_id,
                 document.id,
                 chunk.name,
@@ -120,9 +127,16 @@ def insert_chunks(
                 stamp,
                 stamp,
                 vector_param(conn, chunk.vector),
-            ),
-        ).fetchone()
-        records.append(_record(row))
+            )
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
+        rows = conn.execute(
+            "INSERT INTO chunks (corpus_id, document_id, name, text, text_key, custom_metadata,"
+            f" state, create_time, update_time, vector) VALUES {values} RETURNING {_COLUMNS}",
+            params,
+        ).fetchall()
+        # RETURNING's order is not promised: match the rows up by name.
+        inserted = {record.name: record for record in map(_record, rows)}
+        records.extend(inserted[chunk.name] for chunk in part)
     replace_metadata(
         conn,
         "chunk",
@@ -138,16 +152,22 @@ def insert_chunks(
 
 
 def find_chunks(conn: Connection, document_id: int, names: Iterable[str]) -> dict[str, ChunkRecord]:
-    """The chunks of a document with these IDs, keyed by ID (absent IDs are left out)."""
-    found: dict[str, ChunkRecord] = {}
-    for name in dict.fromkeys(names):
-        row = conn.execute(
-            f"SELECT {_COLUMNS} FROM chunks WHERE document_id = ? AND name = ?",
-            (document_id, name),
-        ).fetchone()
-        if row:
-            found[name] = _record(row)
-    return found
+    """The chunks of a document with these IDs, keyed by ID (absent IDs are left out):
+    one query, the IDs passed as one JSON array."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    listed = (
+        'SELECT value COLLATE "C" FROM jsonb_array_elements_text(?::jsonb) AS value'
+        if is_postgres(conn)
+        else "SELECT value FROM json_each(?)"
+    )
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM chunks WHERE document_id = ? AND name IN ({listed})",
+        (document_id, json.dumps(wanted)),
+    ).fetchall()
+    found = {record.name: record for record in map(_record, rows)}
+    return {name: found[name] for name in wanted if name in found}
 
 
 def list_chunks(

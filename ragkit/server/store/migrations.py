@@ -235,6 +235,14 @@ def _m008_file_search_stores(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m009_pgfix_work_leases(conn: sqlite3.Connection) -> None:
+    """Leases on background work (re-embedding, File Search imports), so one server of
+    many on a database does each piece (:mod:`ragkit.server.store.work_leases`)."""
+    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
+
+    conn.execute(WORK_LEASE_TABLE)
+
+
 #: Every migration in order; the function name is what ``_migrations`` records.
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_initial,
@@ -245,6 +253,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m006_document_counts,
     _m007_corpus_creators,
     _m008_file_search_stores,
+    _m009_pgfix_work_leases,
 )
 
 

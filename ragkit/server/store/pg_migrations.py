@@ -170,5 +170,16 @@ def _pg002_file_search_stores(conn: Connection) -> None:
     )
 
 
+def _pg003_pgfix_work_leases(conn: Connection) -> None:
+    """Leases on background work, as SQLite's ``_m009_pgfix_work_leases``."""
+    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
+
+    conn.execute(postgres_ddl(WORK_LEASE_TABLE))
+
+
 #: Every PostgreSQL migration of the ``ragkit`` schema, in order.
-PG_MIGRATIONS: tuple[PgMigration, ...] = (_pg001_initial, _pg002_file_search_stores)
+PG_MIGRATIONS: tuple[PgMigration, ...] = (
+    _pg001_initial,
+    _pg002_file_search_stores,
+    _pg003_pgfix_work_leases,
+)

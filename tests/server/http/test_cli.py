@@ -207,3 +207,18 @@ def test_embed_queue_depth_must_be_positive(
     with pytest.raises(SystemExit):
         main(["serve", "--data-dir", "d", "--embed-queue-depth", "0"])
     assert "--embed-queue-depth" in capsys.readouterr().err
+
+
+def test_read_slots_size_the_read_gate(tmp_path: Path, uvicorn_calls: list[dict[str, Any]]) -> None:
+    from ragkit.server.read_gate import default_read_slots, read_gate
+
+    try:
+        main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash", "--read-slots", "3"])
+        assert read_gate().slots == 3
+        assert uvicorn_calls[0]["app"].state.ragkit.config.read_slots == 3
+        main(["serve", "--data-dir", str(tmp_path), "--embedder", "hash"])
+        assert read_gate().slots == default_read_slots()
+    finally:
+        read_gate().resize(default_read_slots())
+    with pytest.raises(ValueError, match="read_slots"):
+        ServerConfig(data_dir=tmp_path, read_slots=-1)

@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from ragkit import limits
 from ragkit.server.service import Quotas
 
 from .conftest import two_users
+
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 GUIDE = (
     b"# Care guide\n\nBananas ripen faster in a paper bag.\n\nApples keep longest in the fridge.\n"
@@ -276,9 +280,9 @@ async def test_file_search_tool_grounds_the_answer(client: httpx.AsyncClient) ->
     assert titles == {"guide.md"}
 
 
-async def test_quotas_failed_documents_and_access(tmp_path: Path) -> None:
+async def test_quotas_failed_documents_and_access(tmp_path: Path, database_url: str | None) -> None:
     quotas = Quotas(max_file_search_stores=1, max_chunks_per_corpus=1)
-    async with two_users(tmp_path, quotas=quotas) as (alice, bob):
+    async with two_users(tmp_path, quotas=quotas, database_url=database_url) as (alice, bob):
         store = await create_store(alice, displayName="Alice's")
         second = await alice.post("/v1beta/fileSearchStores", json={})
         assert second.status_code == 429

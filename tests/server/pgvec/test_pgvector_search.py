@@ -25,8 +25,9 @@ STAMP = "2026-01-01T00:00:00Z"
 
 # The columns the search reads, as the SQLite store lays them out.
 PG_SCHEMA = """
-CREATE TABLE corpora (id bigint PRIMARY KEY, chunk_count bigint NOT NULL);
-INSERT INTO corpora VALUES (1, 600), (2, 100);
+CREATE TABLE corpora (id bigint PRIMARY KEY, chunk_count bigint NOT NULL,
+    document_count bigint NOT NULL);
+INSERT INTO corpora VALUES (1, 600, 6), (2, 100, 6);
 CREATE TABLE chunks (
     id bigint PRIMARY KEY, corpus_id bigint NOT NULL, document_id bigint NOT NULL,
     state integer NOT NULL, vector vector);
@@ -139,20 +140,23 @@ def stores(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Database, str, l
 
 
 class Qmark:
-    """A psycopg connection taking the stores' ``?`` placeholders."""
+    """A psycopg connection taking the stores' ``?`` placeholders (and keeping what ran)."""
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], log: list[Any] | None = None) -> None:
         self.raw = conn
+        self.log = log
 
     def execute(self, sql: str, params: Any = None) -> Any:
+        if self.log is not None:
+            self.log.append((sql, params))
         return self.raw.execute(sql.replace("?", "%s"), params)
 
 
-def _searcher(uri: str, threshold: int) -> PgVectorSearch:
+def _searcher(uri: str, threshold: int, log: list[Any] | None = None) -> PgVectorSearch:
     @contextmanager
     def read() -> Iterator[Qmark]:
         with psycopg.connect(uri) as conn, conn.transaction():
-            yield Qmark(conn)
+            yield Qmark(conn, log)
 
     @contextmanager
     def admin() -> Iterator[Qmark]:
@@ -248,3 +252,98 @@ def test_filter_values_are_parameters_not_sql(stores: Any) -> None:
     hostile = [FilterClause("document", key, (ConditionSpec("=", "x'"),))]
     assert search.search(1, rows[0]["vector"], 5, clauses=hostile) == []
     assert len(search.search(1, rows[0]["vector"], 5)) == 5
+
+
+def test_filtered_hnsw_checks_rows_during_the_walk_and_still_fills_results(stores: Any) -> None:
+    db, uri, rows = stores
+    log: list[Any] = []
+    search = _searcher(uri, threshold=100, log=log)
+    search.build_index(1, DIMS)
+    rng = np.random.default_rng(11)
+    for document, clauses in FILTERS:
+        _, allowed = _memory(db, rows, 1, document, clauses)
+        passing = len(allowed) if allowed is not None else 588
+        for query in rng.standard_normal((2, DIMS)).astype(np.float32):
+            hits = search.search(1, query, 25, document_id=document, clauses=clauses)
+            # As many hits as pass, up to k, each one passing (wide filters walk the
+            # graph, narrow ones go exact; either way the count is met).
+            assert len(hits) == min(25, passing), (document, clauses)
+            if allowed is not None:
+                assert {i for i, _ in hits} <= set(allowed.tolist())
+    # k beyond what passes: the walk runs out, the exact search returns every passing row.
+    wide = [FilterClause("chunk", "n", (ConditionSpec(">=", 4.0),))]
+    _, allowed = _memory(db, rows, 1, None, wide)
+    hits = search.search(1, rows[0]["vector"], 500, clauses=wide)
+    assert sorted(i for i, _ in hits) == sorted(allowed.tolist())
+    # A wide filter (60%) walks the index checking each row's metadata as it goes; no
+    # set of the passing ids is built (a hashed subplan) and no passing row is counted.
+    log.clear()
+    search.search(1, rows[0]["vector"], 10, clauses=wide)
+    walks = [(sql, params) for sql, params in log if "WITH hits" in sql]
+    assert len(walks) == 1
+    assert not any("count(*) FROM (SELECT 1 FROM chunks c" in sql for sql, _ in log)
+    sql, params = walks[0]
+    with psycopg.connect(uri) as conn, conn.transaction():
+        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        plan = " ".join(
+            line for (line,) in conn.execute("EXPLAIN " + sql.replace("?", "%s"), params)
+        )
+    assert hnsw_index_name(1, DIMS) in plan
+    assert "hashed SubPlan" not in plan and "Join" not in plan
+    # A narrow filter (a tenth of one document of six: 20 rows) is searched exactly.
+    log.clear()
+    narrow = [FilterClause("chunk", "n", (ConditionSpec("=", 2.0),))]
+    assert len(search.search(1, rows[0]["vector"], 10, document_id=3, clauses=narrow)) == 10
+    assert not any("WITH hits" in sql for sql, _ in log)
+
+
+def test_an_exact_search_with_a_wide_filter_hashes_the_passing_ids(stores: Any) -> None:
+    """PostgreSQL hashes a filter's passing ids only if the set fits in work_mem; past
+    that it rescans the set for every row (a 50% filter at 1M chunks ran for half an
+    hour). The exact search sizes work_mem to the corpus so the set is always hashed."""
+    _, uri, _ = stores
+    rows = 20_000
+    with psycopg.connect(uri, autocommit=True) as pg:
+        pg.execute("INSERT INTO corpora VALUES (3, %s, 1)", (rows,))
+        pg.execute(
+            "INSERT INTO chunks (id, corpus_id, document_id, state, vector)"
+            " SELECT 10000 + g, 3, 99, %s, ('[' || array_to_string(array_fill(g %% 7, ARRAY[%s]),"
+            " ',') || ']')::vector FROM generate_series(1, %s) AS g",
+            (ACTIVE, DIMS, rows),
+        )
+        pg.execute(
+            "INSERT INTO chunk_metadata (corpus_id, chunk_id, key, kind, num)"
+            " SELECT 3, 10000 + g, 'half', 3, g %% 2 FROM generate_series(1, %s) AS g",
+            (rows,),
+        )
+        pg.execute("ANALYZE chunks; ANALYZE chunk_metadata")
+    log: list[Any] = []
+
+    # The server's work_mem at its minimum: 20,000 chunks are then as far past it as
+    # 1M chunks are past the default 4 MB.
+    @contextmanager
+    def read() -> Iterator[Qmark]:
+        with psycopg.connect(uri) as conn, conn.transaction():
+            conn.execute("SET LOCAL work_mem = '64kB'")
+            yield Qmark(conn, log)
+
+    search = PgVectorSearch(read, read, active_state=ACTIVE, threshold=0)
+    half = [FilterClause("chunk", "half", (ConditionSpec("=", 1.0),))]
+    query = np.ones(DIMS, dtype=np.float32)
+    assert len(search.search(3, query, 10, clauses=half)) == 10
+    (exact_sql, params) = next((sql, p) for sql, p in log if "ORDER BY c.vector" in sql)
+    raised = [sql for sql, _ in log if sql.startswith("SET LOCAL work_mem")]
+    assert raised, "the search did not size work_mem for the filter"
+
+    def plan(*settings: str) -> str:
+        with psycopg.connect(uri) as conn, conn.transaction():
+            for setting in settings:
+                conn.execute(setting)
+            return " ".join(
+                line for (line,) in conn.execute("EXPLAIN " + exact_sql.replace("?", "%s"), params)
+            )
+
+    # The smallest work_mem cannot hold 10,000 ids: the plan rescans them per row...
+    assert "hashed SubPlan" not in plan("SET LOCAL work_mem = '64kB'")
+    # ...and with the search's own setting the set is hashed, whatever the server's is.
+    assert "hashed SubPlan" in plan("SET LOCAL work_mem = '64kB'", raised[0])

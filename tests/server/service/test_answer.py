@@ -149,6 +149,7 @@ def test_models_other_than_aqa(service: RetrieverService) -> None:
     assert service.generate_answer(OWNER, "models/aqa", inline(safety_settings=supported)).answer
 
 
+@pytest.mark.both_backends  # grounding on a corpus: the same on SQLite and PostgreSQL
 def test_semantic_retriever(service: RetrieverService) -> None:
     service.create_corpus(OWNER, Corpus(name="c"))
     service.create_document(OWNER, "corpora/c", Document(name="d"))

@@ -96,6 +96,35 @@ def test_batch_size_and_parent_rules(svc: RetrieverService) -> None:
     assert [c.name for c in ok.chunks or []] == _names(svc)
 
 
+def test_a_batch_costs_a_few_statements_not_several_per_chunk(
+    svc: RetrieverService, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL each statement is a round trip: 100 chunks with metadata and names
+    to draw are written by multi-row statements (over 200 round trips before)."""
+    if backend != "postgres":
+        pytest.skip("round trips are PostgreSQL's cost")
+    from ragkit.server.store.postgres import PgConnection
+
+    ran: list[str] = []
+    for method in ("execute", "executemany"):
+        original = getattr(PgConnection, method)
+
+        def counted(self: Any, sql: str, *args: Any, _original: Any = original) -> Any:
+            ran.append(sql)
+            return _original(self, sql, *args)
+
+        monkeypatch.setattr(PgConnection, method, counted)
+    chunks = [chunk(f"t{i}", year=i) for i in range(99)] + [chunk("named", name="mine")]
+    created = svc.batch_create_chunks(OWNER, DOC, batch(*chunks)).chunks or []
+    assert len(ran) <= 30, ran
+    assert [c.data.string_value for c in created if c.data] == [f"t{i}" for i in range(99)] + [
+        "named"
+    ]
+    assert len({c.name for c in created}) == 100 and created[-1].name == f"{DOC}/chunks/mine"
+    stored = svc.get_chunk(OWNER, created[42].name or "")
+    assert stored == created[42] and stored.custom_metadata == meta(year=42)
+
+
 def test_a_failing_batch_changes_nothing(svc: RetrieverService) -> None:
     svc.create_chunk(OWNER, DOC, chunk("existing", name="taken"))
     bad_text = batch(chunk("fine"), chunk("fine too"), Chunk(data=ChunkData(string_value="")))

@@ -1,4 +1,6 @@
-"""File Search operations survive a stop: the next start runs what was left unfinished."""
+"""File Search operations survive a stop: the next start runs what was left unfinished;
+of two servers on one database, one runs an operation, and the other takes it over only
+once the first one's lease lapses."""
 
 from __future__ import annotations
 
@@ -7,14 +9,20 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from ragkit import limits
 from ragkit.server.media import FileService
+from ragkit.server.models.embedding import load_embedder
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search_ops import FileSearchOperations
 from ragkit.server.store.file_search import DocumentFacts
 from ragkit.types import Code, Document, DocumentState, FileSearchStore
 
 from .conftest import OWNER
+
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
 
 
 def _wait_done(service: RetrieverService, name: str) -> dict[str, object]:
@@ -28,10 +36,10 @@ def _wait_done(service: RetrieverService, name: str) -> dict[str, object]:
 
 
 def test_an_interrupted_import_runs_again_from_a_clean_slate(
-    open_service: Callable[..., RetrieverService], tmp_path: Path
+    open_service: Callable[..., RetrieverService], tmp_path: Path, database_url: str | None
 ) -> None:
     service = open_service(data_dir=tmp_path / "data")
-    files = FileService.open(tmp_path / "data")
+    files = FileService.open(tmp_path / "data", database_url=database_url)
     try:
         store = service.create_file_search_store(
             OWNER, FileSearchStore(display_name="Notes"), default_embedding_model="models/x"
@@ -102,3 +110,56 @@ def test_an_upload_never_finalized_reads_as_expired(service: RetrieverService) -
     assert expired.done is True and expired.error is not None
     assert expired.error.code == Code.DEADLINE_EXCEEDED.value
     assert service.purge_file_search_operations() == 1
+
+
+def test_a_dead_servers_import_is_taken_over_once_its_lease_lapses(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    lease = 0.6
+    servers = [
+        RetrieverService.open(
+            tmp_path / "data",
+            embedder=load_embedder("hash:64"),
+            database_url=database_url,
+            lease_seconds=lease,
+        )
+        for _ in range(2)
+    ]
+    dying, other = servers
+    files = FileService.open(tmp_path / "data", database_url=database_url)
+    try:
+        store = dying.create_file_search_store(
+            OWNER, FileSearchStore(display_name="Notes"), default_embedding_model="models/x"
+        )
+        assert store.name is not None
+        file = files.create_file(
+            OWNER,
+            requested_name=None,
+            display_name="pears.txt",
+            mime_type="text/plain",
+            data=b"Pears are sweet and grainy.",
+        )
+        op = dying.begin_file_search_operation(
+            OWNER, store.name, kind="import", request={}, file_name=f"files/{file.name}"
+        )
+        assert dying.claim_file_search_operation(op)  # it starts the import...
+        ops = FileSearchOperations.open(other, files, poll_seconds=lease)
+        try:
+            # ...and while it lives (renewing its lease) the other server leaves it be.
+            time.sleep(lease * 2)
+            record = other.file_search_operation(op.name)
+            assert record is not None and not record.done
+            assert not other.claim_file_search_operation(op)
+            dying._work_leases.close(release=False)  # it dies: nothing renews its lease
+            result = _wait_done(other, op.name)
+        finally:
+            ops.close()
+        assert "response" in result, result
+        listed = other.list_file_search_documents(
+            OWNER, store.name, page_size=None, page_token=None
+        )
+        assert [d.display_name for d in listed.documents or []] == ["pears.txt"]
+    finally:
+        files.close()
+        for server in servers:
+            server.close()

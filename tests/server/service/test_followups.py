@@ -18,6 +18,9 @@ from ragkit.types import (
 
 from .conftest import OWNER, batch, chunk
 
+#: The same rules on SQLite and PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.both_backends
+
 # Each dialogue: the user's earlier questions, the follow-up, and what its search must carry.
 DIALOGUES = [
     # possessive pronoun
