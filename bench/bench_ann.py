@@ -88,11 +88,11 @@ def run(size: int, queries: int, clusters: int, noise: float, seed: int, sweep: 
 
     def at_ef(ef: int) -> Callable[[int], list[tuple[int, float]]]:
         def search(i: int) -> list[tuple[int, float]]:
-            graph.ef_search = ef
+            graph.ef_search, graph.grow_ef = ef, False
             try:
                 return graph.search(qs[i], K)
             finally:
-                graph.ef_search = default_ef
+                graph.ef_search, graph.grow_ef = default_ef, True
 
         return search
 

@@ -39,7 +39,10 @@ __all__ = [
     "DEFAULT_EF_CONSTRUCTION",
     "DEFAULT_EF_SEARCH",
     "DEFAULT_M",
+    "MAX_GROWN_EF",
+    "ROWS_PER_EF",
     "HnswIndex",
+    "search_depth",
 ]
 
 #: Graph degree. 32 is faiss's recommendation for ~0.95-0.99 recall at 384 dimensions.
@@ -49,11 +52,27 @@ DEFAULT_EF_CONSTRUCTION = 80
 #: Candidate list while searching (at least ``k``); the recall/latency knob. 128 gave
 #: recall@10 >= 0.98 on clustered 384-dimension vectors at 100k (bench/bench_ann.py).
 DEFAULT_EF_SEARCH = 128
+#: Past ``ROWS_PER_EF * DEFAULT_EF_SEARCH`` live rows the candidate list grows with the
+#: graph, one entry per this many rows, up to :data:`MAX_GROWN_EF`. At a fixed
+#: ``ef_search`` a graph's recall falls as it grows (bench_ann.py's clustered set at 1M:
+#: recall@10 0.849 at 128, 0.912 at 512, 0.923 at 1024 for 0.7 ms more), and the search
+#: depth is the one knob that buys it back without a rebuild. The rate was read off that
+#: one sweep (bench/RESULTS.md, "One million chunks").
+ROWS_PER_EF = 1000
+MAX_GROWN_EF = 1024
 
 IdArray = npt.NDArray[np.int64]
 
 # Most a filter widens ``ef_search`` (at 12.5% allowed and below).
 _MAX_EF_WIDENING = 8
+
+
+def search_depth(ef_search: int, k: int, rows: int, *, grow: bool = True) -> int:
+    """The candidate list for a search of ``k`` in a graph of ``rows`` live rows: at least
+    ``ef_search`` and ``k``, and (with ``grow``) one per :data:`ROWS_PER_EF` rows, up to
+    :data:`MAX_GROWN_EF`."""
+    grown = min(MAX_GROWN_EF, rows // ROWS_PER_EF) if grow else 0
+    return max(ef_search, k, grown)
 
 
 def _bitmap(labels: IdArray, count: int) -> npt.NDArray[np.uint8]:
@@ -80,6 +99,8 @@ class HnswIndex:
         m: HNSW graph degree.
         ef_construction: candidate list size while inserting.
         ef_search: candidate list size while searching (raised to ``k`` when smaller).
+        grow_ef: widen the candidate list as the graph grows (:func:`search_depth`);
+            ``False`` searches at exactly ``ef_search`` (benchmarks sweeping it).
 
     Raises:
         ImportError: when faiss (``pip install 'ragkit[server]'``) is not installed.
@@ -92,12 +113,14 @@ class HnswIndex:
         m: int = DEFAULT_M,
         ef_construction: int = DEFAULT_EF_CONSTRUCTION,
         ef_search: int = DEFAULT_EF_SEARCH,
+        grow_ef: bool = True,
     ) -> None:
         import faiss  # heavy: only servers with a large corpus load it
 
         self._faiss: Any = faiss
         self.dimensions = dimensions
         self.ef_search = ef_search
+        self.grow_ef = grow_ef
         self._index = faiss.IndexHNSWFlat(dimensions, m, faiss.METRIC_INNER_PRODUCT)
         self._index.hnsw.efConstruction = ef_construction
         self._ids = np.empty(0, dtype=np.int64)  # label -> chunk id
@@ -165,7 +188,7 @@ class HnswIndex:
         with self._reading() as count:
             if count == 0:
                 return []
-            ef = max(self.ef_search, k)
+            ef = search_depth(self.ef_search, k, len(self._label_of), grow=self.grow_ef)
             if allowed is None:
                 bits = self._live_bitmap(count)
             else:

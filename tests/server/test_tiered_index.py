@@ -7,7 +7,13 @@ import threading
 import numpy as np
 import numpy.typing as npt
 
-from ragkit.server.ann import HnswIndex
+from ragkit.server.ann import (
+    DEFAULT_EF_SEARCH,
+    MAX_GROWN_EF,
+    ROWS_PER_EF,
+    HnswIndex,
+    search_depth,
+)
 from ragkit.server.index import VectorIndex
 from ragkit.server.tiered_index import TieredIndex
 
@@ -198,3 +204,15 @@ def test_reads_racing_writes_and_the_drain_see_every_acknowledged_row() -> None:
     assert index.wait_for_drain(60)
     graph = index._ann
     assert graph is not None and graph.ids().tolist() == index.ids().tolist()
+
+
+def test_the_search_depth_grows_with_the_graph() -> None:
+    # Up to ROWS_PER_EF * DEFAULT_EF_SEARCH rows the default holds; past it the list grows
+    # one entry per ROWS_PER_EF rows (recall at a fixed depth falls as a graph grows), up
+    # to the cap; k and an explicit larger ef_search always win; grow=False pins it.
+    assert search_depth(DEFAULT_EF_SEARCH, 10, 100_000) == DEFAULT_EF_SEARCH
+    assert search_depth(DEFAULT_EF_SEARCH, 10, 500 * ROWS_PER_EF) == 500
+    assert search_depth(DEFAULT_EF_SEARCH, 10, 10**9) == MAX_GROWN_EF
+    assert search_depth(DEFAULT_EF_SEARCH, 2000, 10**6) == 2000
+    assert search_depth(4000, 10, 10**6) == 4000
+    assert search_depth(64, 10, 10**6, grow=False) == 64
