@@ -34,6 +34,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from ragkit.server.ann import DEFAULT_EF_CONSTRUCTION
 from ragkit.server.index import VectorIndex
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD, TieredIndex
 
@@ -56,12 +57,20 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(size: int, queries: int, clusters: int, noise: float, seed: int, sweep: list[int]) -> None:
+def run(
+    size: int,
+    queries: int,
+    clusters: int,
+    noise: float,
+    seed: int,
+    sweep: list[int],
+    ef_construction: int,
+) -> None:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((clusters, DIMS), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     ids = np.arange(1, size + 1, dtype=np.int64) * 2  # sparse, like row ids across corpora
-    tiered = TieredIndex(DIMS)
+    tiered = TieredIndex(DIMS, ef_construction=ef_construction)
     started = time.perf_counter()
     for start in range(0, size, BATCH):
         tiered.add(
@@ -111,8 +120,8 @@ def run(size: int, queries: int, clusters: int, noise: float, seed: int, sweep: 
             answers[name].append({chunk_id for chunk_id, _ in result})
     print(
         f"\n{size:,} chunks x {DIMS} dims, {clusters} clusters (noise {noise}); "
-        f"threshold {DEFAULT_ANN_THRESHOLD:,}; fill {filled:.1f} s, HNSW ready after "
-        f"{built:.1f} s; {queries} queries, k={K}"
+        f"threshold {DEFAULT_ANN_THRESHOLD:,}; ef_construction {ef_construction}; "
+        f"fill {filled:.1f} s, HNSW ready after {built:.1f} s; {queries} queries, k={K}"
     )
     exact_p50 = statistics.median(times["exact"])
     print(f"{'search':<14}{'p50 ms':>9}{'p99 ms':>9}{'recall@10':>11}{'vs exact p50':>14}")
@@ -145,9 +154,15 @@ def main() -> None:
         default=[],
         help="also time the graph alone at these ef_search values (one build, many settings)",
     )
+    parser.add_argument(
+        "--ef-construction",
+        type=int,
+        default=DEFAULT_EF_CONSTRUCTION,
+        help="the graph's build-time candidate list (the server's default unless given)",
+    )
     args = parser.parse_args()
     for size in args.sizes:
-        run(size, args.queries, args.clusters, args.noise, args.seed, args.ef)
+        run(size, args.queries, args.clusters, args.noise, args.seed, args.ef, args.ef_construction)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ragkit.server.ann import DEFAULT_EF_SEARCH, HnswIndex
+from ragkit.server.ann import DEFAULT_EF_CONSTRUCTION, DEFAULT_EF_SEARCH, HnswIndex
 from ragkit.server.index import Allowed, FloatArray, IdArray, VectorIndex
 
 __all__ = ["DEFAULT_ANN_THRESHOLD", "DRAIN_STEP", "TieredIndex"]
@@ -80,6 +80,7 @@ class TieredIndex(VectorIndex):
         threshold: rows from which a graph is built; ``0`` never builds one.
         ef_search: the graph's search depth (recall/latency trade-off).
         block_rows: as for :class:`~ragkit.server.index.VectorIndex`.
+        ef_construction: the graph's candidate list while building (quality/build time).
     """
 
     def __init__(
@@ -89,10 +90,12 @@ class TieredIndex(VectorIndex):
         threshold: int = DEFAULT_ANN_THRESHOLD,
         ef_search: int = DEFAULT_EF_SEARCH,
         block_rows: int = 65536,
+        ef_construction: int = DEFAULT_EF_CONSTRUCTION,
     ) -> None:
         super().__init__(dimensions, block_rows=block_rows)
         self.threshold = threshold
         self.ef_search = ef_search
+        self.ef_construction = ef_construction
         self._ann: HnswIndex | None = None
         # Writes logged for a graph being built (None: no build running).
         self._pending: list[_Op] | None = None
@@ -282,7 +285,9 @@ class TieredIndex(VectorIndex):
 
     def _build(self) -> None:
         try:
-            graph = HnswIndex(self.dimensions, ef_search=self.ef_search)
+            graph = HnswIndex(
+                self.dimensions, ef_search=self.ef_search, ef_construction=self.ef_construction
+            )
             for ids, vectors in self._slices():
                 graph.add(ids, vectors)
             with self._ann_lock:
