@@ -31,9 +31,13 @@ def _private_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run the tests of modules marked ``both_backends`` once on SQLite and once on
-    PostgreSQL, where they use the ``backend`` fixture (directly or through another)."""
+    PostgreSQL, where they use the ``backend`` fixture (directly or through another);
+    tests marked ``postgres_only`` on PostgreSQL alone."""
     marked = metafunc.definition.get_closest_marker("both_backends") is not None
-    if marked and "backend" in metafunc.fixturenames:
+    only = metafunc.definition.get_closest_marker("postgres_only") is not None
+    if only and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["postgres"], indirect=True)
+    elif marked and "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 

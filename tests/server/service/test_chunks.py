@@ -96,13 +96,13 @@ def test_batch_size_and_parent_rules(svc: RetrieverService) -> None:
     assert [c.name for c in ok.chunks or []] == _names(svc)
 
 
+@pytest.mark.postgres_only
 def test_a_batch_costs_a_few_statements_not_several_per_chunk(
     svc: RetrieverService, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL each statement is a round trip: 100 chunks with metadata and names
     to draw are written by multi-row statements (over 200 round trips before)."""
-    if backend != "postgres":
-        pytest.skip("round trips are PostgreSQL's cost")
+    assert backend == "postgres"
     from ragkit.server.store.postgres import PgConnection
 
     ran: list[str] = []
