@@ -63,6 +63,20 @@ def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, value=value)
 
 
+def _by_label(
+    family: type[GaugeMetricFamily] | type[CounterMetricFamily],
+    name: str,
+    doc: str,
+    label: str,
+    values: dict[str, float],
+) -> Metric:
+    """One metric family with a sample per value of its single ``label``."""
+    metric = family(name, doc, labels=[label])
+    for value, sample in values.items():
+        metric.add_metric([value], sample)
+    return metric
+
+
 class _StateCollector(Collector):
     """Reads the scheduler and the service at scrape time (nothing to keep in sync)."""
 
@@ -88,37 +102,34 @@ class _StateCollector(Collector):
                 "Chunk-write embedding jobs admitted at once (--embed-queue-depth).",
                 load.queue_depth,
             )
-            jobs = GaugeMetricFamily(
+            yield _by_label(
+                GaugeMetricFamily,
                 "ragkit_embed_bulk_jobs",
                 "Chunk-write embedding jobs on the bulk lane, by state.",
-                labels=["state"],
+                "state",
+                {"queued": load.bulk_queued, "running": load.bulk_running},
             )
-            jobs.add_metric(["queued"], load.bulk_queued)
-            jobs.add_metric(["running"], load.bulk_running)
-            yield jobs
             yield _gauge(
                 "ragkit_embed_bulk_texts_left",
                 "Texts the admitted bulk jobs have left to embed.",
                 load.bulk_texts_left,
             )
-            queries = GaugeMetricFamily(
+            yield _by_label(
+                GaugeMetricFamily,
                 "ragkit_embed_query_requests",
                 "Embedding requests of queries and answers on the priority lane, by state.",
-                labels=["state"],
+                "state",
+                {"waiting": load.query_waiting, "running": load.query_running},
             )
-            queries.add_metric(["waiting"], load.query_waiting)
-            queries.add_metric(["running"], load.query_running)
-            yield queries
         stats = self._stats()
         if stats is not None:
-            texts = CounterMetricFamily(
+            yield _by_label(
+                CounterMetricFamily,
                 "ragkit_embed_texts",
                 "Texts embedded by the model, by lane.",
-                labels=["lane"],
+                "lane",
+                {"query": stats.query_texts, "bulk": stats.bulk_texts},
             )
-            texts.add_metric(["query"], stats.query_texts)
-            texts.add_metric(["bulk"], stats.bulk_texts)
-            yield texts
             yield CounterMetricFamily(
                 "ragkit_embed_query_calls",
                 "Model calls of the priority lane (each embeds a micro-batch).",
@@ -157,14 +168,13 @@ class _StateCollector(Collector):
         yield _gauge(
             "ragkit_index_largest_vectors", "Vectors in the largest loaded index.", index.largest
         )
-        hnsw = GaugeMetricFamily(
+        yield _by_label(
+            GaugeMetricFamily,
             "ragkit_index_hnsw_corpora",
             "Loaded indexes with an HNSW graph, by state (ready, building in the background).",
-            labels=["state"],
+            "state",
+            {"ready": index.hnsw_ready, "building": index.hnsw_building},
         )
-        hnsw.add_metric(["ready"], index.hnsw_ready)
-        hnsw.add_metric(["building"], index.hnsw_building)
-        yield hnsw
         yield _gauge(
             "ragkit_index_hnsw_vectors",
             "Vectors in indexes searched through a ready HNSW graph.",
