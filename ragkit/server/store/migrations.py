@@ -22,7 +22,7 @@ from ragkit.server.store.dialect import Connection
 from ragkit.server.store.repairs import repair_unrenderable_metadata
 from ragkit.server.store.text_keys import text_key
 
-__all__ = ["MIGRATIONS", "Migration", "file_search_ddl", "migrate", "run_ddl"]
+__all__ = ["MIGRATIONS", "WORK_LEASE_TABLE", "Migration", "file_search_ddl", "migrate", "run_ddl"]
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -246,11 +246,18 @@ def file_search_ddl(*, bigint: str, row_id: str, key: str) -> str:
         """
 
 
+#: The ``work_leases`` table of :mod:`ragkit.server.store.work_leases`, in SQLite's words
+#: (PostgreSQL's migrations translate it), in every database that has background work.
+WORK_LEASE_TABLE = """CREATE TABLE work_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires DOUBLE PRECISION NOT NULL
+)"""
+
+
 def _m009_pgfix_work_leases(conn: sqlite3.Connection) -> None:
     """Leases on background work (re-embedding, File Search imports), so one server of
     many on a database does each piece (:mod:`ragkit.server.store.work_leases`)."""
-    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
-
     conn.execute(WORK_LEASE_TABLE)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from ragkit.server.store.dialect import Connection
-from ragkit.server.store.migrations import file_search_ddl, run_ddl
+from ragkit.server.store.migrations import WORK_LEASE_TABLE, file_search_ddl, run_ddl
 from ragkit.server.store.postgres import PgMigration
 
 __all__ = ["PG_MIGRATIONS", "postgres_ddl"]
@@ -141,8 +141,6 @@ def _pg002_file_search_stores(conn: Connection) -> None:
 
 def _pg003_pgfix_work_leases(conn: Connection) -> None:
     """Leases on background work, as SQLite's ``_m009_pgfix_work_leases``."""
-    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
-
     conn.execute(postgres_ddl(WORK_LEASE_TABLE))
 
 
