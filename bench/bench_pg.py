@@ -193,11 +193,17 @@ def _upgrade_kept(conn: Any) -> None:
 
 
 def run_search(
-    uri: str, size: int, queries: int, clusters: int, noise: float, ef_sweep: list[int]
+    uri: str,
+    size: int,
+    queries: int,
+    clusters: int,
+    noise: float,
+    ef_sweep: list[int],
+    rebuild: bool = False,
 ) -> None:
     import psycopg
 
-    from ragkit.server.pgvector_search import DEFAULT_EF_SEARCH, PgVectorSearch
+    from ragkit.server.pgvector_search import DEFAULT_EF_SEARCH, PgVectorSearch, hnsw_index_name
     from ragkit.server.store.metadata import ConditionSpec, FilterClause
 
     centres = load(uri, size, clusters, noise, seed=size)
@@ -222,6 +228,9 @@ def run_search(
 
     exact = PgVectorSearch(read, admin, active_state=ACTIVE, threshold=0)
     graph = PgVectorSearch(read, admin, active_state=ACTIVE, threshold=1)
+    if rebuild:
+        with admin() as conn:
+            conn.execute(f"DROP INDEX IF EXISTS {hnsw_index_name(1, DIMS)}")
     started = time.perf_counter()
     graph.build_index(1, DIMS)
     print(f"  HNSW index built in {time.perf_counter() - started:.0f} s")
@@ -422,6 +431,11 @@ def main() -> None:
         type=Path,
         help="keep the database in this folder and reuse its vectors and HNSW index next time",
     )
+    search.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="drop a kept HNSW index and build it again with the server's current parameters",
+    )
     args = parser.parse_args()
     keep: Path | None = getattr(args, "keep", None)
     with contextlib.ExitStack() as stack:
@@ -433,7 +447,9 @@ def main() -> None:
         uri = stack.enter_context(postgres(Path(where)))
         if args.command == "search":
             for size in args.sizes:
-                run_search(uri, size, args.queries, args.clusters, args.noise, args.ef_sweep)
+                run_search(
+                    uri, size, args.queries, args.clusters, args.noise, args.ef_sweep, args.rebuild
+                )
         elif args.command == "replicas":
             run_replicas(uri, Path(where), args.counts, args.clients, args.seconds)
         else:
