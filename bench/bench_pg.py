@@ -296,14 +296,16 @@ def run_search(
 def _servers(
     count: int, data: Path, logs: Path, *args: str, python: str = sys.executable
 ) -> list[Any]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from _serve import Server
+    # The test suite's helper that starts and stops a real `ragkit serve` process.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.server.http.serving import ServerProcess, free_port
 
+    command = ["--data-dir", str(data), "--embedder", "hash", "--no-grpc"]
+    command += ["--log-level", "warning", *args]
     servers = [
-        Server(data, "--embedder", "hash", "--no-grpc", "--log-level", "warning", *args,
-               log_path=logs / f"serve-{i}.log", python=python)
+        ServerProcess(command, free_port(), logs / f"serve-{i}.log", python=python)
         for i in range(count)
-    ]  # fmt: skip
+    ]
     for server in servers:
         server.wait_ready()
     return servers
