@@ -67,14 +67,14 @@ __all__ = [
 
 logger = logging.getLogger("ragkit.server")
 
-#: ``hnsw.ef_search`` for every HNSW query: recall@10 0.997 against exact search on
-#: clustered 384-d vectors at 100,000 chunks (300 queries; 0.991 at 200), about 10x
-#: faster than exact (bench/RESULTS.md, "PostgreSQL"). The margin is for larger corpora,
-#: whose recall at a given ``ef_search`` is lower.
+#: ``hnsw.ef_search`` for every HNSW query: recall@10 1.000 against exact search on
+#: clustered 384-d vectors at 100,000 and at 1,000,000 chunks (100 queries; 0.988 at 100 at
+#: 1M), 107x faster than exact at 1M (bench/RESULTS.md, "PostgreSQL at 1M"). The margin
+#: is for larger corpora and harder sets, whose recall at a given ``ef_search`` is lower.
 DEFAULT_EF_SEARCH = 400
 #: Graph parameters of the per-corpus HNSW indexes. pgvector's defaults (16, 64) reached
-#: only 0.92 recall@10 at ef_search 200 on the benchmark's clustered vectors, and
-#: (32, 80) 0.976-0.980 at 400 (0.985 at 800): the graph, not the search, was the limit.
+#: only 0.92 recall@10 at ef_search 200 on a set of tightly packed clusters, and (32, 80)
+#: 0.976-0.980 at 400 there: the graph, not the search, was the limit.
 #: ``ef_construction = 160`` costs about 1.5x the build time of 80.
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 160
