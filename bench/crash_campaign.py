@@ -29,8 +29,9 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _serve import Server
+# The test suite's helper that starts and stops a real `ragkit serve` process.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.server.http.serving import ServerProcess, free_port
 
 CORPUS = "corpora/crash"
 BATCH = 5
@@ -210,15 +211,9 @@ def run(work: Path, cycles: int, writers: int, seed: int, python: str) -> int:
     ledger = Ledger()
     lost = half = 0
     for cycle in range(cycles + 1):
-        server = Server(
-            data_dir,
-            "--embedder",
-            "hash",
-            "--max-documents-per-corpus",
-            "0",
-            log_path=work / "serve.log",
-            python=python,
-        )
+        args = ["--data-dir", str(data_dir), "--embedder", "hash"]
+        args += ["--max-documents-per-corpus", "0"]
+        server = ServerProcess(args, free_port(), work / "serve.log", python=python)
         server.wait_ready()
         with httpx.Client(base_url=server.url, timeout=60.0) as http:
             if cycle == 0:

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _serve import Server
-
+# The test suite's helper that starts and stops a real `ragkit serve` process.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ragkit.server.store.snapshot import snapshot
+from tests.server.http.serving import ServerProcess, free_port
 
 AUTH = """
 [[principal]]
@@ -744,9 +744,8 @@ def run(work: Path, repeat: int, python: str) -> int:
     auth = work / "auth.toml"
     auth.write_text(AUTH, encoding="utf-8")
     log_path = work / "serve.log"
-    server = Server(
-        data_dir, "--embedder", "hash", "--auth-file", str(auth), log_path=log_path, python=python
-    )
+    args = ["--data-dir", str(data_dir), "--embedder", "hash", "--auth-file", str(auth)]
+    server = ServerProcess(args, free_port(), log_path, python=python)
     totals: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
     examples: list[str] = []

@@ -1,4 +1,5 @@
-"""The resumable media-upload protocol, as pure request builders.
+"""The resumable media-upload protocol: pure request builders, and the one loop that
+sends them (:func:`run_upload`, with its asyncio twin :func:`run_upload_async`).
 
 1. ``POST upload/v1beta/files`` (or ``upload/v1beta/{store}:uploadToFileSearchStore``)
    with ``X-Goog-Upload-Command: start`` and the metadata; the session URL comes back in
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 import mimetypes
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,11 +31,14 @@ from ragkit.types import File
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "FileInput",
+    "ProgressCallback",
     "UploadSource",
     "chunk_request",
     "chunk_size_for",
     "finalized_body",
     "parse_uploaded_file",
+    "run_upload",
+    "run_upload_async",
     "session_start_request",
     "session_url",
     "start_request",
@@ -45,6 +49,9 @@ UPLOAD_PATH = f"upload/{API_VERSION}/files"
 
 #: What ``files.upload`` accepts: a path, the bytes themselves, or a binary file object.
 FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
+
+#: Called after each uploaded piece with ``(bytes_sent, total_bytes)``.
+ProgressCallback = Callable[[int, int], None]
 
 
 class UploadSource:
@@ -190,3 +197,39 @@ def parse_uploaded_file(response: httpx.Response) -> File:
     if not isinstance(body.get("file"), dict):
         raise UploadError("the finalize response carried no 'file' object")
     return File.model_validate(body["file"])
+
+
+def run_upload(
+    send: Callable[[APIRequest[None]], httpx.Response],
+    start: APIRequest[None],
+    source: UploadSource,
+    chunk_size: int,
+    on_progress: ProgressCallback | None = None,
+) -> httpx.Response:
+    """Open the session with ``start``, send ``source`` in pieces of ``chunk_size`` bytes
+    (rounded down to the server's granularity) through ``send`` (a client's ``_send``),
+    calling ``on_progress`` after each; return the finalize response."""
+    response = send(start)
+    url, size = session_url(response), chunk_size_for(chunk_size, response)
+    for offset, data, is_last in source.chunks(size):
+        response = send(chunk_request(url, offset, data, is_last))
+        if on_progress is not None:
+            on_progress(offset + len(data), source.size)
+    return response
+
+
+async def run_upload_async(
+    send: Callable[[APIRequest[None]], Awaitable[httpx.Response]],
+    start: APIRequest[None],
+    source: UploadSource,
+    chunk_size: int,
+    on_progress: ProgressCallback | None = None,
+) -> httpx.Response:
+    """:func:`run_upload` through an ``AsyncClient``'s ``_send``."""
+    response = await send(start)
+    url, size = session_url(response), chunk_size_for(chunk_size, response)
+    for offset, data, is_last in source.chunks(size):
+        response = await send(chunk_request(url, offset, data, is_last))
+        if on_progress is not None:
+            on_progress(offset + len(data), source.size)
+    return response

@@ -40,6 +40,7 @@ The builder :class:`F` builds the same expressions in Python::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -417,6 +418,9 @@ class _Compiler:
         at = comparison.value_span or comparison.span
         if op in _ORDERING and not isinstance(value, float):
             raise self.error(f"'{op}' compares numbers, but {value!r} is a string", at)
+        if isinstance(value, float) and not math.isfinite(value):
+            # NaN, inf, or a literal such as 1e999 that overflows: metadata numbers are finite.
+            raise self.error(f"{format_number(value)} is not a finite number", at)
         if op in _LIST_OPS and not isinstance(value, str):
             raise self.error(
                 f"'{op}' tests string-list metadata and needs a \"string\", "

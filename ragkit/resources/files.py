@@ -13,10 +13,9 @@ from ragkit._upload import (
     DEFAULT_CHUNK_SIZE,
     FileInput,
     UploadSource,
-    chunk_request,
-    chunk_size_for,
     parse_uploaded_file,
-    session_url,
+    run_upload,
+    run_upload_async,
     start_request,
 )
 from ragkit._validation import check_page_size
@@ -74,13 +73,8 @@ class Files(SyncAPIResource):
         file_name = resource_name(name, "files") if name is not None else None
         source = UploadSource(file, mime_type=mime_type)
         try:
-            start = self._client._send(
-                start_request(source, display_name=display_name, name=file_name)
-            )
-            url, size = session_url(start), chunk_size_for(chunk_size, start)
-            response = start
-            for offset, data, is_last in source.chunks(size):
-                response = self._client._send(chunk_request(url, offset, data, is_last))
+            start = start_request(source, display_name=display_name, name=file_name)
+            response = run_upload(self._client._send, start, source, chunk_size)
             return parse_uploaded_file(response)
         finally:
             source.close()
@@ -118,13 +112,8 @@ class AsyncFiles(AsyncAPIResource):
         file_name = resource_name(name, "files") if name is not None else None
         source = UploadSource(file, mime_type=mime_type)
         try:
-            start = await self._client._send(
-                start_request(source, display_name=display_name, name=file_name)
-            )
-            url, size = session_url(start), chunk_size_for(chunk_size, start)
-            response = start
-            for offset, data, is_last in source.chunks(size):
-                response = await self._client._send(chunk_request(url, offset, data, is_last))
+            start = start_request(source, display_name=display_name, name=file_name)
+            response = await run_upload_async(self._client._send, start, source, chunk_size)
             return parse_uploaded_file(response)
         finally:
             source.close()

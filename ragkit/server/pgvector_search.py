@@ -104,21 +104,25 @@ class Cursorish(Protocol):
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
 
-def _raise_setting(
-    conn: Cursorish, setting: str, corpus_id: int, bytes_per_row: int, cap: int, *, local: bool
-) -> None:
-    """Raise ``setting`` (a memory size) to ``bytes_per_row`` per chunk of the corpus, at
-    most ``cap``, for the current transaction (``local``) or the session (an autocommit
-    connection, where ``SET LOCAL`` would do nothing); never lowers it."""
+def _stored_counts(conn: Cursorish, corpus_id: int) -> tuple[int, int]:
+    """The corpus's stored chunk and document counts (every state; none for a deleted
+    corpus): cheap, for choices that need no exact figure."""
     row = conn.execute(
-        f"SELECT chunk_count, pg_size_bytes(current_setting('{setting}')) FROM corpora"
-        " WHERE id = ?",
-        (int(corpus_id),),
+        "SELECT chunk_count, document_count FROM corpora WHERE id = ?", (int(corpus_id),)
     ).fetchone()
-    if row is None:
-        return
-    wanted = min(int(row[0]) * bytes_per_row, cap)
-    if wanted > int(row[1]):
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _raise_setting(
+    conn: Cursorish, setting: str, rows: int, bytes_per_row: int, cap: int, *, local: bool
+) -> None:
+    """Raise ``setting`` (a memory size) to ``bytes_per_row`` for each of ``rows`` (the
+    corpus's chunk count), at most ``cap``, for the current transaction (``local``) or
+    the session (an autocommit connection, where ``SET LOCAL`` would do nothing); never
+    lowers it."""
+    (current,) = conn.execute(f"SELECT pg_size_bytes(current_setting('{setting}'))").fetchone()
+    wanted = min(rows * bytes_per_row, cap)
+    if wanted > int(current):
         scope = "LOCAL " if local else ""
         conn.execute(f"SET {scope}{setting} = '{wanted >> 10}kB'")
 
@@ -337,7 +341,7 @@ class PgVectorSearch:
             listed = [json.dumps([int(i) for i in restrict])]
         literal = vector_literal(query)
         with self._connect() as conn:
-            route = self._route(conn, corpus_id, dims, clauses, document_id, restrict)
+            route, total = self._route(conn, corpus_id, dims, clauses, document_id, restrict)
             if route == "index":
                 where, params = row_filter_sql(clauses, document_id=document_id)
                 rows = self._walk(conn, corpus_id, dims, literal, k, where + ids, params + listed)
@@ -348,7 +352,9 @@ class PgVectorSearch:
             where, params = filter_sql(
                 corpus_id, clauses, document_id=document_id, join=route == "narrow"
             )
-            return self._exact(conn, corpus_id, dims, literal, k, where + ids, params + listed)
+            return self._exact(
+                conn, corpus_id, dims, literal, k, where + ids, params + listed, total
+            )
 
     def _scope(self, corpus_id: int, dims: int) -> str:
         return (
@@ -390,10 +396,15 @@ class PgVectorSearch:
         k: int,
         where: str,
         params: list[Any],
+        total: int | None,
     ) -> list[tuple[int, float]]:
+        """The exact search; ``total`` is the corpus's stored chunk count when the route
+        has read it already."""
         if params:
+            if total is None:
+                total, _ = _stored_counts(conn, corpus_id)
             _raise_setting(
-                conn, "work_mem", corpus_id, _HASHED_ID_BYTES, _MAX_FILTER_WORK_MEM, local=True
+                conn, "work_mem", total, _HASHED_ID_BYTES, _MAX_FILTER_WORK_MEM, local=True
             )
         sql = (
             "SELECT c.id, -(c.vector <#> ?::vector) AS score FROM chunks c"
@@ -411,25 +422,22 @@ class PgVectorSearch:
         clauses: Sequence[FilterClause],
         document_id: int | None,
         restrict: Sequence[int] | None,
-    ) -> str:
+    ) -> tuple[str, int | None]:
         """``"index"`` (the HNSW walk), ``"exact"``, or ``"narrow"`` (exact, driven by a
-        filter estimated to keep few rows); see the module doc."""
+        filter estimated to keep few rows), see the module doc; with the corpus's stored
+        chunk count where the choice read it."""
         if self.threshold <= 0 or (restrict is not None and len(restrict) < self.threshold):
-            return "exact"
-        # The stored counts (every state): cheap, and the choice needs no exact figure.
-        row = conn.execute(
-            "SELECT chunk_count, document_count FROM corpora WHERE id = ?", (int(corpus_id),)
-        ).fetchone()
-        total, documents = (int(row[0]), int(row[1])) if row else (0, 0)
+            return "exact", None
+        total, documents = _stored_counts(conn, corpus_id)
         if total < self.threshold:
-            return "exact"
+            return "exact", total
         if not self.index_ready(conn, corpus_id, dims):
             self._build_in_background(corpus_id, dims)
-            return "exact"
+            return "exact", total
         if not clauses and document_id is None:
-            return "index"
+            return "index", total
         wide = self._filter_is_wide(conn, corpus_id, total, documents, clauses, document_id)
-        return "index" if wide else "narrow"
+        return ("index" if wide else "narrow"), total
 
     @staticmethod
     def _filter_is_wide(
@@ -514,8 +522,9 @@ class PgVectorSearch:
                 if self.index_ready(conn, corpus_id, dims):
                     return False
                 per_row = int(dims) * 4 + _GRAPH_BYTES_PER_ROW
+                rows, _ = _stored_counts(conn, corpus_id)
                 _raise_setting(
-                    conn, "maintenance_work_mem", corpus_id, per_row, _MAX_BUILD_MEMORY, local=False
+                    conn, "maintenance_work_mem", rows, per_row, _MAX_BUILD_MEMORY, local=False
                 )
                 started = time.perf_counter()
                 conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")

@@ -61,6 +61,9 @@ def test_empty_means_no_filter() -> None:
         ("a = 1 OR b = 2", "one key"),
         ("NOT (a = 1)", "single comparison"),
         ("a = 1 ~", "unexpected character"),
+        ("a = nan", "not a finite number"),
+        ("a = inf", "not a finite number"),
+        ("a >= 1e999", "not a finite number"),
     ],
 )
 def test_malformed_filters_point_at_the_mistake(text: str, reason: str) -> None:

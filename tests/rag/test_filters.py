@@ -128,6 +128,7 @@ def _error(text: str, scope: str = "corpus") -> FilterError:
         ("year >= 2020 lang", 14, "^^^^", "expected 'and', 'or' or the end"),
         ('title == "open', 10, "^^^^^", "unterminated string"),
         ("x == 1.2.3", 6, "^^^^^", "is not a number"),
+        ("x == 1e999", 6, "^^^^^", "inf is not a finite number"),
         ("", 1, "^", "empty filter"),
     ],
 )

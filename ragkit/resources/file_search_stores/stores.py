@@ -20,7 +20,6 @@ long-running operation; :meth:`FileSearchStoreOperations.wait` waits for it, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 
 from ragkit._operations import DEFAULT_OPERATION_TIMEOUT, DEFAULT_POLL_INTERVAL
@@ -28,10 +27,10 @@ from ragkit._pagination import AsyncPager, SyncPager
 from ragkit._upload import (
     DEFAULT_CHUNK_SIZE,
     FileInput,
+    ProgressCallback,
     UploadSource,
-    chunk_request,
-    chunk_size_for,
-    session_url,
+    run_upload,
+    run_upload_async,
 )
 from ragkit.resources._common import AsyncAPIResource, MetadataInput, SyncAPIResource
 from ragkit.resources.file_search_stores import _requests as build
@@ -53,9 +52,6 @@ from ragkit.types import (
 )
 
 __all__ = ["AsyncFileSearchStores", "FileSearchStores", "ProgressCallback"]
-
-#: Called after each uploaded piece with ``(bytes_sent, total_bytes)``.
-ProgressCallback = Callable[[int, int], None]
 
 
 def _stores(page: ListFileSearchStoresResponse) -> list[FileSearchStore] | None:
@@ -134,20 +130,14 @@ class FileSearchStores(SyncAPIResource):
         """
         source = UploadSource(file, mime_type=mime_type)
         try:
-            start_request = build.upload_start(
+            start = build.upload_start(
                 store,
                 source,
                 display_name=display_name,
                 metadata=custom_metadata,
                 chunking=chunking_config,
             )
-            start = self._client._send(start_request)
-            url, size = session_url(start), chunk_size_for(chunk_size, start)
-            response = start
-            for offset, data, is_last in source.chunks(size):
-                response = self._client._send(chunk_request(url, offset, data, is_last))
-                if on_progress is not None:
-                    on_progress(offset + len(data), source.size)
+            response = run_upload(self._client._send, start, source, chunk_size, on_progress)
             return build.parse_upload_operation(response)
         finally:
             source.close()
@@ -253,20 +243,15 @@ class AsyncFileSearchStores(AsyncAPIResource):
         twin for the arguments)."""
         source = UploadSource(file, mime_type=mime_type)
         try:
-            start_request = build.upload_start(
+            start = build.upload_start(
                 store,
                 source,
                 display_name=display_name,
                 metadata=custom_metadata,
                 chunking=chunking_config,
             )
-            start = await self._client._send(start_request)
-            url, size = session_url(start), chunk_size_for(chunk_size, start)
-            response = start
-            for offset, data, is_last in source.chunks(size):
-                response = await self._client._send(chunk_request(url, offset, data, is_last))
-                if on_progress is not None:
-                    on_progress(offset + len(data), source.size)
+            send = self._client._send
+            response = await run_upload_async(send, start, source, chunk_size, on_progress)
             return build.parse_upload_operation(response)
         finally:
             source.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 from ragkit.server.media.storage import SETTINGS_TABLE
 from ragkit.server.store.dialect import Connection
-from ragkit.server.store.migrations import Migration
+from ragkit.server.store.migrations import WORK_LEASE_TABLE, Migration
 from ragkit.server.store.pg_migrations import postgres_ddl
 from ragkit.server.store.postgres import PgMigration
 from ragkit.server.store.records import format_time, parse_time
@@ -104,15 +104,11 @@ def _pg001_files(conn: Connection) -> None:
 def _m003_pgfix_file_leases(conn: sqlite3.Connection) -> None:
     """Leases on text extraction, so one server of many on a database extracts each file
     (:mod:`ragkit.server.store.work_leases`)."""
-    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
-
     conn.execute(WORK_LEASE_TABLE)
 
 
 def _pg002_pgfix_file_leases(conn: Connection) -> None:
     """As SQLite's ``_m003_pgfix_file_leases``."""
-    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
-
     conn.execute(postgres_ddl(WORK_LEASE_TABLE))
 
 

@@ -63,29 +63,26 @@ class QueryMixin(ServiceCore):
         self, who: Principal, name: str, request: QueryCorpusRequest
     ) -> QueryCorpusResponse:
         """Search ``corpora/{c}`` (READER); filters may use document and chunk keys."""
-        with read_gate().admitted("query"):
-            hits = self._retrieve(
-                who,
-                name,
-                request.query,
-                request.metadata_filters,
-                resolve_results_count(request.results_count),
-            )
-        return QueryCorpusResponse(relevant_chunks=hits)
+        return QueryCorpusResponse(relevant_chunks=self._query(who, name, request))
 
     def query_document(
         self, who: Principal, name: str, request: QueryDocumentRequest
     ) -> QueryDocumentResponse:
         """Search ``corpora/{c}/documents/{d}`` (READER); filters use chunk keys only."""
+        return QueryDocumentResponse(relevant_chunks=self._query(who, name, request))
+
+    def _query(
+        self, who: Principal, name: str, request: QueryCorpusRequest | QueryDocumentRequest
+    ) -> list[RelevantChunk]:
+        """Either query, admitted by the read gate as a query."""
         with read_gate().admitted("query"):
-            hits = self._retrieve(
+            return self._retrieve(
                 who,
                 name,
                 request.query,
                 request.metadata_filters,
                 resolve_results_count(request.results_count),
             )
-        return QueryDocumentResponse(relevant_chunks=hits)
 
     def _retrieve(
         self,

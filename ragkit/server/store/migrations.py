@@ -22,12 +22,14 @@ from ragkit.server.store.dialect import Connection
 from ragkit.server.store.repairs import repair_unrenderable_metadata
 from ragkit.server.store.text_keys import text_key
 
-__all__ = ["MIGRATIONS", "Migration", "migrate"]
+__all__ = ["MIGRATIONS", "WORK_LEASE_TABLE", "Migration", "file_search_ddl", "migrate", "run_ddl"]
 
 Migration = Callable[[sqlite3.Connection], None]
 
 
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
+def run_ddl(conn: Connection, script: str) -> None:
+    """Run each ``;``-separated statement of ``script`` inside the open transaction, on
+    either backend."""
     # Not executescript(): it commits the open transaction first, breaking atomicity.
     for statement in script.split(";"):
         if statement.strip():
@@ -35,7 +37,7 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 def _m001_initial(conn: sqlite3.Connection) -> None:
-    _run_script(
+    run_ddl(
         conn,
         """
         CREATE TABLE settings (
@@ -116,7 +118,7 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
 
 def _m002_chunks_by_text(conn: sqlite3.Connection) -> None:
     """Find a corpus's chunks by text, to reuse their embeddings (see ``known_vectors``)."""
-    _run_script(
+    run_ddl(
         conn,
         f"""
         CREATE INDEX chunks_by_text ON chunks(corpus_id, substr(text, 1, {TEXT_KEY_CHARS}));
@@ -141,7 +143,7 @@ def _m004_chunk_text_keys(conn: sqlite3.Connection) -> None:
     scanned the whole corpus, so a batch cost more as the corpus grew.
     """
     conn.create_function("ragkit_text_key", 1, text_key, deterministic=True)
-    _run_script(
+    run_ddl(
         conn,
         """
         ALTER TABLE chunks ADD COLUMN text_key INTEGER;
@@ -155,7 +157,7 @@ def _m004_chunk_text_keys(conn: sqlite3.Connection) -> None:
 def _m005_pending_vectors(conn: sqlite3.Connection) -> None:
     """Embeddings by a new embedder, built by ``ragkit reindex`` beside the vectors in use
     until every chunk has one (see :mod:`ragkit.server.service.reindex`)."""
-    _run_script(
+    run_ddl(
         conn,
         """
         CREATE TABLE pending_vectors (
@@ -169,7 +171,7 @@ def _m005_pending_vectors(conn: sqlite3.Connection) -> None:
 def _m006_document_counts(conn: sqlite3.Connection) -> None:
     """Keep each corpus's document count in its row, like ``chunk_count``, so the document
     quota costs one row read instead of a count over the corpus's documents."""
-    _run_script(
+    run_ddl(
         conn,
         """
         ALTER TABLE corpora ADD COLUMN document_count INTEGER NOT NULL DEFAULT 0;
@@ -182,7 +184,7 @@ def _m006_document_counts(conn: sqlite3.Connection) -> None:
 def _m007_corpus_creators(conn: sqlite3.Connection) -> None:
     """Record who created each corpus: the corpus quota is per principal. Existing corpora
     go to the holder of their oldest USER OWNER permission (the creator's, unless removed)."""
-    _run_script(
+    run_ddl(
         conn,
         """
         ALTER TABLE corpora ADD COLUMN creator TEXT COLLATE NOCASE;
@@ -200,25 +202,35 @@ def _m008_file_search_stores(conn: sqlite3.Connection) -> None:
     """File Search stores: a store is a corpus marked in ``file_search_stores``; its
     documents carry a state, size and MIME type; import and upload operations persist so
     that a restart resumes them."""
-    _run_script(
-        conn,
-        """
+    run_ddl(conn, file_search_ddl(bigint="INTEGER", row_id="INTEGER PRIMARY KEY", key="TEXT"))
+
+
+def file_search_ddl(*, bigint: str, row_id: str, key: str) -> str:
+    """File Search's tables in one backend's words, for the one migration of each series
+    that creates them (SQLite's ``_m008_file_search_stores``, PostgreSQL's
+    ``_pg002_file_search_stores``): ``bigint`` a 64-bit integer type, ``row_id`` a row id
+    column the database numbers, ``key`` a text type compared or ordered in byte order.
+
+    Both migrations have shipped: what either creates must never change, so a column
+    added later goes into a new migration of each series, not here.
+    """
+    return f"""
         CREATE TABLE file_search_stores (
-            corpus_id INTEGER PRIMARY KEY REFERENCES corpora(id) ON DELETE CASCADE,
+            corpus_id {bigint} PRIMARY KEY REFERENCES corpora(id) ON DELETE CASCADE,
             embedding_model TEXT NOT NULL DEFAULT ''
         );
         CREATE TABLE file_search_documents (
-            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            document_id {bigint} PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            corpus_id {bigint} NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
             state INTEGER NOT NULL,
-            size_bytes INTEGER NOT NULL,
+            size_bytes {bigint} NOT NULL,
             mime_type TEXT NOT NULL
         );
         CREATE INDEX file_search_documents_by_corpus ON file_search_documents(corpus_id);
         CREATE TABLE file_search_operations (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            corpus_id INTEGER NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
+            id {row_id},
+            name {key} NOT NULL UNIQUE,
+            corpus_id {bigint} NOT NULL REFERENCES corpora(id) ON DELETE CASCADE,
             kind TEXT NOT NULL,
             owner TEXT NOT NULL,
             groups TEXT NOT NULL,
@@ -228,18 +240,24 @@ def _m008_file_search_stores(conn: sqlite3.Connection) -> None:
             document_name TEXT,
             done INTEGER NOT NULL DEFAULT 0,
             result TEXT,
-            create_time TEXT NOT NULL
+            create_time {key} NOT NULL
         );
         CREATE INDEX file_search_operations_pending ON file_search_operations(done)
-        """,
-    )
+        """
+
+
+#: The ``work_leases`` table of :mod:`ragkit.server.store.work_leases`, in SQLite's words
+#: (PostgreSQL's migrations translate it), in every database that has background work.
+WORK_LEASE_TABLE = """CREATE TABLE work_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires DOUBLE PRECISION NOT NULL
+)"""
 
 
 def _m009_pgfix_work_leases(conn: sqlite3.Connection) -> None:
     """Leases on background work (re-embedding, File Search imports), so one server of
     many on a database does each piece (:mod:`ragkit.server.store.work_leases`)."""
-    from ragkit.server.store.work_leases import WORK_LEASE_TABLE
-
     conn.execute(WORK_LEASE_TABLE)
 
 

@@ -4,12 +4,13 @@ import, re-embedding the store.
 
 The batch jobs' leases (:mod:`ragkit.server.batches.leases`) generalised to any named
 piece of work, in a ``work_leases`` table of the database the work belongs to (name,
-holder, expiry). A server takes a lease in a write transaction (writers run one at a
-time, so two servers never both take it), keeps it alive while it holds it (a
-:class:`WorkLeases` renews every lease of its holder a few times per lease period), and
-drops it when the work is done. Work whose lease has lapsed (its server was killed, or
-lost the database) is free: any server may take it and do it again from the start. A
-server that stops cleanly drops its leases, so a restart resumes at once.
+holder, expiry: :data:`~ragkit.server.store.migrations.WORK_LEASE_TABLE`). A server
+takes a lease in a write transaction (writers run one at a time, so two servers never
+both take it), keeps it alive while it holds it (a :class:`WorkLeases` renews every
+lease of its holder a few times per lease period), and drops it when the work is done.
+Work whose lease has lapsed (its server was killed, or lost the database) is free: any
+server may take it and do it again from the start. A server that stops cleanly drops
+its leases, so a restart resumes at once.
 
 Example::
 
@@ -34,16 +35,9 @@ from collections.abc import Iterable
 from ragkit.server.store.connection import Database
 from ragkit.server.store.dialect import Connection
 
-__all__ = ["WORK_LEASE_SECONDS", "WORK_LEASE_TABLE", "WorkLeases", "new_holder"]
+__all__ = ["WORK_LEASE_SECONDS", "WorkLeases", "new_holder"]
 
 logger = logging.getLogger("ragkit.server")
-
-#: The table, in SQLite's words (PostgreSQL's migrations translate it).
-WORK_LEASE_TABLE = """CREATE TABLE work_leases (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
-    expires DOUBLE PRECISION NOT NULL
-)"""
 
 #: A lease lasts this long past its last renewal.
 WORK_LEASE_SECONDS = 30.0

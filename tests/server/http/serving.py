@@ -1,4 +1,5 @@
-"""Run a real ``python -m ragkit serve`` process for end-to-end tests."""
+"""Run a real ``python -m ragkit serve`` process, for end-to-end tests and for the
+benchmarks and campaigns in ``bench/`` (which import this module)."""
 
 from __future__ import annotations
 
@@ -25,29 +26,33 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """One ``ragkit serve`` process; its output goes to ``log_path``."""
+    """One ``ragkit serve`` process; its output goes to ``log_path``.
 
-    def __init__(self, args: Sequence[str], port: int, log_path: Path) -> None:
+    ``python`` runs another installation's ragkit (a benchmark's baseline: an older
+    checkout's interpreter); the process then runs in ``log_path``'s folder, since ``-m``
+    would import ragkit from this checkout if it were the working directory.
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        port: int,
+        log_path: Path,
+        *,
+        python: str | None = None,
+    ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
         self._log = log_path.open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = [python or sys.executable, "-m", "ragkit", "serve"]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ragkit",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                *args,
-            ],
+            [*command, "--host", "127.0.0.1", "--port", str(port), *args],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=None if python is None else log_path.parent,
         )
 
     @property
@@ -72,6 +77,7 @@ class ServerProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
+        self._log.close()
 
     def stop(self) -> None:
         if self.proc.poll() is None:

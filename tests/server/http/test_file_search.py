@@ -216,6 +216,23 @@ async def test_bad_input_gets_google_errors(client: httpx.AsyncClient) -> None:
     )
     assert bad_filter.status_code == 400
     assert "metadata_filter" in bad_filter.json()["error"]["message"]
+    for number in ("nan", "inf", "1e999"):  # once a 500: a Condition refused the value
+        non_finite = await client.post(
+            "/v1beta/models/gemini-2.5-flash:generateContent",
+            json={
+                "contents": [{"role": "user", "parts": [{"text": "bananas?"}]}],
+                "tools": [
+                    {
+                        "fileSearch": {
+                            "fileSearchStoreNames": [store],
+                            "metadataFilter": f"a = {number}",
+                        }
+                    }
+                ],
+            },
+        )
+        assert non_finite.status_code == 400, non_finite.text
+        assert "not a finite number" in non_finite.json()["error"]["message"]
     # Nothing was created by the refused requests.
     assert (await client.get(f"/v1beta/{store}/documents")).json() == {}
 

@@ -16,7 +16,7 @@ from ragkit.server.media import FileService
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.service import RetrieverService
 from ragkit.server.service.file_search_ops import FileSearchOperations
-from ragkit.server.store.file_search import DocumentFacts
+from ragkit.server.store.file_search import DocumentFacts, OperationRecord
 from ragkit.types import Code, Document, DocumentState, FileSearchStore
 
 from .conftest import OWNER
@@ -35,33 +35,39 @@ def _wait_done(service: RetrieverService, name: str) -> dict[str, object]:
     raise AssertionError(f"{name} never finished")
 
 
+def _pending_import(service: RetrieverService, files: FileService) -> tuple[str, OperationRecord]:
+    """A store named "Notes" and a pending import into it of a small text file."""
+    store = service.create_file_search_store(
+        OWNER, FileSearchStore(display_name="Notes"), default_embedding_model="models/x"
+    )
+    assert store.name is not None
+    file = files.create_file(
+        OWNER,
+        requested_name=None,
+        display_name="pears.txt",
+        mime_type="text/plain",
+        data=b"Pears are sweet and grainy.",
+    )
+    op = service.begin_file_search_operation(
+        OWNER, store.name, kind="import", request={}, file_name=f"files/{file.name}"
+    )
+    return store.name, op
+
+
 def test_an_interrupted_import_runs_again_from_a_clean_slate(
     open_service: Callable[..., RetrieverService], tmp_path: Path, database_url: str | None
 ) -> None:
     service = open_service(data_dir=tmp_path / "data")
     files = FileService.open(tmp_path / "data", database_url=database_url)
     try:
-        store = service.create_file_search_store(
-            OWNER, FileSearchStore(display_name="Notes"), default_embedding_model="models/x"
-        )
-        assert store.name is not None
-        file = files.create_file(
-            OWNER,
-            requested_name=None,
-            display_name="pears.txt",
-            mime_type="text/plain",
-            data=b"Pears are sweet and grainy.",
-        )
-        op = service.begin_file_search_operation(
-            OWNER, store.name, kind="import", request={}, file_name=f"files/{file.name}"
-        )
+        store, op = _pending_import(service, files)
         # A first run began a document, then the server stopped.
-        corpus = f"corpora/{store.name.split('/')[1]}"
+        corpus = f"corpora/{store.split('/')[1]}"
         leftover = service.create_document(OWNER, corpus, Document(display_name="half done"))
         assert leftover.name is not None
         facts = DocumentFacts(DocumentState.STATE_PENDING.value, 1, "text/plain")
         service.track_file_search_document(op, leftover.name, facts)
-        assert service.get_file_search_store(OWNER, store.name).pending_documents_count == 1
+        assert service.get_file_search_store(OWNER, store).pending_documents_count == 1
 
         ops = FileSearchOperations.open(service, files)  # the restart
         try:
@@ -69,11 +75,9 @@ def test_an_interrupted_import_runs_again_from_a_clean_slate(
         finally:
             ops.close()
         assert "response" in result, result
-        listed = service.list_file_search_documents(
-            OWNER, store.name, page_size=None, page_token=None
-        )
+        listed = service.list_file_search_documents(OWNER, store, page_size=None, page_token=None)
         assert [d.display_name for d in listed.documents or []] == ["pears.txt"]
-        counted = service.get_file_search_store(OWNER, store.name)
+        counted = service.get_file_search_store(OWNER, store)
         assert (counted.active_documents_count, counted.pending_documents_count) == (1, 0)
     finally:
         files.close()
@@ -128,20 +132,7 @@ def test_a_dead_servers_import_is_taken_over_once_its_lease_lapses(
     dying, other = servers
     files = FileService.open(tmp_path / "data", database_url=database_url)
     try:
-        store = dying.create_file_search_store(
-            OWNER, FileSearchStore(display_name="Notes"), default_embedding_model="models/x"
-        )
-        assert store.name is not None
-        file = files.create_file(
-            OWNER,
-            requested_name=None,
-            display_name="pears.txt",
-            mime_type="text/plain",
-            data=b"Pears are sweet and grainy.",
-        )
-        op = dying.begin_file_search_operation(
-            OWNER, store.name, kind="import", request={}, file_name=f"files/{file.name}"
-        )
+        store, op = _pending_import(dying, files)
         assert dying.claim_file_search_operation(op)  # it starts the import...
         ops = FileSearchOperations.open(other, files, poll_seconds=lease)
         try:
@@ -155,9 +146,7 @@ def test_a_dead_servers_import_is_taken_over_once_its_lease_lapses(
         finally:
             ops.close()
         assert "response" in result, result
-        listed = other.list_file_search_documents(
-            OWNER, store.name, page_size=None, page_token=None
-        )
+        listed = other.list_file_search_documents(OWNER, store, page_size=None, page_token=None)
         assert [d.display_name for d in listed.documents or []] == ["pears.txt"]
     finally:
         files.close()
