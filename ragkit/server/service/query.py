@@ -118,13 +118,15 @@ class QueryMixin(ServiceCore):
         clauses: Sequence[FilterClause],
         count: int,
     ) -> list[RelevantChunk]:
-        ranked = self._search.rank(
-            corpus_row,
-            corpus_id,
-            text,
-            max(count, TITLE_CANDIDATES),
-            document_id=document_id,
-            clauses=clauses,
+        ranked = self._embedding(
+            lambda: self._search.rank(
+                corpus_row,
+                corpus_id,
+                text,
+                max(count, TITLE_CANDIDATES),
+                document_id=document_id,
+                clauses=clauses,
+            )
         )
         if not ranked:
             return []
