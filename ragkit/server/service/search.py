@@ -144,17 +144,22 @@ class MemorySearch:
         # One read: the vector indexes and the embedder that made them stay a pair even if
         # a re-embedding switches embedders meanwhile (ragkit serve --reindex).
         indexes = self._indexes()
-        if self._ranking != "bm25":
-            # Another process on this folder may have re-embedded it: then the pair is stale.
+
+        def query_vector() -> npt.NDArray[np.float32]:
+            # The embedder's own embed(): with the server's scheduler, the priority lane.
+            vector = indexes.embedder.embed([text], kind="query")[0]
+            # Another process on this folder may have re-embedded it since the indexes
+            # loaded (each load checks too): then this pair is stale.
             with self._db.read() as conn:
                 indexes.check(conn)
+            return vector
+
         return rank(
             self._ranking,
             text,
             count,
             vectors=lambda: indexes.get(corpus_row),
-            # The embedder's own embed(): with the server's scheduler, the priority lane.
-            query_vector=lambda: indexes.embedder.embed([text], kind="query")[0],
+            query_vector=query_vector,
             lexical=lambda: self._lexical.get(corpus_row),
             allowed=allowed,
         )
