@@ -151,6 +151,22 @@ def test_a_stale_replica_queries_with_the_new_embedder(
     ]
 
 
+def test_a_stale_replica_with_no_index_loaded_never_repairs_with_the_old_model(
+    replicas: Replicas, tmp_path: Path, database_url: str | None
+) -> None:
+    cold = RetrieverService.open(tmp_path, embedder=Embedder(OLD), database_url=database_url)
+    try:
+        new = load_embedder(NEW)
+        reindexing = replicas.re_embed(new)
+        # On SQLite its first query loads the corpus's index, which re-embeds chunks whose
+        # vector does not fit its embedder: that must not be the old embedder.
+        assert _hits(cold, "topic9 text") == _hits(reindexing, "topic9 text")
+    finally:
+        cold.close()
+    for text, vector in replicas.vectors().items():
+        assert np.allclose(vector, new.embed([text])[0]), text
+
+
 def test_a_query_racing_the_switch_answers_with_the_new_embedder(replicas: Replicas) -> None:
     new = load_embedder(NEW)
     # The switch commits after the stale replica embedded the query, before it searches.
