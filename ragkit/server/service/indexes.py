@@ -141,6 +141,13 @@ class CorpusIndexes:
         if self._guard is not None:
             self._guard(conn, self._embedder)
 
+    def check_store(self) -> None:
+        """:meth:`check` in a read transaction of its own (for a query embedded after its
+        index loaded)."""
+        if self._guard is not None:
+            with self._db.read() as conn:
+                self._guard(conn, self._embedder)
+
     def _load(self, corpus_id: int) -> VectorIndex:
         index = TieredIndex(self._embedder.dimensions, threshold=self._ann_threshold)
         after = 0

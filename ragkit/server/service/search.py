@@ -147,11 +147,10 @@ class MemorySearch:
 
         def query_vector() -> npt.NDArray[np.float32]:
             # The embedder's own embed(): with the server's scheduler, the priority lane.
-            vector = indexes.embedder.embed([text], kind="query")[0]
+            vector: npt.NDArray[np.float32] = indexes.embedder.embed([text], kind="query")[0]
             # Another process on this folder may have re-embedded it since the indexes
             # loaded (each load checks too): then this pair is stale.
-            with self._db.read() as conn:
-                indexes.check(conn)
+            indexes.check_store()
             return vector
 
         return rank(
