@@ -150,9 +150,12 @@ class ServiceCore:
         """Serve with ``embedder`` from now on (its vectors are the store's). A write made
         with the previous one meanwhile finds the store's embedder changed when it checks,
         in its transaction, and runs again (:meth:`_embedding`)."""
+        identity = embedder_identity(embedder)
         with self._switching:
-            self._embedders[embedder_identity(embedder)] = embedder
-            self._reindex_to = None
+            self._embedders[identity] = embedder
+            target = self._reindex_to
+            if target is not None and embedder_identity(target) == identity:
+                self._reindex_to = None
             if embedder is self._embedder:
                 return  # followed already (_follow_store)
             if self._answerer.embedder is self._embedder:

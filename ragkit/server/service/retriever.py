@@ -110,7 +110,9 @@ class RetrieverService(
         Of several servers on one database, one at a time re-embeds (the others switch
         when it is done) or runs a given File Search import, each holding a lease that
         lapses ``lease_seconds`` (default 30) after its server stops renewing it; then
-        another server takes the work over.
+        another server takes the work over. A server opened without ``reindex`` switches
+        too, on its first query or chunk write after the switch
+        (:mod:`ragkit.server.service.store_embedder`).
 
         Raises:
             EmbedderMismatchError: the store's embedder is not ``embedder`` (without
