@@ -11,6 +11,7 @@ FORBIDDEN = [
     "onnxruntime",
     "tokenizers",
     "tiktoken",
+    "bpe_openai",
     "pypdf",
     "google.auth",
     "ragkit.server",

@@ -29,6 +29,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import tiktoken
 
+    from ragkit.tokenizers import OrdinaryEncoder
+
 __all__ = ["TokenIndex"]
 
 _AFTER_ALNUM = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\s]"
@@ -49,14 +51,19 @@ class TokenIndex:
     """
 
     def __init__(
-        self, text: str, encoding: tiktoken.Encoding, start: int = 0, end: int | None = None
+        self, text: str, encoder: OrdinaryEncoder, start: int = 0, end: int | None = None
     ) -> None:
         self.text = text
-        self.encoding = encoding
+        self.encoder = encoder
         self.start = start
         self.end = len(text) if end is None else end
-        self._pieces = _piece_cache(encoding)
-        self._tokens = _encode(encoding, text[start : self.end])
+        self._pieces = _piece_cache(encoder.encoding)
+        # On the calling thread: tiktoken releases the GIL, so a long text could be encoded
+        # in slices on several threads; that was tried and costs about 40 % more CPU (the
+        # regex caches of tiktoken's compiled pattern are pooled per thread, and every search
+        # from a thread other than the first takes the pool's slow path), and ``ragkit
+        # ingest`` already chunks documents in parallel.
+        self._tokens = encoder.encode_to_numpy(text[start : self.end])
         self.n_tokens = len(self._tokens)
         self._token_starts: memoryview | None = None
         self._head = self._tail = (-1, -1, 0, 0)
@@ -64,7 +71,7 @@ class TokenIndex:
     def _starts(self) -> memoryview:
         """Offset of each token's first (possibly partial) character, in ``text``."""
         if self._token_starts is None:
-            lengths = _byte_lengths(self.encoding).take(self._tokens)
+            lengths = _byte_lengths(self.encoder.encoding).take(self._tokens)
             # int32 halves the memory traffic of the two passes; offsets stay below 2**31
             # for any text under 512 M characters (4 UTF-8 bytes each at most).
             dtype = np.int32 if len(self.text) < 1 << 29 else np.int64
@@ -166,7 +173,7 @@ class TokenIndex:
 
     def _measure(self, piece: str) -> int:
         """``len(encode_ordinary(piece))``, memoised for short pieces (mostly common words)."""
-        count = len(self.encoding.encode_ordinary(piece))
+        count = self.encoder.count(piece)
         if len(piece) <= _MAX_CACHED_PIECE:
             if len(self._pieces) >= _PIECE_CACHE_SIZE:
                 self._pieces.clear()
@@ -205,22 +212,10 @@ class TokenIndex:
             window *= 4
 
 
-def _encode(encoding: tiktoken.Encoding, text: str) -> npt.NDArray[np.uint32]:
-    """``encode_ordinary(text)`` as an array, on the calling thread.
-
-    tiktoken releases the GIL, so a long text could be encoded in slices on several threads;
-    that was tried and costs about 40 % more CPU (the regex caches of tiktoken's compiled
-    pattern are pooled per thread, and every search from a thread other than the first
-    takes the pool's slow path), and ``ragkit ingest`` already chunks documents in parallel.
-    """
-    # encode_to_numpy with no special tokens allowed or disallowed is encode_ordinary without
-    # the Python list.
-    return encoding.encode_to_numpy(text, allowed_special=set(), disallowed_special=())
-
-
 @cache
 def _piece_cache(encoding: tiktoken.Encoding) -> dict[str, int]:
-    """Token counts of short text pieces, shared by every index of one encoding."""
+    """Token counts of short text pieces, shared by every index of one encoding (whichever
+    backend counts them: they all count the same)."""
     return {}
 
 

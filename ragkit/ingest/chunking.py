@@ -54,10 +54,10 @@ from ragkit.ingest.document import LoadedDocument, Section
 from ragkit.ingest.errors import ChunkingConfigError, ChunkingError
 from ragkit.limits import MAX_TOKENS_PER_CHUNK
 from ragkit.provenance import SECTION_SEPARATOR
-from ragkit.tokenizers import get_encoding
+from ragkit.tokenizers import get_ordinary_encoder
 
 if TYPE_CHECKING:
-    import tiktoken
+    from ragkit.tokenizers import OrdinaryEncoder
 
 __all__ = [
     "HARD_MAX_CHUNK_TOKENS",
@@ -213,11 +213,11 @@ def chunk_text(text: str, config: ChunkingConfig | None = None) -> list[TextChun
 class _Contexts:
     """The context lines of one document's chunks and their token cost, per heading trail."""
 
-    def __init__(self, title: str, config: ChunkingConfig, encoding: tiktoken.Encoding) -> None:
+    def __init__(self, title: str, config: ChunkingConfig, encoder: OrdinaryEncoder) -> None:
         self._title = " ".join(title.split())
         self._enabled = config.context
         self._limit = int(config.chunk_tokens * _CONTEXT_SHARE)
-        self._encoding = encoding
+        self._encoder = encoder
         self._lines: dict[tuple[str, ...], tuple[str, int]] = {}
 
     def get(self, heading_path: tuple[str, ...]) -> tuple[str, int]:
@@ -240,7 +240,7 @@ class _Contexts:
             parts.insert(0, self._title)
         while parts:
             line = SECTION_SEPARATOR.join(parts)
-            cost = len(self._encoding.encode_ordinary(line + CONTEXT_SEPARATOR))
+            cost = self._encoder.count(line + CONTEXT_SEPARATOR)
             if cost <= self._limit:
                 return line, cost
             parts.pop(0)  # the innermost headings say most about the chunk
@@ -252,9 +252,9 @@ def _chunk_sections(
 ) -> list[TextChunk]:
     if not sections:
         return []
-    encoding = get_encoding("cl100k_base")
-    index = TokenIndex(text, encoding, sections[0].start, sections[-1].end)
-    contexts = _Contexts(title, config, encoding)
+    encoder = get_ordinary_encoder("cl100k_base")
+    index = TokenIndex(text, encoder, sections[0].start, sections[-1].end)
+    contexts = _Contexts(title, config, encoder)
     chunks: list[TextChunk] = []
     for group in _group_sections(sections, index, config, contexts):
         group_starts = [section.start for section in group]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ragkit import tokenizers
 from ragkit.ingest import (
     HARD_MAX_CHUNK_TOKENS,
     ChunkingConfig,
@@ -15,6 +16,7 @@ from ragkit.ingest import (
     LoadedDocument,
     Section,
     TextChunk,
+    _token_index,
     chunk_document,
     chunk_text,
     load,
@@ -22,7 +24,7 @@ from ragkit.ingest import (
 from ragkit.ingest import chunking as chunking_module
 from ragkit.ingest._token_index import TokenIndex
 from ragkit.limits import MAX_TOKENS_PER_CHUNK
-from ragkit.tokenizers import count_tokens, get_encoding
+from ragkit.tokenizers import OrdinaryEncoder, count_tokens, get_encoding, get_ordinary_encoder
 
 VOCABULARY = """
     the of and to in is that for it as was with be by on not he this are or his from at which
@@ -279,7 +281,7 @@ def test_slice_counts_match_a_fresh_encode() -> None:
     encoding = get_encoding("cl100k_base")
     for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 120)))
-        index = TokenIndex(text, encoding)
+        index = TokenIndex(text, get_ordinary_encoder())
         assert index.n_tokens == len(encoding.encode_ordinary(text))
         for _ in range(5):
             start = rng.randrange(len(text))
@@ -341,7 +343,7 @@ def test_no_runt_at_the_end_when_an_even_split_avoids_it() -> None:
     for seed in range(100):
         text = prose(seed, 4)
         section = Section(text, (), None, None, 0)
-        index = TokenIndex(text, get_encoding("cl100k_base"), 0, len(text))
+        index = TokenIndex(text, get_ordinary_encoder(), 0, len(text))
         greedy = list(chunking_module._chunk_group([section], index, 60, 0, 60))
         even = chunk_text(text, config)
         check_invariants(text, even, config)
@@ -363,7 +365,7 @@ def test_slice_counts_stay_exact_when_starts_and_ends_repeat() -> None:
     encoding = get_encoding("cl100k_base")
     text = "  " + prose(4, 3) + "\n\nnaïve 😀 日本語の文。 (x) 3.14 'quoted' end.  "
     lo, hi = 2, len(text) - 2
-    index = TokenIndex(text, encoding, lo, hi)
+    index = TokenIndex(text, get_ordinary_encoder(), lo, hi)
     stops = [i + 1 for i in range(lo, hi) if text[i] in ".)'"]  # ends like a chunk's
     points = sorted({*rng.sample(range(lo, hi + 1), 60), *stops})
     for _ in range(60):
@@ -395,3 +397,36 @@ def test_overlap_crosses_paragraphs_and_stays_within_budget() -> None:
     for a, b in itertools.pairwise(chunks):
         if b.start < a.end:
             assert count_tokens(text[b.start : a.end]) <= 25
+
+
+def test_chunks_are_the_same_with_either_tokeniser(
+    make_pdf: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bpe-openai (ragkit[speedups]) and tiktoken give the very same chunks: boundaries,
+    counts, headings, pages and context lines. Small slices make bpe-openai's path cut
+    every text it encodes."""
+    fast = get_ordinary_encoder()
+    assert fast.backend == "bpe-openai"  # ragkit[dev] installs ragkit[speedups]
+    monkeypatch.setattr(tokenizers, "_SLICE_CHARS", 64)
+    tricky = "naïve 😀 日本語の文。 Don't 'quoted' 3.14159 x\r\n  y\u00a0z \t\n".join(
+        prose(seed, 3) for seed in range(8)
+    )
+    documents = [
+        load("guide.md", ("# Guide\n\n" + prose(1, 4) + "\n\n## Install\n\n" + tricky).encode()),
+        load("faq.md", "".join(f"## Q{i}\n\nShort answer {i}.\n\n" for i in range(12)).encode()),
+        load("paged.pdf", make_pdf([prose(2, 2), prose(3, 3)], title="Paged")),
+        load("notes.txt", (tricky + "\n\n" + "x" * 3000 + "  trailing \n ").encode()),
+    ]
+    configs = [ChunkingConfig(64, 16), ChunkingConfig(200, 50, context=False)]
+    pieces = _token_index._piece_cache(fast.encoding)
+
+    def chunks_with(encoder: OrdinaryEncoder) -> list[list[TextChunk]]:
+        monkeypatch.setattr(chunking_module, "get_ordinary_encoder", lambda name: encoder)
+        pieces.clear()  # no short-piece count carried over from the other tokeniser
+        out = [chunk_document(d, c) for d in documents for c in configs]
+        out += [chunk_text(tricky, c) for c in configs]
+        return out
+
+    with_fast = chunks_with(fast)
+    assert with_fast == chunks_with(OrdinaryEncoder(fast.encoding))
+    assert sum(map(len, with_fast)) > 40
