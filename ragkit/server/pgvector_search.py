@@ -324,10 +324,12 @@ class PgVectorSearch:
         document_id: int | None = None,
         clauses: Sequence[FilterClause] = (),
         restrict: Sequence[int] | None = None,
+        check: Callable[[Any], None] | None = None,
     ) -> list[tuple[int, float]]:
         """The best ``k`` ``(chunk row id, inner product)`` pairs, best first, ties broken
         by the smaller id; only chunks passing ``clauses``, ``document_id`` and (when
-        given) among the ``restrict`` ids are ranked."""
+        given) among the ``restrict`` ids are ranked. ``check`` runs first, on the
+        search's connection, in its snapshot (it may raise to refuse the search)."""
         if k <= 0:
             return []
         dims = int(np.asarray(query).size)
@@ -341,6 +343,8 @@ class PgVectorSearch:
             listed = [json.dumps([int(i) for i in restrict])]
         literal = vector_literal(query)
         with self._connect() as conn:
+            if check is not None:
+                check(conn)
             route, total = self._route(conn, corpus_id, dims, clauses, document_id, restrict)
             if route == "index":
                 where, params = row_filter_sql(clauses, document_id=document_id)

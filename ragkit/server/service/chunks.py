@@ -3,7 +3,10 @@
 Chunks are embedded synchronously, so they are ``STATE_ACTIVE`` when returned. A write
 checks everything first (in a read transaction, so a bad request costs no embedding),
 embeds outside any lock, then re-checks and writes in one transaction: a batch lands
-entirely or not at all. Loaded vector indexes are updated after the commit.
+entirely or not at all. That transaction also checks that the store's vectors are still
+the embedder's (another server may have re-embedded it: then the write runs again with the
+store's embedder, :mod:`ragkit.server.service.store_embedder`). Loaded vector indexes are
+updated after the commit.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ import numpy.typing as npt
 
 from ragkit.limits import GENERATED_ID_SUFFIX_LENGTH, MAX_CHUNKS_PAGE_SIZE, MAX_CHUNKS_PER_BATCH
 from ragkit.server.errors import already_exists, invalid_argument, not_found, resource_exhausted
+from ragkit.server.models.embedding import Embedder
 from ragkit.server.principal import Principal
 from ragkit.server.service.core import ServiceCore
 from ragkit.server.service.documents import find_document
 from ragkit.server.service.indexes import embed_texts, refuse_if_busy
 from ragkit.server.service.paging import cursor, keyset, resolve_page_size
+from ragkit.server.service.store_embedder import require_store_embedder
 from ragkit.server.service.validation import (
     check_chunk_text,
     check_metadata,
@@ -170,18 +175,23 @@ class ChunksMixin(ServiceCore):
         return corpus, document
 
     def _create(self, who: Principal, parent: str, plans: Sequence[_Create]) -> list[Chunk]:
-        indexes = self._indexes
+        return self._embedding(lambda: self._create_with(self._embedder, who, parent, plans))
+
+    def _create_with(
+        self, embedder: Embedder, who: Principal, parent: str, plans: Sequence[_Create]
+    ) -> list[Chunk]:
         with self._db.read() as conn:
             corpus, _ = self._check_create(conn, who, parent, plans)
+            require_store_embedder(conn, embedder)
             known = rows.known_vectors(
-                conn, corpus.id, [p.text for p in plans], self._embedder.dimensions
+                conn, corpus.id, [p.text for p in plans], embedder.dimensions
             )
-        vectors = self._vectors([p.text for p in plans], known)
+        vectors = self._vectors(embedder, [p.text for p in plans], known)
         with self._db.write() as conn:
             corpus, document = self._check_create(conn, who, parent, plans)
-            if self._indexes is not indexes:
-                # A re-embedding switched embedders meanwhile (serve --reindex): embed anew.
-                vectors = self._vectors([p.text for p in plans], {})
+            # Another server may have re-embedded the store meanwhile (or this one, with
+            # serve --reindex): then nothing is written and _embedding runs it again.
+            require_store_embedder(conn, embedder)
             names = self._chunk_ids(conn, document, plans)
             new = [
                 rows.NewChunk(name, p.text, p.metadata, rows.vector_blob(v))
@@ -192,11 +202,14 @@ class ChunksMixin(ServiceCore):
             self._db.after_commit(lambda: self._indexes.apply(corpus.id, added=(ids, vectors)))
         return [chunk_out(parent, r) for r in records]
 
-    def _vectors(self, texts: list[str], known: dict[str, bytes]) -> npt.NDArray[np.float32]:
+    @staticmethod
+    def _vectors(
+        embedder: Embedder, texts: list[str], known: dict[str, bytes]
+    ) -> npt.NDArray[np.float32]:
         """Embeddings of ``texts``: reused from chunks with the same text, else computed."""
-        vectors = np.empty((len(texts), self._embedder.dimensions), dtype=np.float32)
+        vectors = np.empty((len(texts), embedder.dimensions), dtype=np.float32)
         fresh = [i for i, text in enumerate(texts) if text not in known]
-        vectors[fresh] = embed_texts(self._embedder, [texts[i] for i in fresh])
+        vectors[fresh] = embed_texts(embedder, [texts[i] for i in fresh])
         for i, text in enumerate(texts):
             if text in known:
                 vectors[i] = np.frombuffer(known[text], dtype="<f4")
@@ -295,8 +308,12 @@ class ChunksMixin(ServiceCore):
         return corpus, found
 
     def _update(self, who: Principal, parent: str, plans: Sequence[_Update]) -> list[Chunk]:
+        return self._embedding(lambda: self._update_with(self._embedder, who, parent, plans))
+
+    def _update_with(
+        self, embedder: Embedder, who: Principal, parent: str, plans: Sequence[_Update]
+    ) -> list[Chunk]:
         ids = [p.chunk_id for p in plans]
-        indexes = self._indexes
         with self._db.read() as conn:
             _, before = self._current(conn, who, parent, ids)
         texts = {
@@ -304,11 +321,9 @@ class ChunksMixin(ServiceCore):
             for p in plans
             if p.text is not None and p.text != before[p.chunk_id].text
         }
-        embedded = dict(zip(texts, embed_texts(self._embedder, list(texts.values())), strict=True))
+        embedded = dict(zip(texts, embed_texts(embedder, list(texts.values())), strict=True))
         with self._db.write() as conn:
             corpus, current = self._current(conn, who, parent, ids)
-            if self._indexes is not indexes:
-                embedded = {}  # made by the embedder a re-embedding just replaced
             # A concurrent update may have changed a text since the read: embed the rest now.
             late = [
                 p
@@ -317,8 +332,11 @@ class ChunksMixin(ServiceCore):
                 and p.chunk_id not in embedded
                 and p.text != current[p.chunk_id].text
             ]
+            if embedded or late:
+                # As in _create_with: vectors of the store's embedder only.
+                require_store_embedder(conn, embedder)
             if late:
-                vectors = embed_texts(self._embedder, [p.text or "" for p in late])
+                vectors = embed_texts(embedder, [p.text or "" for p in late])
                 embedded.update(zip((p.chunk_id for p in late), vectors, strict=True))
             now = self._now()
             records = []

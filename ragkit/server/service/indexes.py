@@ -15,7 +15,7 @@ loaded index ends up with the change.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -29,6 +29,7 @@ from ragkit.server.models.embedding import Embedder, EmbedKind
 from ragkit.server.service.vitals import IndexStats, WarmUpProgress
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import missing_vectors, set_vectors, stored_vectors, vector_blob
+from ragkit.server.store.dialect import Connection
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD, TieredIndex
 from ragkit.types import ChunkState, Code
 
@@ -86,8 +87,17 @@ def embed_texts(
     return np.concatenate(parts).astype(np.float32, copy=False)
 
 
+#: Checks, in a transaction, that the store's vectors are the embedder's (raising if not).
+Guard = Callable[[Connection, Embedder], None]
+
+
 class CorpusIndexes:
-    """The loaded indexes, keyed by corpus row id."""
+    """The loaded indexes, keyed by corpus row id.
+
+    ``guard`` runs in every transaction that reads or writes vectors for an index (the
+    service's :func:`~ragkit.server.service.store_embedder.require_store_embedder`), so an
+    index never mixes vectors of two embedders when another server switches the store.
+    """
 
     def __init__(
         self,
@@ -97,10 +107,12 @@ class CorpusIndexes:
         lexical: CorpusLexicalIndexes | None = None,
         stop: threading.Event | None = None,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+        guard: Guard | None = None,
     ) -> None:
         self._db = db
         self._embedder = embedder
         self._stop = stop
+        self._guard = guard
         # Keyword (BM25) indexes follow the same committed changes as the vector indexes.
         self.lexical = lexical
         self._ann_threshold = ann_threshold
@@ -123,12 +135,26 @@ class CorpusIndexes:
         """Whether the corpus's index is in memory."""
         return self._cache.loaded(corpus_id)
 
+    def check(self, conn: Connection) -> None:
+        """Run the guard in the caller's transaction: the store's vectors are this
+        embedder's."""
+        if self._guard is not None:
+            self._guard(conn, self._embedder)
+
+    def check_store(self) -> None:
+        """:meth:`check` in a read transaction of its own (for a query embedded after its
+        index loaded)."""
+        if self._guard is not None:
+            with self._db.read() as conn:
+                self._guard(conn, self._embedder)
+
     def _load(self, corpus_id: int) -> VectorIndex:
         index = TieredIndex(self._embedder.dimensions, threshold=self._ann_threshold)
         after = 0
         while True:
             _check_running(self._stop)
             with self._db.read() as conn:
+                self.check(conn)
                 ids, vectors = stored_vectors(
                     conn,
                     corpus_id,
@@ -150,12 +176,14 @@ class CorpusIndexes:
         """Embed and store vectors for chunks that lack one for this embedder."""
         dims = self._embedder.dimensions
         with self._db.read() as conn:
+            self.check(conn)
             missing = missing_vectors(conn, corpus_id, _ACTIVE, dims)
         for start in range(0, len(missing), _REPAIR_PAGE):
             _check_running(self._stop)
             page = missing[start : start + _REPAIR_PAGE]
             vectors = embed_texts(self._embedder, [text for _, text in page])
             with self._db.write() as conn:
+                self.check(conn)
                 set_vectors(
                     conn,
                     (

@@ -5,7 +5,9 @@ metadata filters, selected in SQL *before* ranking; the server's ranking (see
 :mod:`ragkit.server.lexical_index`: cosine similarity, BM25 or both; run in memory or in
 PostgreSQL, see :mod:`ragkit.server.service.search`) orders them exactly,
 :mod:`ragkit.server.title_boost` lifts chunks whose title names the query's subject, and
-the best ``results_count`` come back, best first.
+the best ``results_count`` come back, best first. The search checks that the store's
+vectors are still the query embedder's (another server may have re-embedded them; see
+:mod:`ragkit.server.service.store_embedder`).
 """
 
 from __future__ import annotations
@@ -118,13 +120,15 @@ class QueryMixin(ServiceCore):
         clauses: Sequence[FilterClause],
         count: int,
     ) -> list[RelevantChunk]:
-        ranked = self._search.rank(
-            corpus_row,
-            corpus_id,
-            text,
-            max(count, TITLE_CANDIDATES),
-            document_id=document_id,
-            clauses=clauses,
+        ranked = self._embedding(
+            lambda: self._search.rank(
+                corpus_row,
+                corpus_id,
+                text,
+                max(count, TITLE_CANDIDATES),
+                document_id=document_id,
+                clauses=clauses,
+            )
         )
         if not ranked:
             return []

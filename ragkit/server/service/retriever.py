@@ -16,7 +16,6 @@ from ragkit.server.service.chunks import ChunksMixin
 from ragkit.server.service.corpora import CorporaMixin
 from ragkit.server.service.documents import DocumentsMixin
 from ragkit.server.service.file_search import FileSearchStoresMixin
-from ragkit.server.service.indexes import CorpusIndexes
 from ragkit.server.service.overview import OverviewMixin
 from ragkit.server.service.paging import PageTokens
 from ragkit.server.service.permissions import PermissionsMixin
@@ -111,7 +110,9 @@ class RetrieverService(
         Of several servers on one database, one at a time re-embeds (the others switch
         when it is done) or runs a given File Search import, each holding a lease that
         lapses ``lease_seconds`` (default 30) after its server stops renewing it; then
-        another server takes the work over.
+        another server takes the work over. A server opened without ``reindex`` switches
+        too, on its first query or chunk write after the switch
+        (:mod:`ragkit.server.service.store_embedder`).
 
         Raises:
             EmbedderMismatchError: the store's embedder is not ``embedder`` (without
@@ -162,6 +163,7 @@ class RetrieverService(
         )
         if serving is not embedder:
             service._reindex_to = embedder
+            service._embedders[identity] = embedder
         service._folder_lock = lock
         if lease_seconds is not None:
             service._work_leases.seconds = lease_seconds
@@ -325,22 +327,6 @@ class RetrieverService(
             warm_up=self._warm_up,
             reindex=self._reindex_progress if running else None,
         )
-
-    def _use(self, embedder: Embedder) -> None:
-        """Serve with ``embedder`` from now on (its vectors were just committed; runs under
-        the write lock, so no write is in flight)."""
-        if self._answerer.embedder is self._embedder:
-            self._answerer.embedder = embedder
-        self._embedder = embedder
-        # One attribute swap: a query holds either the old indexes or the new, never a mix.
-        self._indexes = CorpusIndexes(
-            self._db,
-            embedder,
-            lexical=self._lexical,
-            stop=self._stop_warming,
-            ann_threshold=self._ann_threshold,
-        )
-        self._reindex_to = None
 
     def close(self) -> None:
         """Stop the warm-up and any re-embedding (after its current batch), close the

@@ -36,7 +36,7 @@ from ragkit.server.models.embedding import Embedder
 from ragkit.server.pgvector_search import PgVectorSearch
 from ragkit.server.readiness import NotReady
 from ragkit.server.service.filters import CandidateCache
-from ragkit.server.service.indexes import CorpusIndexes
+from ragkit.server.service.indexes import CorpusIndexes, Guard
 from ragkit.server.store import Database
 from ragkit.server.store.chunks import candidate_ids
 from ragkit.server.store.metadata import FilterClause
@@ -68,6 +68,8 @@ class ChunkSearch(Protocol):
             ApiError: UNAVAILABLE (:class:`~ragkit.server.readiness.NotReady`) while the
                 startup warm-up has not loaded the corpus yet; FAILED_PRECONDITION for a
                 ranking this backend cannot serve.
+            StaleEmbedder: another server re-embedded the store with another embedder
+                (:mod:`ragkit.server.service.store_embedder`).
         """
         ...
 
@@ -142,13 +144,21 @@ class MemorySearch:
         # One read: the vector indexes and the embedder that made them stay a pair even if
         # a re-embedding switches embedders meanwhile (ragkit serve --reindex).
         indexes = self._indexes()
+
+        def query_vector() -> npt.NDArray[np.float32]:
+            # The embedder's own embed(): with the server's scheduler, the priority lane.
+            vector: npt.NDArray[np.float32] = indexes.embedder.embed([text], kind="query")[0]
+            # Another process on this folder may have re-embedded it since the indexes
+            # loaded (each load checks too): then this pair is stale.
+            indexes.check_store()
+            return vector
+
         return rank(
             self._ranking,
             text,
             count,
             vectors=lambda: indexes.get(corpus_row),
-            # The embedder's own embed(): with the server's scheduler, the priority lane.
-            query_vector=lambda: indexes.embedder.embed([text], kind="query")[0],
+            query_vector=query_vector,
             lexical=lambda: self._lexical.get(corpus_row),
             allowed=allowed,
         )
@@ -162,7 +172,11 @@ def refuse_ranking_on_postgres(ranking: Ranking) -> None:
 
 
 class PgSearch:
-    """:class:`ChunkSearch` in PostgreSQL with pgvector (``dense`` ranking only)."""
+    """:class:`ChunkSearch` in PostgreSQL with pgvector (``dense`` ranking only).
+
+    ``guard`` checks, in the search's transaction, that the store's vectors are those of
+    the embedder the query was embedded with.
+    """
 
     def __init__(
         self,
@@ -172,9 +186,11 @@ class PgSearch:
         embedder: Callable[[], Embedder],
         admin: Callable[[], AbstractContextManager[Any]],
         threshold: int = DEFAULT_ANN_THRESHOLD,
+        guard: Guard,
     ) -> None:
         self._ranking: Ranking = ranking
         self._embedder = embedder
+        self._guard = guard
         self.vectors = PgVectorSearch(db.read, admin, active_state=_ACTIVE, threshold=threshold)
 
     def rank(
@@ -188,9 +204,16 @@ class PgSearch:
         clauses: Sequence[FilterClause],
     ) -> list[tuple[int, float]]:
         refuse_ranking_on_postgres(self._ranking)
-        vector = self._embedder().embed([text], kind="query")[0]
+        embedder = self._embedder()
+        vector = embedder.embed([text], kind="query")[0]
         return self.vectors.search(
-            corpus_row, vector, count, document_id=document_id, clauses=clauses
+            corpus_row,
+            vector,
+            count,
+            document_id=document_id,
+            clauses=clauses,
+            # In the search's own snapshot: another replica may have re-embedded the store.
+            check=lambda conn: self._guard(conn, embedder),
         )
 
     def forget(self, corpus_row: int) -> None:

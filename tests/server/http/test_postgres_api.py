@@ -20,9 +20,12 @@ import pytest
 
 from ragkit.server.app import create_app
 from ragkit.server.config import ServerConfig
-from ragkit.server.service import Quotas
+from ragkit.server.models.embedding import load_embedder
+from ragkit.server.principal import LOCAL_USER
+from ragkit.server.service import Quotas, RetrieverService
 from ragkit.server.service.reindex import EmbedderMismatchError
 from ragkit.server.store.postgres import PostgresUnavailableError
+from ragkit.types import QueryCorpusRequest
 
 from .conftest import running
 
@@ -145,3 +148,90 @@ async def test_another_embedders_data_is_refused_before_listening(
     other = ServerConfig(data_dir=tmp_path / "b", embedder="hash:64", database_url=postgres_url)
     with pytest.raises(EmbedderMismatchError):
         create_app(other)
+
+
+async def _reindexed_by_another_server(
+    http: httpx.AsyncClient, tmp_path: Path, postgres_url: str, target: Any
+) -> tuple[str, RetrieverService]:
+    """A document of 12 chunks written through ``http``, then the store re-embedded with
+    ``target`` by another (``--reindex``) server; returns the document and that server."""
+    corpus = (await http.post(f"{V}/corpora", json={"name": "corpora/c"})).json()
+    document = (
+        await http.post(f"{V}/{corpus['name']}/documents", json={"displayName": "d"})
+    ).json()["name"]
+    for tag in ("a", "b"):
+        assert (await _batch(http, document, tag)).status_code == 200
+    other = RetrieverService.open(
+        tmp_path / "other", embedder=target, database_url=postgres_url, reindex=True
+    )
+    assert other.start_reindex() and other._reindexer is not None
+    other._reindexer.join(30)
+    assert other._embedder is target
+    return document, other
+
+
+async def test_a_replica_without_reindex_follows_another_replicas_re_embedding(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    config = ServerConfig(data_dir=tmp_path / "a", embedder="hash", database_url=postgres_url)
+    async with running(create_app(config)) as http:
+        document, other = await _reindexed_by_another_server(
+            http, tmp_path, postgres_url, load_embedder("hash:32")
+        )
+        try:
+            query = {"query": "a chunk 3", "resultsCount": 5}
+            response = await http.post(f"{V}/corpora/c:query", json=query)
+            assert response.status_code == 200, response.text
+            hits = [
+                (hit["chunk"]["name"], hit["chunkRelevanceScore"])
+                for hit in response.json()["relevantChunks"]
+            ]
+            expected = other.query_corpus(
+                LOCAL_USER, "corpora/c", QueryCorpusRequest(query="a chunk 3", results_count=5)
+            )
+            assert hits == [
+                (hit.chunk.name, pytest.approx(hit.chunk_relevance_score, abs=1e-6))
+                for hit in expected.relevant_chunks or []
+                if hit.chunk is not None
+            ]
+            assert (await _batch(http, document, "c")).status_code == 200
+            with other._db.read() as conn:
+                sizes = conn.execute("SELECT DISTINCT vector_dims(vector) FROM chunks").fetchall()
+            assert sizes == [(32,)]  # the new chunks too
+        finally:
+            other.close()
+
+
+class _PrivateModel:
+    """An embedder only the other server has (``private-model``, 48 dimensions)."""
+
+    name, dimensions = "private-model", 48
+
+    def __init__(self) -> None:
+        self._inner = load_embedder("hash:48")
+        self.batch_size = self._inner.batch_size
+
+    def embed(self, texts: Any, *, kind: Any = "document") -> Any:
+        return self._inner.embed(texts, kind=kind)
+
+
+async def test_a_replica_that_cannot_load_the_new_embedder_answers_503_and_writes_nothing(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    config = ServerConfig(data_dir=tmp_path / "a", embedder="hash", database_url=postgres_url)
+    async with running(create_app(config)) as http:
+        document, other = await _reindexed_by_another_server(
+            http, tmp_path, postgres_url, _PrivateModel()
+        )
+        other.close()
+        before = await _all_chunks(http, document)
+        for response in (
+            await http.post(f"{V}/corpora/c:query", json={"query": "a chunk 3"}),
+            await _batch(http, document, "refused"),
+        ):
+            assert response.status_code == 503, response.text
+            assert response.headers["Retry-After"] == "1"
+            error = response.json()["error"]
+            assert error["status"] == "UNAVAILABLE" and error["code"] == 503
+            assert "Restart it with --embedder private-model" in error["message"]
+        assert await _all_chunks(http, document) == before
