@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,42 +31,27 @@ from pathlib import Path
 import httpx
 
 warnings.simplefilter("ignore", FutureWarning)
+# The test suite's helper that starts and stops a real `ragkit serve` process.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from google.ai import generativelanguage_v1beta as glm  # noqa: E402
 
+from tests.server.http.serving import ServerProcess, free_port  # noqa: E402
+
 WORDS = ["ocean", "river", "mountain", "forest", "desert", "city", "bank", "market", "storm"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def text(i: int) -> str:
     return " ".join(WORDS[(i * k) % len(WORDS)] for k in range(1, 30)) + f" item {i}"
 
 
-def start(data: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    http_port, grpc_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "ragkit", "serve", "--data-dir", str(data)),
-            *("--embedder", "hash", "--port", str(http_port), "--grpc-port", str(grpc_port)),
-            *("--log-level", "warning"),
-        ],
-    )
-    url = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/v1beta/models", timeout=2)
-            break
-        except httpx.TransportError:
-            time.sleep(0.2)
+def start(data: Path) -> tuple[ServerProcess, str, str]:
+    grpc_port = free_port()
+    args = ["--data-dir", str(data), "--embedder", "hash", "--grpc-port", str(grpc_port)]
+    server = ServerProcess([*args, "--log-level", "warning"], free_port(), data / "serve.log")
+    server.wait_ready()
     os.environ["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"] = str(data / "tls" / "ca.pem")
-    return proc, url, f"127.0.0.1:{grpc_port}"
+    return server, server.url, f"127.0.0.1:{grpc_port}"
 
 
 def timed(call: Callable[..., object], *args: object, **kwargs: object) -> float:
@@ -187,8 +170,7 @@ def main() -> None:
         channel.close()
         http.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        proc.stop()
 
 
 if __name__ == "__main__":

@@ -46,31 +46,17 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+# The test suite's helper that starts and stops a real `ragkit serve` process.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_embedder import make_chunks
+
+from tests.server.http.serving import ServerProcess, free_port
 
 QUERY, ANSWER, WRITE = "query", "generateAnswer", "batchCreate"
 
 
 # --- the server ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-# Runs ragkit from another source tree (a checkout of an older commit), ahead of this
-# environment's editable install of the working tree.
-_FROM_SOURCE = (
-    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
-    "type(f).__module__]; sys.path.insert(0, sys.argv.pop(1)); from ragkit.cli import main; "
-    "sys.exit(main(sys.argv[1:]))"
-)
 
 
 @contextmanager
@@ -79,36 +65,18 @@ def ragkit_serve(
 ) -> Iterator[tuple[str, int]]:
     """A ``ragkit serve`` subprocess (of ``source``'s code if given); yields its URL and
     process id."""
-    port = free_port()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    log = (data_dir.parent / f"serve-{data_dir.name}.log").open("wb")
-    launcher = [sys.executable, "-m", "ragkit"]
-    if source is not None:
-        launcher = [sys.executable, "-c", _FROM_SOURCE, str(source)]
-    command = [*launcher, "serve", "--data-dir", str(data_dir)]
-    command += ["--port", str(port), "--embedder", embedder, "--log-level", "warning", *extra]
-    command += ["--max-chunks-per-corpus", "0", "--max-corpora", "0", "--no-grpc"]
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    args = ["--data-dir", str(data_dir), "--embedder", embedder, "--log-level", "warning"]
+    args += [*extra, "--max-chunks-per-corpus", "0", "--max-corpora", "0", "--no-grpc"]
+    log = data_dir.parent / f"serve-{data_dir.name}.log"
+    server = ServerProcess(args, free_port(), log, source=source)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"ragkit serve exited: see {log.name}")
-            try:
-                httpx.get(f"{url}/v1beta/models", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("ragkit serve did not start in 180 s") from None
-                time.sleep(0.2)
-        yield url, proc.pid
+        server.wait_ready(180)
+        yield server.url, server.proc.pid
     finally:
-        if proc.poll() is not None:
-            print(f"ragkit serve died with exit code {proc.returncode}: see {log.name}")
-        proc.terminate()
-        proc.wait(timeout=60)
-        log.close()
+        if server.proc.poll() is not None:
+            print(f"ragkit serve died with exit code {server.proc.returncode}: see {log}")
+        server.stop()
 
 
 def peak_rss_mb(pid: int) -> float:

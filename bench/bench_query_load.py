@@ -32,9 +32,7 @@ import asyncio
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -43,6 +41,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# The test suite's helper that starts and stops a real `ragkit serve` process.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_embedder import make_chunks
 
@@ -53,6 +54,7 @@ from ragkit.server.service.indexes import embed_texts
 from ragkit.server.store.chunks import NewChunk, insert_chunks, vector_blob
 from ragkit.server.store.documents import find_document
 from ragkit.types import ChunkState, Corpus, Document
+from tests.server.http.serving import ServerProcess, free_port
 
 PER_DOCUMENT = 1_000
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -101,52 +103,29 @@ def populate(data_dir: Path, count: int) -> None:
     print(f"populated {count:,} chunks in {time.perf_counter() - started:.0f} s")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-# Runs ragkit from another source tree (a checkout of an older commit), ahead of this
-# environment's editable install of the working tree.
-_FROM_SOURCE = (
-    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
-    "type(f).__module__]; sys.path.insert(0, sys.argv.pop(1)); from ragkit.cli import main; "
-    "sys.exit(main(sys.argv[1:]))"
-)
-
-
-def start_server(
-    data_dir: Path, port: int, extra: list[str], source: Path | None = None
-) -> subprocess.Popen[bytes]:
-    launcher = (
-        [str(Path(sys.executable).parent / "ragkit")]
-        if source is None
-        else [sys.executable, "-c", _FROM_SOURCE, str(source)]
-    )
-    command = [
-        *launcher, "serve", "--data-dir", str(data_dir),
-        "--embedder", "hash", "--port", str(port), "--log-level", "warning", "--no-grpc",
-        *extra,
-    ]  # fmt: skip
-    server = subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
+def start_server(data_dir: Path, extra: list[str], source: Path | None = None) -> ServerProcess:
+    """``ragkit serve`` (of ``source``'s code if given) on ``data_dir``, once it is ready."""
+    args = ["--data-dir", str(data_dir), "--embedder", "hash", "--log-level", "warning"]
+    server = ServerProcess(
+        [*args, "--no-grpc", *extra], free_port(), data_dir.parent / f"serve-{data_dir.name}.log",
+        source=source,
+    )  # fmt: skip
     started = time.perf_counter()
-    while time.perf_counter() - started < 300:
-        try:
-            status = httpx.get(f"{base}/readyz", timeout=2).status_code
-            if status == 404:  # a server from before /readyz: a first query loads the index
-                url, query = f"{base}/v1beta/corpora/load:query", {"query": "warm up"}
-                status = httpx.post(url, json=query, timeout=300).status_code
-            if status == 200:
-                print(f"server ready after {time.perf_counter() - started:.1f} s")
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("the server did not become ready")
+    try:
+        status = server.wait_ready(300, path="/readyz")
+        while status == 503:  # loading its indexes
+            time.sleep(0.2)
+            status = server.wait_ready(300, path="/readyz")
+        if status == 404:  # a server from before /readyz: a first query loads the index
+            url, query = f"{server.url}/v1beta/corpora/load:query", {"query": "warm up"}
+            status = httpx.post(url, json=query, timeout=300).status_code
+        if status != 200:
+            raise RuntimeError(f"the server did not become ready ({status}): see {server.log_path}")
+    except BaseException:
+        server.stop()
+        raise
+    print(f"server ready after {time.perf_counter() - started:.1f} s")
+    return server
 
 
 async def load(base: str, concurrency: int, seconds: float, filtered: bool) -> list[float]:
@@ -300,8 +279,7 @@ def main() -> None:
     populate(args.data, args.chunks)
     extra = [] if args.ann_threshold is None else ["--ann-threshold", str(args.ann_threshold)]
     print(load_average(), flush=True)
-    started: dict[str, subprocess.Popen[bytes]] = {}
-    servers: dict[str, tuple[str, int]] = {}
+    started: dict[str, ServerProcess] = {}
     try:
         if args.baseline_source is not None:
             # Its own copy of the data: two servers never share a folder.
@@ -309,18 +287,14 @@ def main() -> None:
             if not copy.exists():
                 shutil.copytree(args.data, copy)
             name = f"baseline {args.baseline_source}"
-            port = free_port()
-            started[name] = start_server(copy, port, extra, args.baseline_source)
-            servers[name] = (f"http://127.0.0.1:{port}", started[name].pid)
-        port = free_port()
-        started["this tree"] = start_server(args.data, port, extra)
-        servers["this tree"] = (f"http://127.0.0.1:{port}", started["this tree"].pid)
+            started[name] = start_server(copy, extra, args.baseline_source)
+        started["this tree"] = start_server(args.data, extra)
+        servers = {name: (server.url, server.proc.pid) for name, server in started.items()}
         time.sleep(args.graph_wait)  # the HNSW graph builds in the background after /readyz
         measure(args, servers)
     finally:
         for server in started.values():
-            server.terminate()
-            server.wait(30)
+            server.stop()
     print(load_average())
 
 

@@ -18,6 +18,15 @@ import httpx
 __all__ = ["ServerProcess", "free_port", "serve"]
 
 
+# Runs ragkit from another source tree (a checkout of an older commit), ahead of this
+# environment's editable install of the working tree: ``python -c _FROM_SOURCE TREE serve ...``.
+_FROM_SOURCE = (
+    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in "
+    "type(f).__module__]; sys.path.insert(0, sys.argv.pop(1)); from ragkit.cli import main; "
+    "sys.exit(main(sys.argv[1:]))"
+)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -30,7 +39,9 @@ class ServerProcess:
 
     ``python`` runs another installation's ragkit (a benchmark's baseline: an older
     checkout's interpreter); the process then runs in ``log_path``'s folder, since ``-m``
-    would import ragkit from this checkout if it were the working directory.
+    would import ragkit from this checkout if it were the working directory. ``source``
+    runs the ragkit of another source tree (e.g. ``git archive`` of an older commit) with
+    this environment's packages.
     """
 
     def __init__(
@@ -40,6 +51,7 @@ class ServerProcess:
         log_path: Path,
         *,
         python: str | None = None,
+        source: Path | None = None,
     ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -47,6 +59,8 @@ class ServerProcess:
         self._log = log_path.open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         command = [python or sys.executable, "-m", "ragkit", "serve"]
+        if source is not None:
+            command = [python or sys.executable, "-c", _FROM_SOURCE, str(source), "serve"]
         self.proc = subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port), *args],
             stdout=self._log,
@@ -59,15 +73,15 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def wait_ready(self, timeout: float = 120.0) -> None:
-        """Wait until the server answers HTTP (any status) or fail with its log."""
+    def wait_ready(self, timeout: float = 120.0, *, path: str = "/v1beta/models") -> int:
+        """Wait until the server answers ``GET path`` (any status; returns it) or fail with
+        its log."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ragkit serve exited with {self.proc.returncode}:\n{self.log}")
             try:
-                httpx.get(f"{self.url}/v1beta/models", timeout=2.0)
-                return
+                return httpx.get(f"{self.url}{path}", timeout=2.0).status_code
             except httpx.TransportError:
                 time.sleep(0.1)
         raise TimeoutError(f"ragkit serve not ready after {timeout}s:\n{self.log}")
