@@ -113,7 +113,7 @@ def start_server(data_dir: Path, extra: list[str], source: Path | None = None) -
     started = time.perf_counter()
     try:
         status = server.wait_ready(300, path="/readyz")
-        while status == 503:  # loading its indexes
+        while status == 503 and time.perf_counter() - started < 300:  # loading its indexes
             time.sleep(0.2)
             status = server.wait_ready(300, path="/readyz")
         if status == 404:  # a server from before /readyz: a first query loads the index
