@@ -41,6 +41,7 @@ from ragkit.eval import load_questions
 from ragkit.eval.metrics import auroc, expected_calibration_error, reliability_table, token_f1
 from ragkit.server.models.answerer import Answerer, Passage
 from ragkit.server.models.embedding import Embedder, load_embedder
+from ragkit.server.models.reranker import E5Reranker
 
 MAX_CHUNKS = 5
 #: An answer at or above this answerableProbability is a confident one.
@@ -134,7 +135,7 @@ def _run(args: argparse.Namespace) -> int:
         load_embedder(args.answer_embedder),
         args.cache / "loops" / f"vectors-{args.answer_embedder}.pkl",
     )
-    answerer = Answerer(embedder)
+    answerer = Answerer(embedder, reranker=E5Reranker() if args.reranker == "e5" else None)
     attributed: list[bool] = []
     f1: list[float] = []
     probabilities: list[float] = []
@@ -147,6 +148,10 @@ def _run(args: argparse.Namespace) -> int:
     for row in rows:
         row["passages"] = row["passages"][: args.max_chunks]
         passages = [Passage(p["name"], p["text"], p["score"]) for p in row["passages"]]
+        # As generateAnswer does with retrieved passages (Answerer.rerank).
+        ranked = answerer.rerank(row["question"], passages)
+        row["passages"] = [row["passages"][index] for index, _ in ranked]
+        passages = [passage for _, passage in ranked]
         answer = answerer.answer(row["question"], passages, style=args.style)
         probabilities.append(answer.answerable_probability)
         truth.append(not row["unanswerable"])
@@ -224,6 +229,12 @@ def main() -> int:
         "--answer-embedder",
         default="minilm",
         help="the answerer's embedder (the server's default, whatever retrieved)",
+    )
+    run.add_argument(
+        "--reranker",
+        choices=("e5", "none"),
+        default="none",
+        help="order the passages as a server with this --reranker would",
     )
     run.add_argument("--show", type=int, default=0)
     run.add_argument("--sample", action="store_true")

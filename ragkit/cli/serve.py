@@ -248,8 +248,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def add_answerer_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--answerer``, ``--answerer-model``, ``--answerer-timeout``: shared by ``serve``,
-    ``ask`` and ``chat``."""
+    """``--answerer``, ``--answerer-model``, ``--answerer-timeout``, ``--reranker``: shared
+    by ``serve``, ``ask`` and ``chat``."""
     parser.add_argument(
         "--answerer",
         metavar="SPEC",
@@ -270,10 +270,20 @@ def add_answerer_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="wait this long for the answer model before answering locally (default 60)",
     )
+    parser.add_argument(
+        "--reranker",
+        choices=("auto", "e5", "none"),
+        default=None,
+        help="what orders the retrieved passages an answer grounds on: e5 "
+        "(multilingual-e5-small's opinion fused with retrieval; pip install "
+        "'ragkit[rerank]'), none (retrieval order), or auto (default: e5 where it can "
+        "run, except beside --embedder hash)",
+    )
 
 
 def answerer_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """``answerer`` and ``answerer_timeout`` keywords for ServerConfig from the flags.
+    """``answerer``, ``answerer_timeout`` and ``reranker`` keywords for ServerConfig from
+    the flags.
 
     Raises:
         ValueError: a bad ``--answerer`` spec, a missing model or key.
@@ -282,13 +292,16 @@ def answerer_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
     spec = getattr(args, "answerer", None)
     timeout = getattr(args, "answerer_timeout", None)
+    reranker = getattr(args, "reranker", None)
+    ranking: dict[str, Any] = {} if reranker is None else {"reranker": reranker}
     if not spec:
         if timeout is not None or getattr(args, "answerer_model", None):
             raise ValueError("--answerer-model and --answerer-timeout need --answerer")
-        return {}
+        return ranking
     key = getattr(args, "upstream_key", None) or os.environ.get("RAGKIT_UPSTREAM_KEY")
     options: dict[str, Any] = {
-        "answerer": answerer_config(spec, api_key=key, model=args.answerer_model)
+        "answerer": answerer_config(spec, api_key=key, model=args.answerer_model),
+        **ranking,
     }
     if timeout is not None:
         options["answerer_timeout"] = timeout

@@ -45,6 +45,7 @@ from ragkit.server.http.partial import PartialResponseMiddleware
 from ragkit.server.media import FileService
 from ragkit.server.metrics import ServerMetrics
 from ragkit.server.models.embedding import Embedder, load_embedder
+from ragkit.server.models.reranker import check_reranker, load_reranker
 from ragkit.server.models.scheduler import EmbeddingScheduler, bulk_threads
 from ragkit.server.read_gate import configure_read_gate
 from ragkit.server.routes import api_router
@@ -66,8 +67,13 @@ ServiceFactory = Callable[[ServerConfig, Embedder], RetrieverService]
 
 
 def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
-    """The real retriever service over ``config.data_dir`` (created if missing)."""
+    """The real retriever service over ``config.data_dir`` (created if missing).
+
+    Raises:
+        RerankerUnavailableError: ``config.reranker`` is ``"e5"`` and e5 cannot run here.
+    """
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    reranker = load_reranker(config.reranker, embedder_name=embedder.name)
     answerer = None
     if config.answerer is not None:
         from ragkit.server.models.llm_answerer import LLMAnswerer
@@ -81,6 +87,7 @@ def open_service(config: ServerConfig, embedder: Embedder) -> RetrieverService:
         ann_threshold=config.ann_threshold,
         reindex=config.reindex,
         answerer=answerer,
+        reranker=reranker,
         database_url=config.database_url,
     )
 
@@ -190,9 +197,12 @@ def create_app(config: ServerConfig, *, service_factory: ServiceFactory | None =
             ``config.database_url`` is set without PostgreSQL support installed.
         EmbedderMismatchError: (a ``ValueError``) ``config.data_dir`` holds vectors of
             another embedder and ``config.reindex`` is not set.
+        RerankerUnavailableError: (a ``ValueError``) ``config.reranker`` is ``"e5"`` and
+            e5 cannot run here.
     """
     authenticator = Authenticator.from_file(config.auth_file)
     _check_tls(config)
+    check_reranker(config.reranker)
     if config.database_url is not None:
         _check_postgres_installed()
     # Every model call goes through the scheduler: a priority lane for reads and a bounded

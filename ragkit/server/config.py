@@ -198,6 +198,10 @@ class ServerConfig:
             retrieved passages (see :mod:`ragkit.server.models.llm_answerer`); ``None``:
             the local extractive answerer.
         answerer_timeout: Seconds to wait for ``answerer`` before answering locally.
+        reranker: What orders the retrieved passages generateAnswer grounds on:
+            ``"auto"`` (e5 where it can run, beside any embedder but ``hash``), ``"e5"``
+            (multilingual-e5-small fused with retrieval; ``pip install 'ragkit[rerank]'``)
+            or ``"none"`` (retrieval order); see :mod:`ragkit.server.models.reranker`.
         log_format: ``"text"`` or ``"json"``: how :func:`ragkit.server.runner.serve` writes
             the process's log lines, the access log's included (:mod:`ragkit.server.logs`).
         database_url: ``postgresql://user:password@host/dbname``: keep corpora, documents,
@@ -234,6 +238,7 @@ class ServerConfig:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     answerer: UpstreamConfig | None = None
     answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT
+    reranker: str = "auto"
     log_format: str = "text"
     database_url: str | None = None
     read_slots: int = 0
@@ -247,6 +252,8 @@ class ServerConfig:
             raise ValueError(f"port must be in 0..65535, got {self.port}.")
         if self.ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {self.ranking!r}.")
+        if self.reranker not in ("auto", "e5", "none"):
+            raise ValueError(f"reranker must be auto, e5 or none, got {self.reranker!r}.")
         if not self.answerer_timeout > 0:
             raise ValueError(f"answerer_timeout must be positive, got {self.answerer_timeout}.")
         if not 0 < self.max_file_bytes <= limits.MAX_FILE_BYTES:

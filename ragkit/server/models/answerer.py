@@ -29,9 +29,10 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -57,10 +58,13 @@ from ragkit.server.models.evidence import (
 )
 from ragkit.server.models.followup import resolve_followup
 from ragkit.server.models.lexical import content_terms
+from ragkit.server.models.reranker import E5Reranker, RerankerUnavailableError
 from ragkit.server.models.sentence_vectors import SentenceVectors
 from ragkit.server.models.sentences import split_clauses, split_sentences, word_spans
 from ragkit.server.models.titles import introduced, is_heading, title_match
 from ragkit.server.models.titles import title_end as passage_title_end
+
+logger = logging.getLogger("ragkit.server")
 
 __all__ = [
     "DENSE_BUDGET",
@@ -172,11 +176,40 @@ class Answerer:
             default size), so the sentences of a chunk retrieved again are not embedded again.
     """
 
-    def __init__(self, embedder: Embedder, sentence_vectors: SentenceVectors | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        sentence_vectors: SentenceVectors | None = None,
+        *,
+        reranker: E5Reranker | None = None,
+    ) -> None:
         self.embedder = embedder
         self.sentence_vectors = (
             sentence_vectors if sentence_vectors is not None else SentenceVectors()
         )
+        self.reranker = reranker
+
+    def rerank(self, question: str, passages: Sequence[Passage]) -> list[tuple[int, Passage]]:
+        """The order to ground on retrieved ``passages`` (best first, with their scores).
+
+        With a :attr:`reranker`, passages are ordered by its fusion of their retrieval
+        scores with its own opinion (:mod:`ragkit.server.models.reranker`), and carry the
+        fused score; without one, or if it fails (logged once, then turned off), they keep
+        their order. Returns ``(index in passages, passage)`` pairs.
+        """
+        kept = list(enumerate(passages))
+        reranker = self.reranker
+        if reranker is None or len(passages) < 2:
+            return kept
+        try:
+            order = reranker.rerank(
+                question, [p.text for p in passages], [p.score or 0.0 for p in passages]
+            )
+        except RerankerUnavailableError as error:
+            logger.warning("Reranking turned off: %s", error)
+            self.reranker = None
+            return kept
+        return [(i, replace(passages[i], score=score)) for i, score in order]
 
     def answer(
         self,

@@ -186,8 +186,10 @@ class AnswerMixin(QueryMixin, ServiceCore):
 
         A follow-up question (earlier turns in ``contents``) is first made standalone
         (:meth:`Answerer.resolve`); the standalone question is answered, and retrieved for
-        when the retriever's query is the question itself. The response also says who
-        composed the answer (:attr:`ComposedAnswerResponse.composed_by`).
+        when the retriever's query is the question itself. Retrieved passages are put in
+        the order the answerer's reranker gives (:meth:`Answerer.rerank`; inline passages
+        keep the caller's order). The response also says who composed the answer
+        (:attr:`ComposedAnswerResponse.composed_by`).
 
         Raises:
             ApiError: NOT_FOUND (model other than ``models/aqa``), INVALID_ARGUMENT,
@@ -206,6 +208,9 @@ class AnswerMixin(QueryMixin, ServiceCore):
                 passages, sources = self._retrieved(
                     who, request.semantic_retriever, asked=(question, standalone)
                 )
+                ranked = self._answerer.rerank(standalone, passages)
+                passages = [passage for _, passage in ranked]
+                sources = [sources[index] for index, _ in ranked]
             answer = self._answerer.answer(
                 standalone, passages, style=style, temperature=temperature
             )

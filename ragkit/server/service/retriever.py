@@ -11,6 +11,7 @@ from pathlib import Path
 from ragkit.server.lexical_index import DEFAULT_RANKING, Ranking
 from ragkit.server.models.answerer import Answerer
 from ragkit.server.models.embedding import Embedder, load_embedder
+from ragkit.server.models.reranker import E5Reranker
 from ragkit.server.service.answer import AnswerMixin
 from ragkit.server.service.chunks import ChunksMixin
 from ragkit.server.service.corpora import CorporaMixin
@@ -84,6 +85,7 @@ class RetrieverService(
         *,
         embedder: Embedder,
         answerer: Answerer | None = None,
+        reranker: E5Reranker | None = None,
         quotas: Quotas = _DEFAULT_QUOTAS,
         ranking: Ranking = DEFAULT_RANKING,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
@@ -96,7 +98,9 @@ class RetrieverService(
         ``ranking`` orders query results: ``"dense"`` (cosine), ``"bm25"`` (keywords) or
         ``"hybrid"`` (both; see :mod:`ragkit.server.lexical_index`). Corpora of
         ``ann_threshold`` chunks or more are searched through an HNSW index
-        (:mod:`ragkit.server.tiered_index`; ``0``: always exact).
+        (:mod:`ragkit.server.tiered_index`; ``0``: always exact). ``reranker`` orders the
+        passages generateAnswer grounds on (:meth:`Answerer.rerank`; ``None``: retrieval
+        order).
 
         If the data was embedded by a different embedder (name or dimensions), opening
         fails, unless ``reindex``: then the service serves with the store's embedder and
@@ -152,10 +156,13 @@ class RetrieverService(
         serving = embedder
         if stored != identity:
             serving = load_embedder(embedder_spec(stored))
+        answerer = answerer or Answerer(serving)
+        if reranker is not None:
+            answerer.reranker = reranker
         service = cls(
             db,
             embedder=serving,
-            answerer=answerer or Answerer(serving),
+            answerer=answerer,
             quotas=quotas,
             pages=PageTokens(bytes.fromhex(secret)),
             ranking=ranking,
