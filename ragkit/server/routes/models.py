@@ -25,7 +25,7 @@ from ragkit.server.generation.streaming import array_error_response, stream_resp
 from ragkit.server.http.deps import Caller, Catalog, Service
 from ragkit.server.http.params import ListParams, Params, PlainParams, query_params
 from ragkit.server.http.wire import body_of, json_body, parse_body, render
-from ragkit.server.service.answer import ANSWERER_HEADER, ComposedAnswerResponse
+from ragkit.server.service.answer import ANSWERER_HEADER, RERANKER_HEADER, ComposedAnswerResponse
 from ragkit.types import (
     BatchEmbedContentsRequest,
     BatchEmbedTextRequest,
@@ -153,6 +153,7 @@ async def generate_answer(
         # Who composed the answer (README: "Answers composed by a language model").
         header = answer.composed_by.encode("ascii", "replace").decode()
         response.headers[ANSWERER_HEADER] = header
+        response.headers[RERANKER_HEADER] = answer.reranked_by
     return response
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "DEFAULT_MAX_CHUNKS",
     "AnswerMixin",
     "ComposedAnswerResponse",
+    "RERANKER_HEADER",
 ]
 
 #: The only model that answers ``generateAnswer``.
@@ -66,6 +67,9 @@ AQA_MODEL = "models/aqa"
 #: Response header naming who composed a generateAnswer answer: ``local``, the answer model
 #: (``openai:NAME``, ``google:NAME``), or ``local; fallback="..."`` when the model failed.
 ANSWERER_HEADER = "X-Ragkit-Answerer"
+#: Response header saying what ordered the passages a generateAnswer answer grounds on:
+#: ``e5``, ``retrieval``, ``retrieval; busy`` or ``retrieval; failed``, or ``caller``.
+RERANKER_HEADER = "X-Ragkit-Reranker"
 #: Chunks retrieved for a ``semantic_retriever`` source when ``max_chunks_count`` is unset.
 DEFAULT_MAX_CHUNKS = 5
 
@@ -171,11 +175,18 @@ class ComposedAnswerResponse(GenerateAnswerResponse):
     the route sends it as the :data:`ANSWERER_HEADER` header)."""
 
     _composed_by: str = PrivateAttr(default="local")
+    _reranked_by: str = PrivateAttr(default="retrieval")
 
     @property
     def composed_by(self) -> str:
         """``"local"``, the answer model (``"openai:NAME"``), or ``'local; fallback="why"'``."""
         return self._composed_by
+
+    @property
+    def reranked_by(self) -> str:
+        """What ordered the passages (:attr:`Reranking.by`; ``"caller"``: inline passages);
+        sent as the :data:`RERANKER_HEADER` header."""
+        return self._reranked_by
 
 
 class AnswerMixin(QueryMixin, ServiceCore):
@@ -198,6 +209,7 @@ class AnswerMixin(QueryMixin, ServiceCore):
         _check_model(model)
         question, style, temperature = _check_request(request)
         turns = [(c.role or "user", _text(c)) for c in (request.contents or [])[:-1]]
+        reranked_by = "caller"  # inline passages keep the caller's order
         # Behind the search queries that arrive meanwhile (see ragkit.server.read_gate).
         with read_gate().admitted("answer"):
             standalone = self._answerer.resolve(question, turns) if turns else question
@@ -208,9 +220,14 @@ class AnswerMixin(QueryMixin, ServiceCore):
                 passages, sources = self._retrieved(
                     who, request.semantic_retriever, asked=(question, standalone)
                 )
-                ranked = self._answerer.rerank(standalone, passages)
-                passages = [passage for _, passage in ranked]
-                sources = [sources[index] for index, _ in ranked]
+                # The second opinion is work done with capacity to spare (unless the
+                # server insists on it): not while other reads wait at the gate.
+                reranking = self._answerer.rerank(
+                    standalone, passages, busy=read_gate().waiting() > 0
+                )
+                reranked_by = reranking.by
+                passages = [passage for _, passage in reranking.order]
+                sources = [sources[index] for index, _ in reranking.order]
             answer = self._answerer.answer(
                 standalone, passages, style=style, temperature=temperature
             )
@@ -234,6 +251,7 @@ class AnswerMixin(QueryMixin, ServiceCore):
             answer=candidate, answerable_probability=answer.answerable_probability
         )
         response._composed_by = composed_by
+        response._reranked_by = reranked_by
         return response
 
     def _retrieved(
