@@ -275,15 +275,19 @@ def add_answerer_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "e5", "none"),
         default=None,
         help="what orders the retrieved passages an answer grounds on: e5 "
-        "(multilingual-e5-small's opinion fused with retrieval; pip install "
-        "'ragkit[rerank]'), none (retrieval order), or auto (default: e5 where it can "
-        "run, except beside --embedder hash)",
+        "(multilingual-e5-small's opinion fused with retrieval, on every answer; pip "
+        "install 'ragkit[rerank]'), auto (e5 where it can run, for answers that arrive "
+        "while no other read waits; not beside --embedder hash) or none (retrieval "
+        "order). Default: none for serve, auto for ask and chat",
     )
 
 
-def answerer_from_args(args: argparse.Namespace) -> dict[str, Any]:
+def answerer_from_args(
+    args: argparse.Namespace, *, default_reranker: str | None = None
+) -> dict[str, Any]:
     """``answerer``, ``answerer_timeout`` and ``reranker`` keywords for ServerConfig from
-    the flags.
+    the flags (``reranker``: ``default_reranker`` when ``--reranker`` is not given, or
+    ServerConfig's own default when that is ``None`` too).
 
     Raises:
         ValueError: a bad ``--answerer`` spec, a missing model or key.
@@ -292,7 +296,7 @@ def answerer_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
     spec = getattr(args, "answerer", None)
     timeout = getattr(args, "answerer_timeout", None)
-    reranker = getattr(args, "reranker", None)
+    reranker = getattr(args, "reranker", None) or default_reranker
     ranking: dict[str, Any] = {} if reranker is None else {"reranker": reranker}
     if not spec:
         if timeout is not None or getattr(args, "answerer_model", None):
@@ -353,7 +357,9 @@ def _run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             tls_key_file=args.tls_key,
             tls_names=tuple(args.tls_name),
             **({"ranking": args.ranking} if args.ranking else {}),
-            **answerer_from_args(args),
+            # A shared server answers in retrieval order unless told otherwise: e5 costs
+            # more CPU than the rest of an answer (README, "A second opinion on answers").
+            **answerer_from_args(args, default_reranker="none"),
             **({"embed_queue_depth": args.embed_queue_depth} if args.embed_queue_depth else {}),
             **({"ann_threshold": args.ann_threshold} if args.ann_threshold is not None else {}),
             log_format=args.log_format,

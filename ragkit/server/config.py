@@ -199,9 +199,12 @@ class ServerConfig:
             the local extractive answerer.
         answerer_timeout: Seconds to wait for ``answerer`` before answering locally.
         reranker: What orders the retrieved passages generateAnswer grounds on:
-            ``"auto"`` (e5 where it can run, beside any embedder but ``hash``), ``"e5"``
-            (multilingual-e5-small fused with retrieval; ``pip install 'ragkit[rerank]'``)
-            or ``"none"`` (retrieval order); see :mod:`ragkit.server.models.reranker`.
+            ``"auto"`` (e5 where it can run, beside any embedder but ``hash``, for answers
+            that arrive while no other read waits: the default here, which the embedded
+            default and ``ragkit ask``/``chat`` use), ``"e5"`` (on every answer;
+            ``pip install 'ragkit[rerank]'``) or ``"none"`` (retrieval order: what
+            ``ragkit serve`` uses unless told otherwise); see
+            :mod:`ragkit.server.models.reranker`.
         log_format: ``"text"`` or ``"json"``: how :func:`ragkit.server.runner.serve` writes
             the process's log lines, the access log's included (:mod:`ragkit.server.logs`).
         database_url: ``postgresql://user:password@host/dbname``: keep corpora, documents,

@@ -214,3 +214,21 @@ async def test_generate_answer_grounds_on_the_passage_the_fusion_puts_first(
     assert cited(plain) == 0  # the words' match, on retrieval order alone
     assert cited(reranked) == 1
     assert reranked["answer"]["content"]["parts"][0]["text"].startswith("No. The Zed")
+
+
+def test_serve_answers_in_retrieval_order_unless_told_and_ask_reranks_when_idle() -> None:
+    from ragkit.cli import build_parser
+    from ragkit.cli.serve import answerer_from_args
+
+    def options(*argv: str, default: str | None = None) -> dict[str, Any]:
+        args = build_parser(list(argv)).parse_args(list(argv))
+        return answerer_from_args(args, default_reranker=default)
+
+    assert options("serve", "--data-dir", "d", default="none") == {"reranker": "none"}
+    assert options("serve", "--data-dir", "d", "--reranker", "e5", default="none") == {
+        "reranker": "e5"
+    }
+    # ask (and chat) on the embedded default keep ServerConfig's own default, auto.
+    assert options("ask", "what is it?") == {}
+    assert ServerConfig(data_dir=Path("unused")).reranker == "auto"
+    assert options("ask", "what is it?", "--reranker", "none") == {"reranker": "none"}

