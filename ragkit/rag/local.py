@@ -111,10 +111,11 @@ def local_server(
     """An :class:`~ragkit.server.embedded.EmbeddedServer` (not started; use ``with``) on
     :func:`find_data_dir`'s folder, which is created when the server starts.
 
-    ``answerer``: ``answerer`` / ``answerer_timeout`` keywords for the server (an answer
-    model, as ``ragkit ask --answerer`` gives). ``quotas``: fields of
-    :class:`~ragkit.server.service.quotas.Quotas` replacing the embedded default's (Google's,
-    without the documents and chunks per corpus caps; ``None`` = unlimited).
+    ``answerer``: ``answerer`` / ``answerer_timeout`` / ``reranker`` keywords for the server
+    (an answer model and a reranker, as ``ragkit ask --answerer``/``--reranker`` give).
+    ``quotas``: fields of :class:`~ragkit.server.service.quotas.Quotas` replacing the
+    embedded default's (Google's, without the documents and chunks per corpus caps;
+    ``None`` = unlimited).
     """
     from ragkit.server.embedded import EmbeddedServer
     from ragkit.server.service.quotas import Quotas

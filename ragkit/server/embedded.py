@@ -48,6 +48,8 @@ class EmbeddedServer:
         answerer: The answer model, as for ``ragkit serve --answerer`` (``None``: the local
             answerer); see :func:`ragkit.server.config.answerer_config`.
         answerer_timeout: As for ``ragkit serve --answerer-timeout``.
+        reranker: What orders generateAnswer's passages, as for ``--reranker``; ``auto``
+            here (e5 where it can run, with capacity to spare), as for ``ragkit ask``.
 
     Raises:
         RuntimeError: from :meth:`start` if the server does not come up.
@@ -66,6 +68,7 @@ class EmbeddedServer:
         grpc_plaintext: bool = False,
         answerer: UpstreamConfig | None = None,
         answerer_timeout: float = DEFAULT_ANSWERER_TIMEOUT,
+        reranker: str = "auto",
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -84,6 +87,7 @@ class EmbeddedServer:
             grpc_plaintext=grpc_plaintext,
             answerer=answerer,
             answerer_timeout=answerer_timeout,
+            reranker=reranker,
         )
         self._app = create_app(self.config)
         self._server = build_server(self._app, self.config)

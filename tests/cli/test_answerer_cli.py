@@ -72,3 +72,32 @@ def test_chat_history_file_follows_the_environment(
     readline.clear_history()
     chat.line_editing()
     assert readline.get_history_item(1) == "What does functools.lru_cache do?"
+
+
+@pytest.mark.parametrize("reranker", ["none", "e5"])
+def test_ask_takes_the_reranker_flag_on_the_embedded_default(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    reranker: str,
+) -> None:
+    from ragkit.server.models.reranker import e5_problem
+
+    if reranker == "e5" and e5_problem() is not None:
+        pytest.skip(f"e5 cannot run here: {e5_problem()}")
+    docs = tmp_path / "notes"
+    docs.mkdir()
+    (docs / "tea.md").write_text(
+        "# Tea\n\nGreen tea is brewed at eighty degrees for two minutes.\n\n"
+        "# Coffee\n\nEspresso is brewed at ninety-three degrees.\n",
+        encoding="utf-8",
+    )
+    caplog.set_level("INFO", logger="ragkit.server")
+    code, out, err = run(
+        capsys, "ask", "At what temperature is green tea brewed?", "--docs", str(docs),
+        "--data-dir", str(tmp_path / "data"), "--embedder", "hash", "--reranker", reranker,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "eighty degrees" in out
+    second_opinion = any("second opinion: e5" in r.getMessage() for r in caplog.records)
+    assert second_opinion == (reranker == "e5")
