@@ -297,15 +297,15 @@ def answerer_from_args(
     spec = getattr(args, "answerer", None)
     timeout = getattr(args, "answerer_timeout", None)
     reranker = getattr(args, "reranker", None) or default_reranker
-    ranking: dict[str, Any] = {} if reranker is None else {"reranker": reranker}
+    reranking: dict[str, Any] = {} if reranker is None else {"reranker": reranker}
     if not spec:
         if timeout is not None or getattr(args, "answerer_model", None):
             raise ValueError("--answerer-model and --answerer-timeout need --answerer")
-        return ranking
+        return reranking
     key = getattr(args, "upstream_key", None) or os.environ.get("RAGKIT_UPSTREAM_KEY")
     options: dict[str, Any] = {
         "answerer": answerer_config(spec, api_key=key, model=args.answerer_model),
-        **ranking,
+        **reranking,
     }
     if timeout is not None:
         options["answerer_timeout"] = timeout

@@ -19,6 +19,7 @@ from ragkit.server.lexical_index import (
     Ranking,
     postgres_ranking_problem,
 )
+from ragkit.server.models.reranker import RERANKERS
 from ragkit.server.models.scheduler import DEFAULT_QUEUE_DEPTH
 from ragkit.server.service.quotas import Quotas
 from ragkit.server.tiered_index import DEFAULT_ANN_THRESHOLD
@@ -255,7 +256,7 @@ class ServerConfig:
             raise ValueError(f"port must be in 0..65535, got {self.port}.")
         if self.ranking not in RANKINGS:
             raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {self.ranking!r}.")
-        if self.reranker not in ("auto", "e5", "none"):
+        if self.reranker not in RERANKERS:
             raise ValueError(f"reranker must be auto, e5 or none, got {self.reranker!r}.")
         if not self.answerer_timeout > 0:
             raise ValueError(f"answerer_timeout must be positive, got {self.answerer_timeout}.")

@@ -62,14 +62,7 @@ class ServiceCore:
         self._lexical = CorpusLexicalIndexes(
             db, ChunkState.STATE_ACTIVE.value, stop=self._stop_warming
         )
-        self._indexes = CorpusIndexes(
-            db,
-            embedder,
-            lexical=self._lexical,
-            stop=self._stop_warming,
-            ann_threshold=ann_threshold,
-            guard=require_store_embedder,
-        )
+        self._indexes = self._new_indexes(embedder)
         self._clock = threading.Lock()
         self._last = datetime.min.replace(tzinfo=UTC)
         # Background loading of the vector indexes (RetrieverService.start_warming).
@@ -162,14 +155,19 @@ class ServiceCore:
                 self._answerer.embedder = embedder
             self._embedder = embedder
             # One attribute swap: a query holds either the old indexes or the new, never a mix.
-            self._indexes = CorpusIndexes(
-                self._db,
-                embedder,
-                lexical=self._lexical,
-                stop=self._stop_warming,
-                ann_threshold=self._ann_threshold,
-                guard=require_store_embedder,
-            )
+            self._indexes = self._new_indexes(embedder)
+
+    def _new_indexes(self, embedder: Embedder) -> CorpusIndexes:
+        """Empty vector indexes for ``embedder``'s vectors, loaded on demand, each load
+        checking that the store's vectors are still that embedder's."""
+        return CorpusIndexes(
+            self._db,
+            embedder,
+            lexical=self._lexical,
+            stop=self._stop_warming,
+            ann_threshold=self._ann_threshold,
+            guard=require_store_embedder,
+        )
 
     def _now(self) -> datetime:
         """UTC now, strictly increasing, so an update always moves update_time forward."""
